@@ -1,0 +1,176 @@
+"""Argument checks shared by every public function.
+
+Each check raises :class:`~statnn.errors.ValidationError` with one message template,
+modelled on scikit-learn's parameter validation::
+
+    The 'T' parameter of simulate must be a float or array of floats >= 0. Got -1 instead.
+
+Checks return the argument converted to the form the caller works with, so a public
+function validates everything first and then does its work on clean values.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from .errors import ValidationError
+
+
+def _show(value: Any) -> str:
+    """Short, readable rendering of an offending value for an error message."""
+    if isinstance(value, np.ndarray):
+        if value.size <= 6:
+            return f"array {np.array2string(value.ravel(), separator=', ')} of shape {value.shape}"
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def param_error(name: str, caller: str, expected: str, got: Any, hint: str = "") -> ValidationError:
+    """Build the standard error: which parameter of which function, what was expected."""
+    got_text = got if isinstance(got, str) and got.startswith("<") else _show(got)
+    if isinstance(got_text, str) and got_text.startswith("<"):
+        got_text = got_text[1:-1]
+    message = f"The '{name}' parameter of {caller} must be {expected}. Got {got_text} instead."
+    if hint:
+        message += f" {hint}"
+    return ValidationError(message)
+
+
+def check_choice(value: Any, name: str, caller: str, choices: Iterable[str]) -> str:
+    """A string among ``choices`` (case-sensitive)."""
+    choices = tuple(choices)
+    if not isinstance(value, str) or value not in choices:
+        listed = ", ".join(repr(c) for c in choices)
+        raise param_error(name, caller, f"one of {listed}", value)
+    return value
+
+
+def check_int(value: Any, name: str, caller: str, minimum: int | None = None) -> int:
+    """An integer (not a bool), optionally ``>= minimum``."""
+    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not ok or (minimum is not None and value < minimum):
+        bound = f" >= {minimum}" if minimum is not None else ""
+        raise param_error(name, caller, f"an int{bound}", value)
+    return int(value)
+
+
+def check_real(
+    value: Any,
+    name: str,
+    caller: str,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    *,
+    strict_minimum: bool = False,
+) -> float:
+    """A finite real number within optional bounds."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if ok:
+        value = float(value)
+        ok = np.isfinite(value)
+        if ok and minimum is not None:
+            ok = value > minimum if strict_minimum else value >= minimum
+        if ok and maximum is not None:
+            ok = value <= maximum
+    if not ok:
+        parts = []
+        if minimum is not None:
+            parts.append(f"{'>' if strict_minimum else '>='} {minimum:g}")
+        if maximum is not None:
+            parts.append(f"<= {maximum:g}")
+        bound = (" " + " and ".join(parts)) if parts else ""
+        raise param_error(name, caller, f"a finite float{bound}", value)
+    return value
+
+
+def check_probability(value: Any, name: str, caller: str) -> float:
+    """A float in [0, 1]."""
+    return check_real(value, name, caller, 0.0, 1.0)
+
+
+def check_temperatures(T: Any, caller: str, name: str = "T") -> np.ndarray:
+    """Temperatures as a 1-D float64 array of finite values >= 0 (a scalar becomes length 1)."""
+    expected = "a float or array of floats >= 0"
+    try:
+        arr = np.asarray(T, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise param_error(name, caller, expected, T) from None
+    if arr.ndim > 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise param_error(name, caller, expected, T)
+    return np.atleast_1d(arr)
+
+
+def check_array(
+    value: Any,
+    name: str,
+    caller: str,
+    *,
+    ndim: int | tuple[int, ...] | None = None,
+    shape: tuple[int | None, ...] | None = None,
+    dtype: Any = np.float64,
+) -> np.ndarray:
+    """A numeric array of finite values with the given number of axes / shape (None = any)."""
+    try:
+        arr = np.asarray(value, dtype=dtype)
+    except (TypeError, ValueError):
+        raise param_error(name, caller, "a numeric array", value) from None
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else ndim
+        if arr.ndim not in allowed:
+            want = " or ".join(str(a) for a in allowed)
+            raise param_error(name, caller, f"an array with {want} axes", arr)
+    if shape is not None:
+        if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
+            want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
+            raise param_error(name, caller, f"an array of shape {want}", f"<shape {arr.shape}>")
+    if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
+        raise param_error(name, caller, "an array of finite values (no NaN or inf)", arr)
+    return arr
+
+
+def check_spins(value: Any, name: str, caller: str, n: int | None = None) -> np.ndarray:
+    """Spins: an array of ±1 (any leading axes, last axis ``n``) returned as int8."""
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        raise param_error(name, caller, "an array of ±1 spins", value) from None
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise param_error(name, caller, "an array of ±1 spins", value)
+    if arr.ndim == 0:
+        raise param_error(name, caller, "an array of ±1 spins with at least one axis", value)
+    if n is not None and arr.shape[-1] != n:
+        raise param_error(
+            name, caller, f"an array of ±1 spins whose last axis has length {n}",
+            f"<shape {arr.shape}>",
+        )
+    if not np.all((arr == 1) | (arr == -1)):
+        bad = arr[(arr != 1) & (arr != -1)].ravel()[:3]
+        raise param_error(
+            name, caller, "an array of ±1 spins", f"<values such as {bad.tolist()}>",
+            hint="Convert 0/1 activities with S = 2*n - 1.",
+        )
+    return arr.astype(np.int8, copy=False)
+
+
+def check_patterns(value: Any, caller: str, name: str = "patterns", n: int | None = None) -> np.ndarray:
+    """Patterns: a (P, N) array of ±1 (a single 1-D pattern becomes P = 1), as int8."""
+    arr = check_spins(value, name, caller, n=n)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2:
+        raise param_error(name, caller, "a (P, N) array of ±1 patterns", f"<shape {arr.shape}>")
+    return np.ascontiguousarray(arr)
+
+
+def check_seed(seed: Any, caller: str, name: str = "seed") -> int | None:
+    """A non-negative integer seed, or None for fresh entropy."""
+    if seed is None:
+        return None
+    return check_int(seed, name, caller, minimum=0)
