@@ -125,7 +125,9 @@ def check_array(
             want = " or ".join(str(a) for a in allowed)
             raise param_error(name, caller, f"an array with {want} axes", arr)
     if shape is not None:
-        if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
+        if arr.ndim != len(shape) or any(
+            s is not None and s != a for s, a in zip(shape, arr.shape, strict=False)
+        ):
             want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
             raise param_error(name, caller, f"an array of shape {want}", f"<shape {arr.shape}>")
     if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
@@ -147,19 +149,26 @@ def check_spins(value: Any, name: str, caller: str, n: int | None = None) -> np.
         raise param_error(name, caller, "an array of ±1 spins with at least one axis", value)
     if n is not None and arr.shape[-1] != n:
         raise param_error(
-            name, caller, f"an array of ±1 spins whose last axis has length {n}",
+            name,
+            caller,
+            f"an array of ±1 spins whose last axis has length {n}",
             f"<shape {arr.shape}>",
         )
     if not np.all((arr == 1) | (arr == -1)):
         bad = arr[(arr != 1) & (arr != -1)].ravel()[:3]
         raise param_error(
-            name, caller, "an array of ±1 spins", f"<values such as {bad.tolist()}>",
+            name,
+            caller,
+            "an array of ±1 spins",
+            f"<values such as {bad.tolist()}>",
             hint="Convert 0/1 activities with S = 2*n - 1.",
         )
     return arr.astype(np.int8, copy=False)
 
 
-def check_patterns(value: Any, caller: str, name: str = "patterns", n: int | None = None) -> np.ndarray:
+def check_patterns(
+    value: Any, caller: str, name: str = "patterns", n: int | None = None
+) -> np.ndarray:
     """Patterns: a (P, N) array of ±1 (a single 1-D pattern becomes P = 1), as int8."""
     arr = check_spins(value, name, caller, n=n)
     if arr.ndim == 1:

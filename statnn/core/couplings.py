@@ -1,0 +1,307 @@
+"""Coupling representations: the J of h_i = Σ_j J_ij S_j + b_i in the form that makes it cheap.
+
+Every representation answers the same two questions for a batch of spin states S of
+shape (..., n):
+
+* :meth:`Couplings.field` — the coupling part of every local field, Σ_j J_ij S_j;
+* :meth:`Couplings.field_at` — the same for one site per state (what one update needs).
+
+Self-couplings are excluded everywhere (J_ii = 0), as in the energy
+E(S) = −½ Σ_{i≠j} J_ij S_i S_j − Σ_i b_i S_i of SPEC §1.
+
+Representations: :class:`DenseCouplings` (numpy, float32/float64), :class:`SparseCouplings`
+(scipy.sparse CSR), :class:`PatternCouplings` (Hebbian J = s ξᵀξ stored as the P × N
+patterns) and :class:`LatticeCouplings` (nearest-neighbour stencil in 1–3 dimensions).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+import scipy.sparse as sp
+
+from .._validation import check_array, check_patterns, check_real, param_error
+
+_SYMMETRY_RTOL = 1e-12
+
+
+class Couplings(ABC):
+    """Abstract coupling matrix J (n × n, zero diagonal)."""
+
+    kind: str = ""
+    n: int
+    symmetric: bool
+
+    @abstractmethod
+    def field(self, S: np.ndarray) -> np.ndarray:
+        """Σ_j J_ij S_j for every i: S of shape (..., n) → float64 array of shape (..., n)."""
+
+    @abstractmethod
+    def field_at(self, S: np.ndarray, sites: np.ndarray) -> np.ndarray:
+        """Σ_j J_{i_b j} S_{b j} for a batch: S (B, n), sites (B,) → float64 (B,)."""
+
+    @abstractmethod
+    def to_dense(self, dtype=np.float64) -> np.ndarray:
+        """The n × n matrix J (materialised: O(n²) memory)."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(n={self.n}, symmetric={self.symmetric})"
+
+
+class DenseCouplings(Couplings):
+    """A dense n × n coupling matrix (float32 or float64), zero diagonal.
+
+    Parameters
+    ----------
+    J : array_like, shape (n, n)
+        Couplings; integer input is converted to float64, float32 is kept.
+    """
+
+    kind = "dense"
+
+    def __init__(self, J, *, caller: str = "Network"):
+        dtype = np.float32 if getattr(J, "dtype", None) == np.float32 else np.float64
+        J = check_array(J, "J", caller, ndim=2, dtype=dtype)
+        _check_square(J.shape, caller)
+        if np.any(np.diagonal(J) != 0):
+            raise param_error(
+                "J",
+                caller,
+                "a matrix with a zero diagonal (self-couplings are excluded)",
+                f"<diagonal with {int(np.count_nonzero(np.diagonal(J)))} non-zero entries>",
+                hint="Set it to zero with np.fill_diagonal(J, 0).",
+            )
+        self.J = np.ascontiguousarray(J)
+        self.n = J.shape[0]
+        scale = float(np.max(np.abs(J))) if J.size else 0.0
+        self.symmetric = bool(np.all(np.abs(J - J.T) <= _SYMMETRY_RTOL * max(scale, 1e-300)))
+
+    @property
+    def dtype(self):
+        return self.J.dtype
+
+    def field(self, S):
+        return np.asarray(S, dtype=np.float64) @ self.J.T.astype(np.float64, copy=False)
+
+    def field_at(self, S, sites):
+        rows = self.J[sites].astype(np.float64, copy=False)
+        return np.einsum("bj,bj->b", rows, S.astype(np.float64, copy=False))
+
+    def to_dense(self, dtype=np.float64):
+        return self.J.astype(dtype, copy=True)
+
+
+class SparseCouplings(Couplings):
+    """A scipy.sparse coupling matrix, stored as CSR with float64 values and no diagonal."""
+
+    kind = "sparse"
+
+    def __init__(self, J, *, caller: str = "Network"):
+        if not sp.issparse(J):
+            raise param_error("J", caller, "a scipy.sparse matrix", type(J).__name__)
+        J = sp.csr_array(J, dtype=np.float64)
+        _check_square(J.shape, caller)
+        if not np.all(np.isfinite(J.data)):
+            raise param_error(
+                "J",
+                caller,
+                "a sparse matrix of finite values (no NaN or inf)",
+                "<NaN or inf entries>",
+            )
+        if np.any(J.diagonal() != 0):
+            raise param_error(
+                "J",
+                caller,
+                "a matrix with a zero diagonal (self-couplings are excluded)",
+                "<non-zero diagonal entries>",
+                hint="Remove them with J.setdiag(0); J.eliminate_zeros().",
+            )
+        J.eliminate_zeros()
+        J.sort_indices()
+        self.J = J
+        self.n = J.shape[0]
+        scale = float(np.max(np.abs(J.data))) if J.nnz else 0.0
+        diff = abs(J - J.T)
+        self.symmetric = bool(diff.nnz == 0 or diff.max() <= _SYMMETRY_RTOL * max(scale, 1e-300))
+
+    def field(self, S):
+        S = np.asarray(S, dtype=np.float64)
+        flat = S.reshape(-1, self.n)
+        return (self.J @ flat.T).T.reshape(S.shape)
+
+    def field_at(self, S, sites):
+        rows = self.J[sites]
+        return np.asarray(rows.multiply(S.astype(np.float64, copy=False)).sum(axis=1)).ravel()
+
+    def to_dense(self, dtype=np.float64):
+        return self.J.toarray().astype(dtype, copy=False)
+
+
+class PatternCouplings(Couplings):
+    """Hebbian couplings J_ij = s Σ_μ ξ_i^μ ξ_j^μ (i ≠ j) kept as the P × N patterns.
+
+    The field is h_i = s Σ_μ ξ_i^μ (ξ^μ · S) − s P S_i: two products with the int8 patterns,
+    never an N × N matrix. The usual Hopfield scale is s = 1/N.
+
+    Parameters
+    ----------
+    patterns : array_like of ±1, shape (P, N)
+    scale : float, default 1/N
+    """
+
+    kind = "patterns"
+    symmetric = True
+
+    def __init__(self, patterns, scale: float | None = None, *, caller: str = "hopfield"):
+        self.patterns = check_patterns(patterns, caller)
+        self.p, self.n = self.patterns.shape
+        self.scale = 1.0 / self.n if scale is None else check_real(scale, "scale", caller)
+        self._xi = self.patterns.astype(np.float64)
+
+    def overlaps(self, S: np.ndarray) -> np.ndarray:
+        """Pattern overlaps m_μ = (1/N) Σ_i ξ_i^μ S_i: (..., n) → (..., P)."""
+        return np.asarray(S, dtype=np.float64) @ self._xi.T / self.n
+
+    def field(self, S):
+        S = np.asarray(S, dtype=np.float64)
+        return self.scale * ((S @ self._xi.T) @ self._xi - self.p * S)
+
+    def field_at(self, S, sites):
+        S = S.astype(np.float64, copy=False)
+        projections = S @ self._xi.T  # (B, P): ξ^μ · S
+        own = S[np.arange(len(sites)), sites]
+        return self.scale * (np.einsum("bm,mb->b", projections, self._xi[:, sites]) - self.p * own)
+
+    def to_dense(self, dtype=np.float64):
+        J = self.scale * (self._xi.T @ self._xi)
+        np.fill_diagonal(J, 0.0)
+        return J.astype(dtype, copy=False)
+
+    def __repr__(self):
+        return f"PatternCouplings(P={self.p}, N={self.n}, scale={self.scale:g})"
+
+
+class LatticeCouplings(Couplings):
+    """Nearest-neighbour couplings J on a 1–3 dimensional hypercubic lattice, no matrix.
+
+    h_i = J Σ_{j ∈ nn(i)} S_j. Sites are numbered in C order over ``shape``. With periodic
+    boundaries a side of length 2 meets the same neighbour across both faces; both bonds
+    count, as they do in :meth:`to_dense`.
+
+    Parameters
+    ----------
+    shape : tuple of 1 to 3 ints, each >= 2
+    J : float
+    periodic : bool
+    """
+
+    kind = "lattice"
+    symmetric = True
+
+    def __init__(self, shape, J: float = 1.0, periodic: bool = True, *, caller: str = "ising"):
+        if isinstance(shape, int | np.integer):
+            shape = (shape,)
+        try:
+            shape = tuple(shape)
+        except TypeError:
+            raise param_error(
+                "shape", caller, "a tuple of 1 to 3 side lengths >= 2", shape
+            ) from None
+        if not 1 <= len(shape) <= 3:
+            raise param_error("shape", caller, "a tuple of 1 to 3 side lengths >= 2", shape)
+        for side in shape:
+            if not isinstance(side, int | np.integer) or isinstance(side, bool) or side < 2:
+                raise param_error("shape", caller, "a tuple of 1 to 3 side lengths >= 2", shape)
+        self.shape = tuple(int(s) for s in shape)
+        self.J = check_real(J, "J", caller)
+        if not isinstance(periodic, bool | np.bool_):
+            raise param_error("periodic", caller, "a bool", periodic)
+        self.periodic = bool(periodic)
+        self.n = int(np.prod(self.shape))
+        self.neighbours = self._neighbour_table()
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def bipartite(self) -> bool:
+        """Whether the two-colour (checkerboard) split has no bond inside a colour."""
+        return not self.periodic or all(s % 2 == 0 for s in self.shape)
+
+    def colors(self) -> np.ndarray:
+        """Checkerboard colour (0 or 1) of every site: the parity of the sum of coordinates."""
+        coords = np.indices(self.shape).reshape(self.ndim, -1)
+        return (coords.sum(axis=0) % 2).astype(np.int8)
+
+    def _neighbour_table(self) -> np.ndarray:
+        """(n, 2·ndim) site indices of the neighbours; -1 where an open boundary has none."""
+        index = np.arange(self.n).reshape(self.shape)
+        columns = []
+        for axis, side in enumerate(self.shape):
+            for step in (1, -1):
+                shifted = np.roll(index, -step, axis=axis)
+                if not self.periodic:
+                    edge = [slice(None)] * self.ndim
+                    edge[axis] = slice(side - 1, side) if step == 1 else slice(0, 1)
+                    shifted[tuple(edge)] = -1
+                columns.append(shifted.ravel())
+        return np.stack(columns, axis=1).astype(np.int64)
+
+    def field(self, S):
+        S = np.asarray(S, dtype=np.float64)
+        lead = S.shape[:-1]
+        grid = S.reshape(*lead, *self.shape)
+        total = np.zeros_like(grid)
+        for axis in range(self.ndim):
+            ax = len(lead) + axis
+            if self.periodic:
+                total += np.roll(grid, 1, axis=ax) + np.roll(grid, -1, axis=ax)
+            else:
+                pad = [(0, 0)] * grid.ndim
+                pad[ax] = (1, 1)
+                padded = np.pad(grid, pad)
+                total += np.take(padded, range(0, self.shape[axis]), axis=ax)
+                total += np.take(padded, range(2, self.shape[axis] + 2), axis=ax)
+        return self.J * total.reshape(S.shape)
+
+    def field_at(self, S, sites):
+        nbrs = self.neighbours[sites]  # (B, 2d)
+        values = np.take_along_axis(S.astype(np.float64, copy=False), np.maximum(nbrs, 0), axis=1)
+        return self.J * np.where(nbrs >= 0, values, 0.0).sum(axis=1)
+
+    def to_dense(self, dtype=np.float64):
+        J = np.zeros((self.n, self.n), dtype=dtype)
+        for column in self.neighbours.T:
+            ok = column >= 0
+            np.add.at(J, (np.arange(self.n)[ok], column[ok]), self.J)
+        return J
+
+    def __repr__(self):
+        bc = "periodic" if self.periodic else "open"
+        return f"LatticeCouplings(shape={self.shape}, J={self.J:g}, {bc})"
+
+
+def _check_square(shape, caller):
+    if len(shape) != 2 or shape[0] != shape[1] or shape[0] < 1:
+        raise param_error("J", caller, "a square (n, n) matrix with n >= 1", f"<shape {shape}>")
+
+
+def as_couplings(J, *, caller: str = "Network") -> Couplings:
+    """Wrap a dense array, a scipy.sparse matrix or an existing :class:`Couplings`."""
+    if isinstance(J, Couplings):
+        return J
+    if sp.issparse(J):
+        return SparseCouplings(J, caller=caller)
+    return DenseCouplings(J, caller=caller)
+
+
+__all__ = [
+    "Couplings",
+    "DenseCouplings",
+    "SparseCouplings",
+    "PatternCouplings",
+    "LatticeCouplings",
+    "as_couplings",
+]

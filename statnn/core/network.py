@@ -1,0 +1,140 @@
+"""The network: couplings plus biases, with local fields and the energy function.
+
+Spin convention (SPEC §1)::
+
+    h_i  = Σ_j J_ij S_j + b_i
+    E(S) = −½ Σ_{i≠j} J_ij S_i S_j − Σ_i b_i S_i
+
+:meth:`Network.from_neural` builds the same object from seed 004's neural convention
+(J, θ) with membrane potential h_i = Σ_j J_ij n_j − θ_i, n_j = (S_j + 1)/2.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._validation import check_array, check_spins, param_error
+from ..errors import AsymmetricCouplingsError
+from .couplings import Couplings, LatticeCouplings, PatternCouplings, as_couplings
+
+
+class Network:
+    """A recurrent circuit of n two-state neurons: couplings J and biases b.
+
+    Parameters
+    ----------
+    J : ndarray (n, n), scipy.sparse matrix, or :class:`~statnn.core.couplings.Couplings`
+        Couplings with a zero diagonal. Asymmetric couplings are accepted; everything that
+        needs an energy function refuses them unless told ``allow_asymmetric=True``.
+    bias : float or array_like (n,), optional
+        External fields b_i (default 0).
+    name : str, optional
+        A label used in results and tables.
+    info : dict, optional
+        Construction parameters (model name, sizes, seed), stored with results.
+
+    Examples
+    --------
+    >>> import numpy as np, statnn as sn
+    >>> J = np.array([[0.0, 1.0], [1.0, 0.0]])
+    >>> net = sn.Network(J, bias=[0.5, 0.0])
+    >>> net.energy(np.array([1, 1]))
+    -1.5
+    """
+
+    def __init__(self, J, bias=None, *, name: str | None = None, info: dict | None = None):
+        self.couplings: Couplings = as_couplings(J, caller="Network")
+        n = self.couplings.n
+        if bias is None:
+            bias = np.zeros(n)
+        elif np.ndim(bias) == 0:
+            bias = np.full(n, check_array(bias, "bias", "Network", ndim=0).item())
+        self.bias = check_array(bias, "bias", "Network", shape=(n,)).astype(np.float64)
+        self.name = name or f"{self.couplings.kind} network"
+        self.info: dict[str, Any] = dict(info or {})
+
+    # -- construction -----------------------------------------------------------------
+    @classmethod
+    def from_neural(cls, J, theta, *, name: str | None = None) -> Network:
+        """Build from seed 004's neural convention (eqs. 1–3).
+
+        Membrane potential h_i = Σ_j J_ij n_j − θ_i with n_j = (S_j + 1)/2 and firing
+        probability P(S_i = +1) = 1/(1 + e^{−4β h_i}). Since
+        2 h_i = Σ_j J_ij S_j + (Σ_j J_ij − 2θ_i), this is the spin convention with the
+        same J and biases b_i = Σ_j J_ij − 2θ_i at the same β.
+        """
+        couplings = as_couplings(J, caller="Network.from_neural")
+        theta = check_array(theta, "theta", "Network.from_neural", shape=(couplings.n,))
+        row_sums = couplings.field(np.ones(couplings.n))
+        return cls(
+            couplings,
+            bias=row_sums - 2.0 * theta,
+            name=name or "neural network",
+            info={"model": "neural", "convention": "seed 004 (J, theta)"},
+        )
+
+    # -- properties -------------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        """Number of neurons."""
+        return self.couplings.n
+
+    @property
+    def symmetric(self) -> bool:
+        """Whether J_ij = J_ji (then the dynamics is relaxational and has an energy)."""
+        return self.couplings.symmetric
+
+    @property
+    def patterns(self) -> np.ndarray | None:
+        """Stored patterns (P, N) int8 for Hebbian pattern-form couplings, else None."""
+        c = self.couplings
+        return c.patterns if isinstance(c, PatternCouplings) else None
+
+    @property
+    def lattice(self) -> LatticeCouplings | None:
+        """The lattice stencil for lattice models, else None."""
+        c = self.couplings
+        return c if isinstance(c, LatticeCouplings) else None
+
+    # -- physics ----------------------------------------------------------------------
+    def local_field(self, S) -> np.ndarray:
+        """Local fields h_i = Σ_j J_ij S_j + b_i for states S of shape (..., n) (float64)."""
+        S = check_spins(S, "S", "Network.local_field", n=self.n)
+        return self.couplings.field(S) + self.bias
+
+    def energy(self, S, *, allow_asymmetric: bool = False) -> np.ndarray | float:
+        """Energy E(S) = −½ Σ_{i≠j} J_ij S_i S_j − Σ_i b_i S_i of states S (..., n).
+
+        Returns a float for a single state, else an array of shape S.shape[:-1] (float64).
+        For asymmetric couplings no energy function governs the dynamics; the formula then
+        evaluates the energy of the symmetric part (J + Jᵀ)/2 and is refused unless
+        ``allow_asymmetric=True``.
+        """
+        self.require_symmetric("Network.energy", allow_asymmetric)
+        S = check_spins(S, "S", "Network.energy", n=self.n)
+        Sf = S.astype(np.float64)
+        e = -0.5 * np.einsum("...i,...i->...", Sf, self.couplings.field(S)) - Sf @ self.bias
+        return float(e) if np.ndim(e) == 0 else e
+
+    def require_symmetric(self, caller: str, allow_asymmetric: bool = False) -> None:
+        """Raise :class:`AsymmetricCouplingsError` unless J is symmetric or the caller opted in."""
+        if not self.symmetric and not allow_asymmetric:
+            raise AsymmetricCouplingsError(
+                f"{caller} needs symmetric couplings: with J_ij != J_ji the dynamics has no "
+                "energy function and no Boltzmann distribution (SPEC §1). Pass "
+                "allow_asymmetric=True to evaluate the energy of the symmetric part anyway."
+            )
+
+    def __repr__(self) -> str:
+        return f"Network({self.couplings!r}, name={self.name!r})"
+
+
+def check_network(net: Any, caller: str, name: str = "net") -> Network:
+    """Raise the standard error unless ``net`` is a :class:`Network`."""
+    if not isinstance(net, Network):
+        raise param_error(
+            name, caller, "a statnn Network (e.g. from sn.hopfield or sn.ising)", type(net).__name__
+        )
+    return net

@@ -1,0 +1,349 @@
+"""The sampler (``init`` + ``step``, BlackJAX style) and ``simulate``, which records a Run.
+
+Kernels come from the backend registry (:mod:`statnn.dynamics.backends`); this module owns
+everything that is the same for all backends: argument checks, initial states, the
+temperature grid, recording of observables and parallel tempering.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .. import __version__
+from .._validation import (
+    check_choice,
+    check_int,
+    check_seed,
+    check_spins,
+    check_temperatures,
+    param_error,
+)
+from ..core.network import Network, check_network
+from .backends import DEFAULT_BACKEND, RULES, SCHEDULES, SamplerState, StepInfo, load_backend
+
+
+def betas_from(T: np.ndarray) -> np.ndarray:
+    """β = 1/T with β = ∞ at T = 0."""
+    with np.errstate(divide="ignore"):
+        return 1.0 / np.asarray(T, dtype=np.float64)
+
+
+class Sampler:
+    """Monte Carlo dynamics of a network at a vector of temperatures × chains.
+
+    Build one with :func:`sampler`. ``init`` makes a :class:`SamplerState`; ``step``
+    advances it by whole sweeps and returns it with a :class:`StepInfo`.
+    """
+
+    def __init__(
+        self,
+        net: Network,
+        T,
+        *,
+        chains: int,
+        rule: str,
+        schedule: str,
+        backend: str,
+        device: str | None,
+        allow_asymmetric: bool,
+        caller: str,
+    ):
+        self.net = check_network(net, caller)
+        self.T = check_temperatures(T, caller)
+        self.chains = check_int(chains, "chains", caller, minimum=1)
+        self.rule = check_choice(rule, "rule", caller, RULES)
+        self.schedule = check_choice(schedule, "schedule", caller, SCHEDULES)
+        self.backend = backend
+        self.device = device
+        if self.schedule == "synchronous" and self.rule != "glauber":
+            raise param_error(
+                "rule",
+                caller,
+                "'glauber' with the synchronous schedule "
+                "(Little dynamics updates all neurons by the heat-bath rule)",
+                rule,
+            )
+        if self.schedule == "checkerboard":
+            lattice = net.lattice
+            if lattice is None:
+                raise param_error(
+                    "schedule",
+                    caller,
+                    "'checkerboard' only for lattice networks "
+                    "(sn.ising); use 'random' or 'sequential'",
+                    schedule,
+                )
+            if not lattice.bipartite:
+                raise param_error(
+                    "schedule",
+                    caller,
+                    "'checkerboard' only on a bipartite lattice "
+                    "(open boundaries or even periodic sides)",
+                    f"<periodic lattice {lattice.shape}>",
+                )
+        if self.rule == "metropolis":
+            net.require_symmetric(f"{caller} with rule='metropolis'", allow_asymmetric)
+        module = load_backend(backend, caller)
+        self.kernel = module.make_kernel(
+            net,
+            rule=self.rule,
+            schedule=self.schedule,
+            n_temps=len(self.T),
+            chains=self.chains,
+            device=device,
+        )
+
+    @property
+    def betas(self) -> np.ndarray:
+        return betas_from(self.T)
+
+    def initial_spins(
+        self, init: Any, rng: np.random.Generator, caller: str = "Sampler.init"
+    ) -> np.ndarray:
+        """Initial states (n_T, chains, n) int8 from 'random', 'ones', a pattern index or an array."""
+        shape = (len(self.T), self.chains, self.net.n)
+        if isinstance(init, str):
+            init = check_choice(init, "init", caller, ("random", "ones"))
+            if init == "ones":
+                return np.ones(shape, dtype=np.int8)
+            return (2 * rng.integers(0, 2, size=shape) - 1).astype(np.int8)
+        if isinstance(init, int | np.integer) and not isinstance(init, bool):
+            patterns = self.net.patterns
+            if patterns is None or not 0 <= init < len(patterns):
+                count = 0 if patterns is None else len(patterns)
+                raise param_error(
+                    "init",
+                    caller,
+                    f"a pattern index in [0, {count}) for a network "
+                    "with stored patterns, 'random', 'ones' or an array of ±1",
+                    init,
+                )
+            return np.broadcast_to(patterns[init], shape).copy()
+        spins = check_spins(init, "init", caller, n=self.net.n)
+        try:
+            return np.broadcast_to(spins, shape).copy()
+        except ValueError:
+            raise param_error(
+                "init", caller, f"±1 spins broadcastable to {shape}", f"<shape {spins.shape}>"
+            ) from None
+
+    def init(self, init: Any = "random", seed: int | None = None) -> SamplerState:
+        """Initial state. ``seed`` fixes both the initial spins and every chain's RNG stream."""
+        seed = check_seed(seed, "Sampler.init")
+        init_seq, dynamics_seq = np.random.SeedSequence(seed).spawn(2)
+        spins = self.initial_spins(init, np.random.default_rng(init_seq))
+        return self.kernel.init(spins, dynamics_seq)
+
+    def step(self, state: SamplerState, sweeps: int = 1, T=None) -> tuple[SamplerState, StepInfo]:
+        """Advance every chain by ``sweeps`` sweeps (at temperatures ``T`` if given: annealing)."""
+        sweeps = check_int(sweeps, "sweeps", "Sampler.step", minimum=0)
+        betas = self.betas
+        if T is not None:
+            T = check_temperatures(T, "Sampler.step")
+            if len(T) not in (1, len(self.T)):
+                raise param_error("T", "Sampler.step", f"one temperature or {len(self.T)}", T)
+            betas = np.broadcast_to(betas_from(T), self.T.shape).copy()
+        state, flips = self.kernel.step(state, betas, sweeps)
+        attempts = max(sweeps, 1) * self.net.n
+        return state, StepInfo(flips=flips, acceptance=flips / attempts)
+
+    def spins(self, state: SamplerState) -> np.ndarray:
+        """The spins of ``state`` as numpy int8 (n_T, chains, n)."""
+        return self.kernel.spins(state)
+
+
+def sampler(
+    net: Network,
+    T=1.0,
+    *,
+    chains: int = 1,
+    rule: str = "glauber",
+    schedule: str = "random",
+    backend: str = DEFAULT_BACKEND,
+    device: str | None = None,
+    allow_asymmetric: bool = False,
+) -> Sampler:
+    """The low-level Monte Carlo loop.
+
+    Examples
+    --------
+    >>> import statnn as sn
+    >>> s = sn.sampler(sn.ising((8, 8)), T=2.0, chains=4)
+    >>> state = s.init(init="random", seed=0)
+    >>> state, info = s.step(state, sweeps=10)
+    >>> info.acceptance.shape
+    (1, 4)
+    """
+    return Sampler(
+        net,
+        T,
+        chains=chains,
+        rule=rule,
+        schedule=schedule,
+        backend=backend,
+        device=device,
+        allow_asymmetric=allow_asymmetric,
+        caller="sampler",
+    )
+
+
+@dataclass
+class Run:
+    """Recorded observables of :func:`simulate`; leading axes are (temperature, chain).
+
+    Attributes
+    ----------
+    T : (n_T,) temperatures.
+    energy : (n_T, chains, n_records) energy per neuron E/N.
+    magnetization : (n_T, chains, n_records) m = (1/N) Σ_i S_i.
+    overlaps : (n_T, chains, n_records, P) m_μ = (1/N) Σ_i ξ_i^μ S_i, or None.
+    states : (n_T, chains, n) int8 final states.
+    record_sweeps : (n_records,) sweep index (after burn-in) of each record.
+    acceptance : (n_T, chains) fraction of update attempts that flipped a spin while recording.
+    swap_acceptance : (n_T − 1,) replica-exchange acceptance per neighbouring pair, or None.
+    params : the arguments of the run, the package version, network info.
+    """
+
+    T: np.ndarray
+    n: int
+    energy: np.ndarray
+    magnetization: np.ndarray
+    overlaps: np.ndarray | None
+    states: np.ndarray
+    record_sweeps: np.ndarray
+    acceptance: np.ndarray
+    swap_acceptance: np.ndarray | None = None
+    params: dict = field(default_factory=dict)
+
+    def summary(self):
+        """Per temperature: means and standard errors, C, χ, Binder cumulant, τ_int."""
+        from .observables import summarize
+
+        return summarize(self.energy, self.magnetization, self.T, self.n, overlaps=self.overlaps)
+
+
+def simulate(
+    net: Network,
+    T=1.0,
+    sweeps: int = 1000,
+    burn_in: int = 100,
+    chains: int = 1,
+    *,
+    rule: str = "glauber",
+    schedule: str = "random",
+    init: Any = "random",
+    backend: str = DEFAULT_BACKEND,
+    device: str | None = None,
+    record_every: int = 1,
+    seed: int | None = None,
+    tempering: bool = False,
+    allow_asymmetric: bool = False,
+    progress: bool = False,
+) -> Run:
+    """Run Monte Carlo dynamics at every temperature × chain and record observables.
+
+    ``burn_in`` sweeps are discarded, then ``sweeps`` more are run with observables recorded
+    every ``record_every`` sweeps (energy per neuron, magnetization, pattern overlaps).
+    With ``tempering=True`` neighbouring temperatures exchange configurations after every
+    ``record_every`` sweeps with probability min(1, exp((β_t − β_{t+1})(E_t − E_{t+1}))).
+
+    Examples
+    --------
+    >>> import statnn as sn
+    >>> run = sn.simulate(sn.ising((8, 8)), T=[1.5, 3.0], sweeps=200, burn_in=100, chains=2, seed=0)
+    >>> run.energy.shape
+    (2, 2, 200)
+    """
+    caller = "simulate"
+    check_network(net, caller)
+    sweeps = check_int(sweeps, "sweeps", caller, minimum=1)
+    burn_in = check_int(burn_in, "burn_in", caller, minimum=0)
+    record_every = check_int(record_every, "record_every", caller, minimum=1)
+    if record_every > sweeps:
+        raise param_error("record_every", caller, f"an int <= sweeps ({sweeps})", record_every)
+    seed = check_seed(seed, caller)
+    if not net.symmetric:
+        net.require_symmetric(caller, allow_asymmetric)
+        warnings.warn(
+            "Couplings are asymmetric: the recorded energy is that of the symmetric "
+            "part (J + J^T)/2, which the dynamics does not minimise.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    s = Sampler(
+        net,
+        T,
+        chains=chains,
+        rule=rule,
+        schedule=schedule,
+        backend=backend,
+        device=device,
+        allow_asymmetric=allow_asymmetric,
+        caller=caller,
+    )
+    if tempering:
+        from .tempering import ReplicaExchange
+
+        exchange = ReplicaExchange(s.T, seed, caller)
+    state = s.init(init=init, seed=seed)
+
+    n_records = sweeps // record_every
+    n_T = len(s.T)
+    energy = np.empty((n_T, s.chains, n_records))
+    magnetization = np.empty_like(energy)
+    patterns = net.patterns
+    overlaps = None if patterns is None else np.empty((n_T, s.chains, n_records, len(patterns)))
+    flips = np.zeros((n_T, s.chains))
+
+    if burn_in:
+        state, _ = s.step(state, burn_in)
+    blocks = range(n_records)
+    if progress:
+        from tqdm.auto import tqdm
+
+        blocks = tqdm(blocks, desc=f"simulate {net.name}", unit="record")
+    for r in blocks:
+        state, info = s.step(state, record_every)
+        flips += info.flips
+        spins = s.spins(state)
+        e = net.energy(spins, allow_asymmetric=True)
+        if tempering:
+            state, spins, e = exchange(s, state, spins, e)
+        energy[:, :, r] = e / net.n
+        magnetization[:, :, r] = spins.mean(axis=-1, dtype=np.float64)
+        if overlaps is not None:
+            overlaps[:, :, r] = net.couplings.overlaps(spins)
+
+    params = dict(
+        T=s.T.tolist(),
+        sweeps=sweeps,
+        burn_in=burn_in,
+        chains=s.chains,
+        rule=rule,
+        schedule=schedule,
+        init=init if isinstance(init, str | int) else "array",
+        backend=backend,
+        device=device,
+        record_every=record_every,
+        seed=seed,
+        tempering=tempering,
+        network=net.name,
+        network_info=dict(net.info),
+        version=__version__,
+    )
+    return Run(
+        T=s.T,
+        n=net.n,
+        energy=energy,
+        magnetization=magnetization,
+        overlaps=overlaps,
+        states=s.spins(state),
+        record_sweeps=record_every * np.arange(1, n_records + 1),
+        acceptance=flips / (n_records * record_every * net.n),
+        swap_acceptance=exchange.acceptance() if tempering else None,
+        params=params,
+    )
