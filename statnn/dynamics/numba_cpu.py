@@ -1,0 +1,222 @@
+"""The ``numba`` backend: multi-threaded CPU kernels with cached fields and per-chain RNG.
+
+Chains (temperature slots × replicas, flattened to K = n_T · chains) run in parallel with
+``prange``; each owns a xoshiro256** stream seeded from ``seed.spawn(K)``, so the same
+seed gives the same result whatever the number of threads. The kernels, one family per
+coupling representation, are module-level ``@njit`` functions found by name in
+:data:`KERNELS`:
+
+======================  ==========================================  =====================
+representation          cost of one update (rejected / accepted)    module
+======================  ==========================================  =====================
+dense float32/float64   O(1) / O(N), cached fields, periodic refresh  ``numba_dense``
+pattern form (Hebbian)  O(P) / O(P), cached integer overlaps          ``numba_patterns``
+sparse CSR              O(degree) / O(degree), no cache               ``numba_sparse``
+lattice stencil 1–3 D   O(d), tabulated probabilities                 ``numba_lattice``
+======================  ==========================================  =====================
+
+The update rule and the random draws are described in :mod:`statnn.dynamics.numba_rules`
+and :mod:`statnn.dynamics.numba_rng`. Threads: :func:`set_num_threads`, or the environment
+variable ``STATNN_NUM_THREADS`` read when this module is first imported (default: numba's,
+one per core).
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+
+import numba
+import numpy as np
+
+from .._validation import check_int, param_error
+from ..core.couplings import DenseCouplings, LatticeCouplings, PatternCouplings, SparseCouplings
+from .backends import SamplerState
+from .numba_dense import dense_fields, dense_sweeps, dense_synchronous
+from .numba_lattice import lattice_sweeps, lattice_synchronous
+from .numba_patterns import pattern_overlaps, pattern_sweeps, pattern_synchronous
+from .numba_rng import seed_states
+from .numba_rules import RULE_CODES
+from .numba_sparse import sparse_sweeps, sparse_synchronous
+
+RANDOM, FIXED, PERMUTED = 0, 1, 2
+
+KERNELS = {
+    "dense": dense_sweeps,
+    "dense_synchronous": dense_synchronous,
+    "dense_fields": dense_fields,
+    "patterns": pattern_sweeps,
+    "patterns_synchronous": pattern_synchronous,
+    "pattern_overlaps": pattern_overlaps,
+    "sparse": sparse_sweeps,
+    "sparse_synchronous": sparse_synchronous,
+    "lattice": lattice_sweeps,
+    "lattice_synchronous": lattice_synchronous,
+}
+"""The numba kernels by name: ``<representation>`` and ``<representation>_synchronous``."""
+
+#: Sweeps between two recomputations of the cached dense fields, per dtype: float32 keeps
+#: the accumulated rounding error below 1e-4, float64 far below.
+REFRESH = {np.dtype(np.float32): 20, np.dtype(np.float64): 1000}
+
+
+def set_num_threads(n: int) -> None:
+    """Use ``n`` threads in the numba kernels (1 <= n <= the cores numba found)."""
+    n = check_int(n, "n", "set_num_threads", minimum=1)
+    limit = numba.config.NUMBA_NUM_THREADS
+    if n > limit:
+        raise param_error("n", "set_num_threads", f"an int in [1, {limit}]", n)
+    numba.set_num_threads(n)
+
+
+def get_num_threads() -> int:
+    """The number of threads the numba kernels use."""
+    return numba.get_num_threads()
+
+
+if os.environ.get("STATNN_NUM_THREADS"):
+    set_num_threads(int(os.environ["STATNN_NUM_THREADS"]))
+
+
+_PATTERNS_T: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def transposed_patterns(couplings: PatternCouplings) -> np.ndarray:
+    """The patterns as a contiguous (N, P) int8 array, built once per couplings object."""
+    xiT = _PATTERNS_T.get(couplings)
+    if xiT is None:
+        xiT = np.ascontiguousarray(couplings.patterns.T, dtype=np.int8)
+        _PATTERNS_T[couplings] = xiT
+    return xiT
+
+
+class NumbaKernel:
+    """Numba kernel for one network, rule, schedule and (n_T, chains) layout.
+
+    The state's ``spins`` is a numpy int8 array (n_T, chains, n); ``rng`` the (K, 4) uint64
+    xoshiro256** states; ``cache`` the cached fields (dense, (K, N)) or overlaps (pattern
+    form, (K, P) int64), or None. ``step`` returns a new state and leaves its input alone.
+    """
+
+    def __init__(self, net, *, rule, schedule, n_temps, chains):
+        self.net = net
+        self.shape = (n_temps, chains)
+        self.rule = RULE_CODES[rule]
+        self.schedule = schedule
+        self.bias = np.ascontiguousarray(net.bias, dtype=np.float64)
+        c = net.couplings
+        n = c.n
+        self.order = np.arange(n, dtype=np.int64)
+        self.code = {"random": RANDOM, "sequential": FIXED, "permuted": PERMUTED}.get(schedule)
+        if schedule == "checkerboard":
+            colors = c.colors()
+            self.order = np.concatenate(
+                [np.flatnonzero(colors == 0), np.flatnonzero(colors == 1)]
+            ).astype(np.int64)
+            self.code = FIXED
+        if isinstance(c, DenseCouplings):
+            self.kind = "dense"
+            self.J = c.J
+            self.JT = self.J if c.symmetric else np.ascontiguousarray(self.J.T)
+            self.refresh = REFRESH[self.J.dtype]
+        elif isinstance(c, PatternCouplings):
+            self.kind = "patterns"
+            self.xiT = transposed_patterns(c)
+            self.scale = float(c.scale)
+        elif isinstance(c, SparseCouplings):
+            self.kind = "sparse"
+            self.indptr = c.J.indptr.astype(np.int64)
+            self.indices = c.J.indices.astype(np.int64)
+            self.data = np.ascontiguousarray(c.J.data, dtype=np.float64)
+        elif isinstance(c, LatticeCouplings):
+            self.kind = "lattice"
+            self.nbr = np.ascontiguousarray(c.neighbours, dtype=np.int64)
+            self.lattice_J = float(c.J)
+            self.uniform_bias = bool(np.all(self.bias == self.bias[0]))
+        else:
+            raise param_error(
+                "net",
+                "make_kernel",
+                "a network with dense, sparse, pattern or lattice couplings for the numba backend",
+                type(c).__name__,
+            )
+
+    # -- state ----------------------------------------------------------------------------
+    def _fresh_cache(self, flat):
+        if self.kind == "dense":
+            H = np.empty(flat.shape, dtype=self.J.dtype)
+            dense_fields(flat, H, self.J, self.bias)
+            return H
+        if self.kind == "patterns":
+            M = np.empty((flat.shape[0], self.xiT.shape[1]), dtype=np.int64)
+            pattern_overlaps(flat, M, self.xiT)
+            return M
+        return None
+
+    def init(self, spins, seed):
+        spins = np.ascontiguousarray(spins, dtype=np.int8).copy()
+        flat = spins.reshape(-1, spins.shape[-1])
+        return SamplerState(
+            spins=spins, rng=seed_states(seed, flat.shape[0]), sweep=0, cache=self._fresh_cache(flat)
+        )
+
+    def spins(self, state):
+        return state.spins.copy()
+
+    def permute(self, state, perm):
+        n_T, chains = self.shape
+        src = (np.asarray(perm, dtype=np.int64) * chains + np.arange(chains)[None, :]).ravel()
+        spins = state.spins.reshape(n_T * chains, -1)[src].reshape(state.spins.shape)
+        cache = None if state.cache is None else np.ascontiguousarray(state.cache[src])
+        return state._replace(spins=spins, cache=cache)
+
+    # -- dynamics -------------------------------------------------------------------------
+    def step(self, state, betas, sweeps):
+        spins = state.spins.copy()
+        S = spins.reshape(-1, spins.shape[-1])
+        rng = state.rng.copy()
+        cache = None if state.cache is None else state.cache.copy()
+        beta = np.repeat(np.asarray(betas, dtype=np.float64), self.shape[1])
+        flips = np.zeros(S.shape[0], dtype=np.int64)
+        sweeps = int(sweeps)
+        if sweeps > 0:
+            self._run(S, cache, beta, rng, sweeps, int(state.sweep), flips)
+        new = SamplerState(spins=spins, rng=rng, sweep=state.sweep + sweeps, cache=cache)
+        return new, flips.reshape(self.shape)
+
+    def _run(self, S, cache, beta, rng, sweeps, done, flips):
+        sync = self.schedule == "synchronous"
+        kernel = KERNELS[self.kind + ("_synchronous" if sync else "")]
+        rule = self.rule
+        if self.kind == "dense":
+            args = (S, cache, self.J, self.JT, self.bias, beta, rng)
+            tail = (sweeps, done, self.refresh, flips)
+        elif self.kind == "patterns":
+            args = (S, cache, self.xiT, self.scale, self.bias, beta, rng)
+            tail = (sweeps, flips)
+        elif self.kind == "sparse":
+            args = (S, self.indptr, self.indices, self.data, self.bias, beta, rng)
+            tail = (sweeps, flips)
+        else:
+            args = (S, self.nbr, self.lattice_J, self.bias, self.uniform_bias, beta, rng)
+            tail = (sweeps, flips)
+        if sync:
+            kernel(*args, rule, *tail)
+        else:
+            kernel(*args, self.order, self.code, rule, *tail)
+
+
+def make_kernel(net, *, rule, schedule, n_temps, chains, device=None):
+    """Build the numba kernel (``device`` must be None: this backend runs on the CPU)."""
+    if device is not None:
+        raise param_error(
+            "device",
+            "make_kernel",
+            "None for the 'numba' backend (it runs on the CPU cores); "
+            "use backend='torch' to choose a device",
+            device,
+        )
+    return NumbaKernel(net, rule=rule, schedule=schedule, n_temps=n_temps, chains=chains)
+
+
+__all__ = ["KERNELS", "NumbaKernel", "get_num_threads", "make_kernel", "set_num_threads"]

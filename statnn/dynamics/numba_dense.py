@@ -1,0 +1,165 @@
+"""Dense couplings (float32 / float64) with cached local fields, for the numba backend.
+
+Each chain k keeps its local fields H[k, i] = Σ_j J_ij S_j + b_i in the dtype of J. An
+update of neuron i reads H[k, i] — O(1) whatever the outcome — and an accepted flip
+S_i → S_i' = −S_i corrects every field by one column of J, O(N)::
+
+    H[k, j] += (S_i' − S_i) J_ji = 2 S_i' J_ji          for all j.
+
+``JT`` holds the columns of J as contiguous rows (``JT = J`` when J is symmetric, else a
+transposed copy). Rounding errors of these increments accumulate, so every ``refresh``
+sweeps (counted from the start of the run, so the result does not depend on how the sweeps
+are split between calls) the fields are recomputed from scratch with float64 sums.
+
+All chains run in parallel (``prange`` over the flattened temperature × replica index);
+each draws from its own xoshiro256** stream (:mod:`statnn.dynamics.numba_rng`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import float32, float64, int8, int64, njit, prange, uint64, void
+
+from .numba_rng import bounded, shuffle
+from .numba_rules import new_spin
+
+RANDOM = 0
+FIXED = 1  # the site order given (sequential: 0..N-1)
+PERMUTED = 2
+
+
+@njit(cache=True, nogil=True)
+def _refresh_chain(s, h, J, bias):
+    """h_i = b_i + Σ_j J_ij s_j for one chain, summed in float64."""
+    n = s.shape[0]
+    for i in range(n):
+        acc = 0.0
+        for j in range(n):
+            acc += np.float64(J[i, j]) * s[j]
+        h[i] = acc + bias[i]
+
+
+@njit(cache=True, nogil=True)
+def _add_column(h, column, new):
+    """h += 2 · new · column, in the dtype of h (2x is exact, so no multiplication)."""
+    if new > 0:
+        for j in range(h.shape[0]):
+            h[j] += column[j] + column[j]
+    else:
+        for j in range(h.shape[0]):
+            h[j] -= column[j] + column[j]
+
+
+def _fields_signature(ftype):
+    return void(int8[:, ::1], ftype[:, ::1], ftype[:, ::1], float64[::1])
+
+
+@njit(
+    [_fields_signature(float32), _fields_signature(float64)], parallel=True, cache=True, nogil=True
+)
+def dense_fields(S, H, J, bias):
+    """Fill the field cache H (K, N) from spins S (K, N): H = S Jᵀ + b (float64 sums)."""
+    for kk in prange(S.shape[0]):
+        k = np.int64(kk)
+        _refresh_chain(S[k], H[k], J, bias)
+
+
+def _sweeps_signature(ftype):
+    return void(
+        int8[:, ::1],  # S (K, N)
+        ftype[:, ::1],  # H (K, N) cached fields
+        ftype[:, ::1],  # J (N, N)
+        ftype[:, ::1],  # JT (N, N): columns of J as rows
+        float64[::1],  # bias (N,)
+        float64[::1],  # beta per chain (K,)
+        uint64[:, ::1],  # rng (K, 4)
+        int64[::1],  # site order for FIXED (N,)
+        int64,  # schedule code
+        int64,  # rule code
+        int64,  # sweeps
+        int64,  # sweeps done before (for the refresh clock)
+        int64,  # refresh interval in sweeps
+        int64[::1],  # flips (K,), incremented
+    )
+
+
+@njit(
+    [_sweeps_signature(float32), _sweeps_signature(float64)],
+    parallel=True,
+    cache=True,
+    nogil=True,
+)
+def dense_sweeps(S, H, J, JT, bias, beta, rng, order, schedule, rule, sweeps, done, refresh, flips):
+    """Single-neuron updates (random, fixed-order or permuted), ``sweeps`` × N per chain."""
+    K, n = S.shape
+    for kk in prange(K):
+        k = np.int64(kk)
+        s = S[k]
+        h = H[k]
+        st = rng[k]
+        b = beta[k]
+        perm = np.empty(n if schedule == PERMUTED else 0, dtype=np.int64)
+        count = 0
+        for sweep in range(sweeps):
+            if schedule == PERMUTED:
+                shuffle(perm, st)
+            for t in range(n):
+                if schedule == RANDOM:
+                    i = bounded(st, n)
+                elif schedule == FIXED:
+                    i = order[t]
+                else:
+                    i = perm[t]
+                old = np.int64(s[i])
+                new = new_spin(rule, old, np.float64(h[i]), b, st)
+                if new != old:
+                    s[i] = new
+                    count += 1
+                    _add_column(h, JT[i], new)
+            if (done + sweep + 1) % refresh == 0:
+                _refresh_chain(s, h, J, bias)
+        flips[k] += count
+
+
+def _sync_signature(ftype):
+    return void(
+        int8[:, ::1],
+        ftype[:, ::1],
+        ftype[:, ::1],
+        ftype[:, ::1],
+        float64[::1],
+        float64[::1],
+        uint64[:, ::1],
+        int64,
+        int64,
+        int64,
+        int64,
+        int64[::1],
+    )
+
+
+@njit(
+    [_sync_signature(float32), _sync_signature(float64)], parallel=True, cache=True, nogil=True
+)
+def dense_synchronous(S, H, J, JT, bias, beta, rng, rule, sweeps, done, refresh, flips):
+    """Little dynamics: every neuron updated at once from the old fields, then H corrected."""
+    K, n = S.shape
+    for kk in prange(K):
+        k = np.int64(kk)
+        s = S[k]
+        h = H[k]
+        st = rng[k]
+        b = beta[k]
+        new = np.empty(n, dtype=np.int8)
+        count = 0
+        for sweep in range(sweeps):
+            for i in range(n):
+                new[i] = new_spin(rule, np.int64(s[i]), np.float64(h[i]), b, st)
+            for i in range(n):
+                if new[i] != s[i]:
+                    s[i] = new[i]
+                    count += 1
+                    _add_column(h, JT[i], new[i])
+            if (done + sweep + 1) % refresh == 0:
+                _refresh_chain(s, h, J, bias)
+        flips[k] += count
