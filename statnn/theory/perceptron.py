@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 from scipy.optimize import brentq
@@ -70,8 +71,10 @@ def cover_probability(P, N):
     .. math:: p(P, N) = \frac{C(P, N)}{2^P} = 2^{1-P} \sum_{k=0}^{N-1} \binom{P-1}{k}
               = \Pr\left[\mathrm{Bin}(P - 1, \tfrac12) \le N - 1\right],
 
-    evaluated as a binomial distribution function (regularised incomplete beta function,
-    ``scipy.special.bdtr``) so it needs no big integers for large :math:`P`. It equals 1
+    computed exactly (rational arithmetic, then rounded) for :math:`P \le 1024` and beyond
+    as a binomial distribution function (regularised incomplete beta function,
+    ``scipy.special.bdtr``, relative accuracy ~1e-11), using the symmetry
+    :math:`F(k) = 1 - F(P - 2 - k)` to evaluate only the smaller tail. It equals 1
     for :math:`P \le N` and exactly :math:`\tfrac12` at :math:`P = 2N` (the capacity
     :math:`\alpha = P/N = 2`), and tends to a step at :math:`\alpha = 2` as
     :math:`N \to \infty`.
@@ -98,13 +101,28 @@ def cover_probability(P, N):
     out = np.empty(P_b.shape, dtype=np.float64)
     for idx in np.ndindex(out.shape):
         p, n = P_b[idx], N_b[idx]
-        if n == 0:
-            out[idx] = 0.0
-        elif p <= n:
-            out[idx] = 1.0
-        else:
-            out[idx] = float(bdtr(float(n - 1), float(p - 1), 0.5))
+        out[idx] = _cover_probability_scalar(p, n)
     return float(out) if (p_scalar and n_scalar) else out
+
+
+_EXACT_MAX_P = 1024
+
+
+def _cover_probability_scalar(P: int, N: int) -> float:
+    if N == 0:
+        return 0.0
+    if P <= N:
+        return 1.0
+    if P <= _EXACT_MAX_P:  # exact rational, correctly rounded
+        return float(Fraction(_cover_count_scalar(P, N), 2**P))
+    # F(k) = Pr[Bin(n, 1/2) <= k] with n = P - 1, k = N - 1; by symmetry
+    # F(k) = 1 - F(n - k - 1), so evaluate the smaller tail only (F = 1/2 when 2k + 1 = n)
+    n, k = P - 1, N - 1
+    if 2 * k + 1 == n:
+        return 0.5
+    if 2 * k + 1 > n:
+        return 1.0 - float(bdtr(n - k - 1, n, 0.5))
+    return float(bdtr(k, n, 0.5))
 
 
 def _gardner_integral(kappa: float) -> float:
