@@ -1,0 +1,50 @@
+"""Random ±1 patterns to store, unbiased or with a mean activity a."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import check_int, check_real, check_seed, param_error
+
+
+def random_patterns(P: int, N: int, bias: float = 0.0, seed: int | None = None) -> np.ndarray:
+    """P independent random patterns of N neurons, ξ_i^μ ∈ {−1, +1}.
+
+    Each entry is +1 with probability (1 + a)/2 and −1 with probability (1 − a)/2, so the
+    mean activity is ⟨ξ⟩ = a (``bias``). ``bias=0`` gives the unbiased patterns of the
+    Hopfield model; ``bias != 0`` the biased (low- or high-activity) patterns of
+    Amit, Gutfreund & Sompolinsky, Phys. Rev. A 35, 2293 (1987).
+
+    Parameters
+    ----------
+    P : int >= 1
+        Number of patterns.
+    N : int >= 1
+        Number of neurons.
+    bias : float in (−1, 1)
+        Mean activity a.
+    seed : int, optional
+        Seed of the generator (numpy ``default_rng``).
+
+    Returns
+    -------
+    ndarray of int8, shape (P, N)
+
+    Examples
+    --------
+    >>> from statnn.memory import random_patterns
+    >>> xi = random_patterns(3, 1000, bias=0.2, seed=0)
+    >>> xi.shape, xi.dtype
+    ((3, 1000), dtype('int8'))
+    """
+    caller = "random_patterns"
+    P = check_int(P, "P", caller, minimum=1)
+    N = check_int(N, "N", caller, minimum=1)
+    a = check_real(bias, "bias", caller, -1.0, 1.0)
+    if abs(a) == 1.0:
+        raise param_error("bias", caller, "a float strictly between -1 and 1", bias)
+    seed = check_seed(seed, caller)
+    rng = np.random.default_rng(seed)
+    if a == 0.0:
+        return (2 * rng.integers(0, 2, size=(P, N), dtype=np.int8) - 1).astype(np.int8)
+    return np.where(rng.random((P, N)) < (1.0 + a) / 2.0, 1, -1).astype(np.int8)

@@ -1,0 +1,384 @@
+"""Learning rules: stored patterns ξ (P × N, ±1) in, couplings J in the cheapest form out.
+
+=====================  ===========================================  ====================
+rule                   couplings                                    representation
+=====================  ===========================================  ====================
+Hebbian                J = (1/N) ξᵀξ, J_ii = 0                      pattern form (P × N)
+Hebbian, activity a    J = (1/(N(1−a²))) (ξ−a)ᵀ(ξ−a), J_ii = 0      dense
+pseudo-inverse         J = (1/N) ξᵀ C⁻¹ ξ, C = ξξᵀ/N, J_ii = 0      dense
+Storkey                incremental rule of Storkey (1997)           dense
+perceptron-learned     each row trained to margin κ (Gardner)       dense, asymmetric
+any rule, diluted      J_ij c_ij / c                                sparse (CSR)
+=====================  ===========================================  ====================
+
+Every function validates the patterns (a (P, N) array of ±1, N ≥ 2) and returns a
+:class:`~statnn.core.couplings.Couplings`; :func:`statnn.memory.hopfield` wraps it in a
+:class:`~statnn.core.network.Network`. Dilution (``dilution=c``): keep each coupling with
+probability c, symmetrically (c_ij = c_ji) or not, see :mod:`statnn.memory.dilution`.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import scipy.linalg.blas as blas
+import scipy.sparse as sp
+
+from .._validation import (
+    check_int,
+    check_patterns,
+    check_probability,
+    check_real,
+    check_seed,
+    param_error,
+)
+from ..core.couplings import Couplings, DenseCouplings, PatternCouplings, SparseCouplings
+from .dilution import dilute_dense, dilution_mask, mask_matrix, sparse_from_pairs
+
+_PAIR_CHUNK = 1 << 22  # pattern entries handled at once by the diluted Hebbian rule
+
+
+# ---------------------------------------------------------------------------------------
+# shared checks
+
+
+def _patterns(patterns, caller: str) -> np.ndarray:
+    xi = check_patterns(patterns, caller)
+    if xi.shape[1] < 2:
+        raise param_error(
+            "patterns", caller, "a (P, N) array of ±1 with N >= 2 neurons", f"<shape {xi.shape}>"
+        )
+    return xi
+
+
+def _dilution(dilution, caller: str) -> float | None:
+    """The connectivity c in (0, 1], or None (fully connected)."""
+    if dilution is None:
+        return None
+    c = check_probability(dilution, "dilution", caller)
+    if c == 0.0:
+        raise param_error(
+            "dilution", caller, "a connectivity c in (0, 1] (the probability to keep J_ij)", c
+        )
+    return None if c == 1.0 else c
+
+
+def _bool(value, name: str, caller: str) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise param_error(name, caller, "a bool", value)
+    return bool(value)
+
+
+def _rng(seed, caller: str) -> np.random.Generator:
+    return np.random.default_rng(check_seed(seed, caller))
+
+
+def _dense_or_diluted(
+    J: np.ndarray, c: float | None, symmetric: bool, seed, caller: str
+) -> Couplings:
+    np.fill_diagonal(J, 0.0)
+    if c is None:
+        return DenseCouplings(J, caller=caller)
+    return SparseCouplings(dilute_dense(J, c, symmetric, _rng(seed, caller)), caller=caller)
+
+
+# ---------------------------------------------------------------------------------------
+# Hebbian
+
+
+def hebbian_couplings(
+    patterns,
+    *,
+    activity: float = 0.0,
+    dilution: float | None = None,
+    symmetric_dilution: bool = True,
+    seed: int | None = None,
+) -> Couplings:
+    """Hebb's rule (Hopfield 1982).
+
+    .. math:: J_{ij} = \\frac{c_{ij}}{c\\,N(1-a^2)} \\sum_\\mu (\\xi_i^\\mu - a)(\\xi_j^\\mu - a),
+              \\quad J_{ii} = 0
+
+    With a = 0 and no dilution (c_ij = c = 1) this is J = (1/N) ξᵀξ, returned in pattern
+    form (:class:`~statnn.core.couplings.PatternCouplings`: the P × N patterns, no N × N
+    matrix). ``activity=a`` is the covariance rule for biased patterns of mean activity a
+    (Amit, Gutfreund & Sompolinsky, Phys. Rev. A 35, 2293 (1987)); the factor 1/(1 − a²)
+    keeps the signal of a retrieved pattern at ξ_i − a. Dilution keeps each coupling with
+    probability c = ``dilution`` (Sompolinsky 1986): only the kept pairs are computed.
+
+    Parameters
+    ----------
+    patterns : (P, N) array of ±1
+    activity : float in (−1, 1) or "auto"
+        Mean activity a subtracted from the patterns; ``"auto"`` uses the patterns' mean.
+    dilution : float in (0, 1], optional
+        Connectivity c: the probability that a coupling is kept (None or 1: all kept).
+    symmetric_dilution : bool
+        Draw c_ij = c_ji (symmetric couplings) or every ordered pair independently.
+    seed : int, optional
+        Seed of the dilution.
+    """
+    caller = "hebbian_couplings"
+    xi = _patterns(patterns, caller)
+    a = _activity(activity, xi, caller)
+    c = _dilution(dilution, caller)
+    symmetric = _bool(symmetric_dilution, "symmetric_dilution", caller)
+    p, n = xi.shape
+    if a == 0.0 and c is None:
+        return PatternCouplings(xi, caller=caller)
+    centred = xi.astype(np.float64) - a
+    scale = 1.0 / (n * (1.0 - a * a))
+    if c is None:
+        J = scale * (centred.T @ centred)
+        np.fill_diagonal(J, 0.0)
+        return DenseCouplings(J, caller=caller)
+    rows, cols = dilution_mask(n, c, symmetric, _rng(seed, caller))
+    values = np.empty(len(rows))
+    step = max(1, _PAIR_CHUNK // p)
+    for start in range(0, len(rows), step):
+        r, k = rows[start : start + step], cols[start : start + step]
+        values[start : start + step] = np.einsum("mb,mb->b", centred[:, r], centred[:, k])
+    return SparseCouplings(sparse_from_pairs(n, rows, cols, values * (scale / c)), caller=caller)
+
+
+def _activity(activity, xi: np.ndarray, caller: str) -> float:
+    if isinstance(activity, str) and activity == "auto":
+        a = float(xi.mean())
+    else:
+        a = check_real(activity, "activity", caller, -1.0, 1.0)
+    if abs(a) >= 1.0:
+        raise param_error(
+            "activity", caller, "a mean activity strictly between -1 and 1, or 'auto'", activity
+        )
+    return a
+
+
+# ---------------------------------------------------------------------------------------
+# pseudo-inverse (projection)
+
+
+def pseudo_inverse_couplings(
+    patterns,
+    *,
+    dilution: float | None = None,
+    symmetric_dilution: bool = True,
+    seed: int | None = None,
+) -> Couplings:
+    """Pseudo-inverse (projection) rule of Personnaz, Guyon & Dreyfus (1985).
+
+    .. math:: J = \\frac{1}{N}\\, \\xi^T C^{-1} \\xi, \\qquad
+              C_{\\mu\\nu} = \\frac{1}{N} \\sum_i \\xi_i^\\mu \\xi_i^\\nu, \\qquad J_{ii} = 0
+
+    J is the orthogonal projector onto the span of the patterns (computed from the SVD
+    ξ = U Σ Vᵀ as J = V Vᵀ over the non-zero singular values, i.e. with the Moore–Penrose
+    inverse of C when the patterns are linearly dependent, e.g. P > N). Every pattern is
+    then a fixed point for any correlations between patterns (biased patterns need no
+    variant), up to α = P/N = 1.
+
+    **The diagonal is set to zero** (Kanter & Sompolinsky, Phys. Rev. A 35, 380 (1987)):
+    with the self-couplings J_ii ≈ α kept, every state near a pattern is stabilised by its
+    own spin and the basins of attraction vanish as α → 1/2; without them a pattern stays
+    a fixed point while the stability ξ_i h_i = 1 − J_ii > 0, i.e. up to α = 1, with
+    basins that shrink to zero only as α → 1. The couplings are symmetric; dense float64.
+
+    Parameters
+    ----------
+    patterns : (P, N) array of ±1
+    dilution, symmetric_dilution, seed
+        Random dilution J_ij ← c_ij J_ij / c, as in :func:`hebbian_couplings`.
+    """
+    caller = "pseudo_inverse_couplings"
+    xi = _patterns(patterns, caller)
+    c = _dilution(dilution, caller)
+    symmetric = _bool(symmetric_dilution, "symmetric_dilution", caller)
+    _, s, vt = np.linalg.svd(xi.astype(np.float64), full_matrices=False)
+    tol = s.max() * max(xi.shape) * np.finfo(np.float64).eps if s.size else 0.0
+    v = vt[s > tol]
+    J = v.T @ v
+    J = 0.5 * (J + J.T)  # exactly symmetric despite rounding
+    return _dense_or_diluted(J, c, symmetric, seed, caller)
+
+
+# ---------------------------------------------------------------------------------------
+# Storkey
+
+
+def storkey_couplings(
+    patterns,
+    *,
+    dilution: float | None = None,
+    symmetric_dilution: bool = True,
+    seed: int | None = None,
+) -> Couplings:
+    """Storkey's incremental learning rule (A. Storkey, ICANN 1997, LNCS 1327, 451).
+
+    Patterns are learned one at a time, ν = 1 … P, starting from J = 0:
+
+    .. math:: J^\\nu_{ij} = J^{\\nu-1}_{ij} + \\frac{1}{N}\\left(\\xi_i^\\nu \\xi_j^\\nu
+              - \\xi_i^\\nu h^\\nu_{ji} - h^\\nu_{ij} \\xi_j^\\nu\\right), \\qquad
+              h^\\nu_{ij} = \\sum_{k \\ne i, j} J^{\\nu-1}_{ik} \\xi_k^\\nu
+
+    with J_ii = 0. The rule is local and incremental, like Hebb's, and its capacity is
+    larger (≈ 0.14 → about 0.2 for the fixed points with N ~ 10³). With
+    h_i = Σ_{k≠i} J_ik ξ_k one has h_ij = h_i − J_ij ξ_j, so each pattern is one symmetric
+    rank-2 update ΔJ = (1/N)(ξξᵀ − ξhᵀ − hξᵀ + 2J) — computed with BLAS ``dsymv`` and
+    ``dsyr2`` on one triangle (O(N²) per pattern). Dense, symmetric.
+
+    Parameters
+    ----------
+    patterns : (P, N) array of ±1
+    dilution, symmetric_dilution, seed
+        Random dilution J_ij ← c_ij J_ij / c after learning, as in
+        :func:`hebbian_couplings`.
+    """
+    caller = "storkey_couplings"
+    xi = _patterns(patterns, caller)
+    c = _dilution(dilution, caller)
+    symmetric = _bool(symmetric_dilution, "symmetric_dilution", caller)
+    J = _storkey_dense(xi)
+    return _dense_or_diluted(J, c, symmetric, seed, caller)
+
+
+def _storkey_dense(xi: np.ndarray) -> np.ndarray:
+    """Storkey couplings J (N × N, zero diagonal); J = s · A with A's upper triangle kept."""
+    p, n = xi.shape
+    A = np.zeros((n, n), order="F")
+    s = 1.0
+    grow = 1.0 + 2.0 / n
+    diag = np.arange(n)
+    for x in xi.astype(np.float64):
+        h = s * blas.dsymv(1.0, A, x, lower=0)
+        s *= grow
+        A = blas.dsyr2(1.0 / (n * s), x, 0.5 * x - h, lower=0, a=A, overwrite_a=1)
+        A[diag, diag] = 0.0
+    J = np.triu(A)
+    J = s * (J + np.triu(A, 1).T)
+    return np.ascontiguousarray(J)
+
+
+# ---------------------------------------------------------------------------------------
+# perceptron-learned couplings
+
+
+def perceptron_couplings(
+    patterns,
+    *,
+    kappa: float = 0.0,
+    symmetrize: bool = False,
+    thresholds: bool = False,
+    lr: float = 1.0,
+    max_epochs: int = 1000,
+    dilution: float | None = None,
+    symmetric_dilution: bool = True,
+    seed: int | None = None,
+    return_fit: bool = False,
+):
+    """Couplings learned row by row with the perceptron rule to a stability margin κ.
+
+    Each neuron i is a perceptron whose inputs are the other neurons (Gardner, J. Phys.
+    A 21, 257 (1988); Krauth & Mézard, J. Phys. A 20, L745 (1987)). Its incoming couplings
+    J_i are trained with Rosenblatt's rule on the stored patterns (inputs ξ^μ, target
+    ξ_i^μ) until every pattern has the **Gardner stability**
+
+    .. math:: \\Delta_i^\\mu = \\frac{\\xi_i^\\mu h_i(\\xi^\\mu)}{\\lVert J_i \\rVert}
+              = \\frac{\\xi_i^\\mu \\sum_{j \\ne i} J_{ij}\\xi_j^\\mu}{\\sqrt{\\sum_j J_{ij}^2}}
+              \\ge \\kappa,
+
+    so every pattern is a fixed point of the T = 0 dynamics with margin κ. This is
+    possible (N → ∞) up to Gardner's capacity α_c(κ) = [∫_{−κ}^∞ Dt (t + κ)²]^{−1}
+    (α_c(0) = 2); with dilution c, P/(cN) ≤ α_c(κ). Training reuses the package's batched
+    perceptron step :func:`statnn.nn.perceptron.train_perceptrons` with ``X = ξ/√N``,
+    ``Y = ξ``, ``mask = ~eye(N)`` (no self-couplings; and the dilution mask), so that its
+    margin test y(w·x)√D/‖w‖ ≥ κ is exactly Δ ≥ κ above.
+
+    Each learned row is scaled to ‖J_i‖ = 1: at a stored pattern the field ξ_i h_i equals
+    the stability Δ_i, which sets the temperature scale of T > 0 dynamics. The couplings
+    are asymmetric in general (the sampler then needs ``allow_asymmetric=True`` where an
+    energy is involved; Glauber dynamics needs none). ``symmetrize=True`` returns
+    (J + Jᵀ)/2 of the normalised rows — symmetric, with an energy, but the margin is no
+    longer guaranteed.
+
+    Parameters
+    ----------
+    patterns : (P, N) array of ±1
+    kappa : float >= 0
+        Margin κ in Gardner's normalisation above.
+    symmetrize : bool
+        Return (J + Jᵀ)/2.
+    thresholds : bool
+        Also learn a threshold per neuron (then ξ_i(h_i + b_i)/‖J_i‖ ≥ κ); useful for
+        biased patterns. The learned b_i are returned by ``return_fit`` and become the
+        network's biases in :func:`statnn.memory.hopfield`.
+    lr : float > 0
+        Learning rate of the perceptron rule (irrelevant at κ = 0).
+    max_epochs : int >= 1
+        Passes over the patterns; rows that have not converged then are kept as they are
+        (a RuntimeWarning says how many).
+    dilution, symmetric_dilution, seed
+        Random dilution: the perceptron learns only the kept couplings (mask), so no
+        rescaling by 1/c is needed.
+    return_fit : bool
+        Also return ``(bias, fit)``: the learned biases (zeros unless ``thresholds``) and
+        the :class:`~statnn.nn.perceptron.PerceptronFit`.
+    """
+    caller = "perceptron_couplings"
+    xi = _patterns(patterns, caller)
+    kappa = check_real(kappa, "kappa", caller, minimum=0.0)
+    symmetrize = _bool(symmetrize, "symmetrize", caller)
+    thresholds = _bool(thresholds, "thresholds", caller)
+    lr = check_real(lr, "lr", caller, minimum=0.0, strict_minimum=True)
+    max_epochs = check_int(max_epochs, "max_epochs", caller, minimum=1)
+    c = _dilution(dilution, caller)
+    symmetric = _bool(symmetric_dilution, "symmetric_dilution", caller)
+    p, n = xi.shape
+
+    from ..nn.perceptron import train_perceptrons  # numba: imported only when needed
+
+    if c is None:
+        mask = ~np.eye(n, dtype=np.bool_)
+    else:
+        mask = mask_matrix(n, *dilution_mask(n, c, symmetric, _rng(seed, caller)))
+    X = xi.astype(np.float64) / np.sqrt(n)
+    fit = train_perceptrons(
+        X,
+        xi.astype(np.float64),
+        kappa=kappa,
+        lr=lr,
+        max_epochs=max_epochs,
+        mask=mask,
+        fit_bias=thresholds,
+    )
+    W = np.where(mask, fit.W, 0.0)
+    norms = np.linalg.norm(W, axis=1)
+    safe = np.where(norms > 0, norms, 1.0)
+    J = W / safe[:, None]  # ‖J_i‖ = 1; the trained field was W_i·ξ/√N + b_i
+    bias = fit.b * np.sqrt(n) / safe if thresholds else np.zeros(n)
+    failed = int(np.count_nonzero(~fit.converged))
+    if failed:
+        warnings.warn(
+            f"perceptron_couplings: {failed} of {n} neurons did not reach the margin "
+            f"kappa={kappa:g} within max_epochs={max_epochs} (load alpha = {p / n:g}; "
+            "Gardner's capacity alpha_c(kappa) may be exceeded, or training needs more "
+            "epochs).",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    if symmetrize:
+        J = 0.5 * (J + J.T)
+    np.fill_diagonal(J, 0.0)
+    if c is None:
+        couplings: Couplings = DenseCouplings(J, caller=caller)
+    else:
+        couplings = SparseCouplings(sp.csr_array(J), caller=caller)
+    if return_fit:
+        return couplings, bias, fit
+    return couplings
+
+
+__all__ = [
+    "hebbian_couplings",
+    "pseudo_inverse_couplings",
+    "storkey_couplings",
+    "perceptron_couplings",
+]
