@@ -202,7 +202,7 @@ def _retrieval_positive(alpha: float, T: float) -> tuple[float, float, float, fl
 def _spin_glass_positive(alpha: float, T: float) -> tuple[float, float, float, float]:
     """T > 0 RS state with m = 0: (sigma, q, C, r); the paramagnet (q = r = 0) when
     alpha <= (T - 1)^2, i.e. above T_g = 1 + sqrt(alpha)."""
-    if T > 1.0 and alpha <= (T - 1.0) ** 2:
+    if T >= 1.0 and alpha <= (T - 1.0) ** 2:
         return 0.0, 0.0, 1.0 / T, 0.0
 
     def branch(s: float) -> tuple[float, float, float]:

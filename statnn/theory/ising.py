@@ -162,6 +162,8 @@ def onsager_energy(T, J: float = 1.0):
         coth = np.sqrt(1.0 + s2) / np.sqrt(s2)
         u = -J * coth * bracket
         u = np.where(np.isfinite(K) & (K < 200.0), u, -2.0 * J)
+        v = np.tanh(K)  # T -> inf: high-temperature series, exact to O(v^5)
+        u = np.where(K < 1e-6, -J * (2.0 * v + 4.0 * v**3), u)
     return _out(u, scalar)
 
 
@@ -212,5 +214,6 @@ def onsager_specific_heat(T, J: float = 1.0):
         coth = np.sqrt(1.0 + s2) / np.sqrt(s2)
         c = (4.0 / math.pi) * (K * coth) ** 2 * brace
         c = np.where(finite, c, 0.0)
+        c = np.where(K < 1e-6, 2.0 * K * K, c)  # T -> inf: c = 2K^2 (1 + O(K^2))
         c = np.where(T_arr == 2.0 * J / math.log1p(math.sqrt(2.0)), np.inf, c)
     return _out(c, scalar)

@@ -167,7 +167,12 @@ def gardner_capacity(kappa=0.0):
     (1988).
     """
     k_arr, scalar = real_array(kappa, "kappa", "gardner_capacity")
-    return vectorize(lambda k: 1.0 / _gardner_integral(k), (k_arr,), scalar)
+
+    def capacity(k: float) -> float:
+        integral = _gardner_integral(k)
+        return 1.0 / integral if integral > 0.0 else math.inf  # kappa << 0: underflow
+
+    return vectorize(capacity, (k_arr,), scalar)
 
 
 def _margin_scalar(alpha: float) -> float:
