@@ -16,14 +16,6 @@ from .._validation import _show, param_error
 
 def check_X(estimator, X, caller, *, reset):
     """X as a float64 (n, D) array; ``reset`` records ``n_features_in_`` (fit)."""
-    if np.iscomplexobj(X):
-        raise param_error(
-            "X",
-            caller,
-            "an array of real numbers",
-            "<complex values>",
-            hint="Complex data not supported.",
-        )
     try:
         return validate_data(estimator, X, reset=reset, dtype=np.float64)
     except ValueError as err:
@@ -35,6 +27,7 @@ def check_X(estimator, X, caller, *, reset):
 
 def check_y_labels(y, n_samples, caller, *, min_classes=2):
     """Class labels: returns (y encoded as 0..K-1, classes)."""
+    _check_not_none(y, caller)
     try:
         y = column_or_1d(y, warn=True)
         if y.dtype.kind in "fc" and not np.all(np.isfinite(y)):
@@ -58,6 +51,7 @@ def check_y_labels(y, n_samples, caller, *, min_classes=2):
 
 def check_y_values(y, n_samples, caller):
     """Regression targets as a float64 (n, m) array; returns (Y, was_1d)."""
+    _check_not_none(y, caller)
     try:
         arr = np.asarray(y, dtype=np.float64)
     except (TypeError, ValueError) as err:
@@ -66,6 +60,17 @@ def check_y_values(y, n_samples, caller):
         raise param_error("y", caller, "a 1-D or 2-D array of finite real numbers", _got(arr))
     _check_length(arr, n_samples, caller)
     return (arr[:, None], True) if arr.ndim == 1 else (arr, False)
+
+
+def _check_not_none(y, caller):
+    if y is None:
+        raise param_error(
+            "y",
+            caller,
+            "an array of targets",
+            None,
+            hint="The estimator requires y to be passed, but the target y is None.",
+        )
 
 
 def _check_length(y, n_samples, caller):

@@ -419,6 +419,7 @@ class MLP(ClassifierMixin, _BaseMLP):
 
     def predict(self, X):
         """The most probable class of each sample."""
+        check_fitted(self, "layers_")
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
 
@@ -492,6 +493,11 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         out = check_choice(self.output_activation, "output_activation", caller, sorted(choices))
         self._one_d = one_d
         return self._fit(X, Y, LOSSES["squared_error"](), get_activation(out).name, caller)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
 
     def predict(self, X):
         """The network outputs a^L."""

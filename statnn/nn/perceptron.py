@@ -42,11 +42,30 @@ class PerceptronFit(NamedTuple):
 
 
 @numba.njit(parallel=True, cache=True)
-def _epoch(X, Y, W, b, order, active, mask, use_mask, kappa, lr, fit_bias, sqrt_d):
+def _epoch(
+    X,
+    Y,
+    W,
+    b,
+    order,
+    active,
+    mask,
+    use_mask,
+    kappa,
+    lr,
+    fit_bias,
+    sqrt_d,
+    pocket,
+    best_W,
+    best_b,
+    best_err,
+):
     """One pass of the perceptron rule over the patterns in ``order`` for every active output.
 
     Outputs are independent, so they run in parallel; each visits the same pattern order.
-    Returns the number of updates of each output.
+    With ``pocket``, after every update the output's violations over all patterns are
+    counted and the weights kept in ``best_*`` when they beat the best so far (Gallant's
+    pocket algorithm with ratchet). Returns the number of updates of each output.
     """
     K, D = W.shape
     updates = np.zeros(K, dtype=np.int64)
@@ -73,7 +92,27 @@ def _epoch(X, Y, W, b, order, active, mask, use_mask, kappa, lr, fit_bias, sqrt_
             if fit_bias:
                 b[k] += step
             updates[k] += 1
+            if pocket:
+                err = _violations(X, Y, W, b, k, kappa, sqrt_d, np.sqrt(norm2))
+                if err < best_err[k]:
+                    best_err[k] = err
+                    best_b[k] = b[k]
+                    for d in range(D):
+                        best_W[k, d] = W[k, d]
     return updates
+
+
+@numba.njit(cache=True)
+def _violations(X, Y, W, b, k, kappa, sqrt_d, norm):
+    count = 0
+    for mu in range(X.shape[0]):
+        h = b[k]
+        for d in range(X.shape[1]):
+            h += W[k, d] * X[mu, d]
+        s = Y[mu, k] * h
+        if not (s > 0.0 and s * sqrt_d >= kappa * norm):
+            count += 1
+    return count
 
 
 def count_violations(X, Y, W, b, kappa=0.0):
@@ -129,7 +168,8 @@ def train_perceptrons(
         Learn the biases b (else b = 0).
     pocket : bool
         Pocket algorithm with ratchet, for data that are not separable: after every
-        epoch, keep the weights that violate the fewest patterns so far and return those.
+        update, count the output's violated patterns and keep ("pocket") the weights that
+        violate the fewest so far; those are returned. Costs O(P D) per update.
     shuffle : bool
         Present the patterns in a fresh random order each epoch (drawn from ``seed``);
         by default they are presented in the given order.
@@ -152,7 +192,7 @@ def train_perceptrons(
         )
     if not np.all(np.abs(Y) == 1):
         raise param_error("Y", caller, "an array of ±1 targets", "<other values>")
-    Y = np.ascontiguousarray(Y)
+    Y = np.ascontiguousarray(Y, dtype=np.float64)
     kappa = check_real(kappa, "kappa", caller, minimum=0.0)
     lr = check_real(lr, "lr", caller, minimum=0.0, strict_minimum=True)
     max_epochs = check_int(max_epochs, "max_epochs", caller, minimum=1)
@@ -172,25 +212,37 @@ def train_perceptrons(
     rng = np.random.default_rng(seed)
     order = np.arange(P)
     active = np.ones(K, dtype=np.bool_)
-    best = None
-    if pocket:
-        best = (W.copy(), b.copy(), count_violations(X, Y, W, b, kappa))
+    best_W, best_b = W.copy(), b.copy()
+    best_err = count_violations(X, Y, W, b, kappa).astype(np.int64)
     n_iter = 0
     for n_iter in range(1, max_epochs + 1):  # noqa: B007
         if shuffle:
             order = rng.permutation(P)
         updates = _epoch(
-            X, Y, W, b, order, active, mask_arr, use_mask, kappa, lr, bool(fit_bias), np.sqrt(D)
+            X,
+            Y,
+            W,
+            b,
+            order,
+            active,
+            mask_arr,
+            use_mask,
+            kappa,
+            lr,
+            bool(fit_bias),
+            np.sqrt(D),
+            bool(pocket),
+            best_W,
+            best_b,
+            best_err,
         )
         active &= updates > 0
-        if pocket:
-            errors = count_violations(X, Y, W, b, kappa)
-            better = errors < best[2]
-            best[0][better], best[1][better], best[2][better] = W[better], b[better], errors[better]
         if not active.any():
             break
     if pocket:
-        W, b = best[0], best[1]
+        done = count_violations(X, Y, W, b, kappa) == 0
+        W = np.where(done[:, None], W, best_W)
+        b = np.where(done, b, best_b)
     errors = count_violations(X, Y, W, b, kappa)
     return PerceptronFit(W, b, n_iter, errors == 0, errors)
 
