@@ -57,7 +57,7 @@ class Sampler:
         self.chains = check_int(chains, "chains", caller, minimum=1)
         self.rule = check_choice(rule, "rule", caller, RULES)
         self.schedule = check_choice(schedule, "schedule", caller, SCHEDULES)
-        self.backend = backend
+        self.backend = DEFAULT_BACKEND if backend is None else backend
         self.device = device
         if self.schedule == "synchronous" and self.rule != "glauber":
             raise param_error(
@@ -87,7 +87,7 @@ class Sampler:
                 )
         if self.rule == "metropolis":
             net.require_symmetric(f"{caller} with rule='metropolis'", allow_asymmetric)
-        module = load_backend(backend, caller)
+        module = load_backend(self.backend, caller)
         self.kernel = module.make_kernel(
             net,
             rule=self.rule,
@@ -163,7 +163,7 @@ def sampler(
     chains: int = 1,
     rule: str = "glauber",
     schedule: str = "random",
-    backend: str = DEFAULT_BACKEND,
+    backend: str | None = None,
     device: str | None = None,
     allow_asymmetric: bool = False,
 ) -> Sampler:
@@ -236,7 +236,7 @@ def simulate(
     rule: str = "glauber",
     schedule: str = "random",
     init: Any = "random",
-    backend: str = DEFAULT_BACKEND,
+    backend: str | None = None,
     device: str | None = None,
     record_every: int = 1,
     seed: int | None = None,
