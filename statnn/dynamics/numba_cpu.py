@@ -18,19 +18,18 @@ lattice stencil 1–3 D   O(d), tabulated probabilities                 ``numba_
 The update rule and the random draws are described in :mod:`statnn.dynamics.numba_rules`
 and :mod:`statnn.dynamics.numba_rng`. Threads: :func:`set_num_threads`, or the environment
 variable ``STATNN_NUM_THREADS`` read when this module is first imported (default: numba's,
-one per core).
+one per core); see :mod:`statnn.dynamics.numba_threads`.
 """
 
 from __future__ import annotations
 
-import os
 import weakref
 
-import numba
 import numpy as np
 
-from .._validation import check_int, param_error
+from .._validation import param_error
 from ..core.couplings import DenseCouplings, LatticeCouplings, PatternCouplings, SparseCouplings
+from . import numba_threads  # first: sets OMP_WAIT_POLICY before numba starts threads
 from .backends import SamplerState
 from .numba_dense import dense_fields, dense_sweeps, dense_synchronous
 from .numba_lattice import lattice_sweeps, lattice_synchronous
@@ -40,6 +39,8 @@ from .numba_rules import RULE_CODES
 from .numba_sparse import sparse_sweeps, sparse_synchronous
 
 RANDOM, FIXED, PERMUTED = 0, 1, 2
+set_num_threads = numba_threads.set_num_threads
+get_num_threads = numba_threads.get_num_threads
 
 KERNELS = {
     "dense": dense_sweeps,
@@ -58,24 +59,6 @@ KERNELS = {
 #: Sweeps between two recomputations of the cached dense fields, per dtype: float32 keeps
 #: the accumulated rounding error below 1e-4, float64 far below.
 REFRESH = {np.dtype(np.float32): 20, np.dtype(np.float64): 1000}
-
-
-def set_num_threads(n: int) -> None:
-    """Use ``n`` threads in the numba kernels (1 <= n <= the cores numba found)."""
-    n = check_int(n, "n", "set_num_threads", minimum=1)
-    limit = numba.config.NUMBA_NUM_THREADS
-    if n > limit:
-        raise param_error("n", "set_num_threads", f"an int in [1, {limit}]", n)
-    numba.set_num_threads(n)
-
-
-def get_num_threads() -> int:
-    """The number of threads the numba kernels use."""
-    return numba.get_num_threads()
-
-
-if os.environ.get("STATNN_NUM_THREADS"):
-    set_num_threads(int(os.environ["STATNN_NUM_THREADS"]))
 
 
 _PATTERNS_T: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -145,7 +128,7 @@ class NumbaKernel:
     def _fresh_cache(self, flat):
         if self.kind == "dense":
             H = np.empty(flat.shape, dtype=self.J.dtype)
-            dense_fields(flat, H, self.J, self.bias)
+            dense_fields(flat, H, self.JT, self.bias)
             return H
         if self.kind == "patterns":
             M = np.empty((flat.shape[0], self.xiT.shape[1]), dtype=np.int64)
@@ -157,7 +140,10 @@ class NumbaKernel:
         spins = np.ascontiguousarray(spins, dtype=np.int8).copy()
         flat = spins.reshape(-1, spins.shape[-1])
         return SamplerState(
-            spins=spins, rng=seed_states(seed, flat.shape[0]), sweep=0, cache=self._fresh_cache(flat)
+            spins=spins,
+            rng=seed_states(seed, flat.shape[0]),
+            sweep=0,
+            cache=self._fresh_cache(flat),
         )
 
     def spins(self, state):
@@ -189,7 +175,7 @@ class NumbaKernel:
         kernel = KERNELS[self.kind + ("_synchronous" if sync else "")]
         rule = self.rule
         if self.kind == "dense":
-            args = (S, cache, self.J, self.JT, self.bias, beta, rng)
+            args = (S, cache, self.JT, self.bias, beta, rng)
             tail = (sweeps, done, self.refresh, flips)
         elif self.kind == "patterns":
             args = (S, cache, self.xiT, self.scale, self.bias, beta, rng)
@@ -200,10 +186,11 @@ class NumbaKernel:
         else:
             args = (S, self.nbr, self.lattice_J, self.bias, self.uniform_bias, beta, rng)
             tail = (sweeps, flips)
-        if sync:
-            kernel(*args, rule, *tail)
-        else:
-            kernel(*args, self.order, self.code, rule, *tail)
+        with numba_threads.threads_for(S.shape[0]):
+            if sync:
+                kernel(*args, rule, *tail)
+            else:
+                kernel(*args, self.order, self.code, rule, *tail)
 
 
 def make_kernel(net, *, rule, schedule, n_temps, chains, device=None):

@@ -29,14 +29,25 @@ PERMUTED = 2
 
 
 @njit(cache=True, nogil=True)
-def _refresh_chain(s, h, J, bias):
-    """h_i = b_i + Σ_j J_ij s_j for one chain, summed in float64."""
+def _refresh_chain(s, h, JT, bias, acc):
+    """h_i = b_i + Σ_j J_ij s_j for one chain, summed in float64 column by column.
+
+    The sum runs as ``acc += s_j · JT[j]`` (row j of JT is column j of J), a loop over i
+    that vectorises without reordering any floating-point sum.
+    """
     n = s.shape[0]
     for i in range(n):
-        acc = 0.0
-        for j in range(n):
-            acc += np.float64(J[i, j]) * s[j]
-        h[i] = acc + bias[i]
+        acc[i] = bias[i]
+    for j in range(n):
+        column = JT[j]
+        if s[j] > 0:
+            for i in range(n):
+                acc[i] += column[i]
+        else:
+            for i in range(n):
+                acc[i] -= column[i]
+    for i in range(n):
+        h[i] = acc[i]
 
 
 @njit(cache=True, nogil=True)
@@ -51,24 +62,23 @@ def _add_column(h, column, new):
 
 
 def _fields_signature(ftype):
-    return void(int8[:, ::1], ftype[:, ::1], ftype[:, ::1], float64[::1])
+    return void(int8[:, ::1], ftype[:, ::1], ftype[:, ::1], float64[::1])  # S, H, JT, bias
 
 
 @njit(
     [_fields_signature(float32), _fields_signature(float64)], parallel=True, cache=True, nogil=True
 )
-def dense_fields(S, H, J, bias):
+def dense_fields(S, H, JT, bias):
     """Fill the field cache H (K, N) from spins S (K, N): H = S Jᵀ + b (float64 sums)."""
     for kk in prange(S.shape[0]):
         k = np.int64(kk)
-        _refresh_chain(S[k], H[k], J, bias)
+        _refresh_chain(S[k], H[k], JT, bias, np.empty(S.shape[1]))
 
 
 def _sweeps_signature(ftype):
     return void(
         int8[:, ::1],  # S (K, N)
         ftype[:, ::1],  # H (K, N) cached fields
-        ftype[:, ::1],  # J (N, N)
         ftype[:, ::1],  # JT (N, N): columns of J as rows
         float64[::1],  # bias (N,)
         float64[::1],  # beta per chain (K,)
@@ -89,7 +99,7 @@ def _sweeps_signature(ftype):
     cache=True,
     nogil=True,
 )
-def dense_sweeps(S, H, J, JT, bias, beta, rng, order, schedule, rule, sweeps, done, refresh, flips):
+def dense_sweeps(S, H, JT, bias, beta, rng, order, schedule, rule, sweeps, done, refresh, flips):
     """Single-neuron updates (random, fixed-order or permuted), ``sweeps`` × N per chain."""
     K, n = S.shape
     for kk in prange(K):
@@ -99,6 +109,7 @@ def dense_sweeps(S, H, J, JT, bias, beta, rng, order, schedule, rule, sweeps, do
         st = rng[k]
         b = beta[k]
         perm = np.empty(n if schedule == PERMUTED else 0, dtype=np.int64)
+        acc = np.empty(n)
         count = 0
         for sweep in range(sweeps):
             if schedule == PERMUTED:
@@ -117,14 +128,13 @@ def dense_sweeps(S, H, J, JT, bias, beta, rng, order, schedule, rule, sweeps, do
                     count += 1
                     _add_column(h, JT[i], new)
             if (done + sweep + 1) % refresh == 0:
-                _refresh_chain(s, h, J, bias)
+                _refresh_chain(s, h, JT, bias, acc)
         flips[k] += count
 
 
 def _sync_signature(ftype):
     return void(
         int8[:, ::1],
-        ftype[:, ::1],
         ftype[:, ::1],
         ftype[:, ::1],
         float64[::1],
@@ -138,10 +148,8 @@ def _sync_signature(ftype):
     )
 
 
-@njit(
-    [_sync_signature(float32), _sync_signature(float64)], parallel=True, cache=True, nogil=True
-)
-def dense_synchronous(S, H, J, JT, bias, beta, rng, rule, sweeps, done, refresh, flips):
+@njit([_sync_signature(float32), _sync_signature(float64)], parallel=True, cache=True, nogil=True)
+def dense_synchronous(S, H, JT, bias, beta, rng, rule, sweeps, done, refresh, flips):
     """Little dynamics: every neuron updated at once from the old fields, then H corrected."""
     K, n = S.shape
     for kk in prange(K):
@@ -151,6 +159,7 @@ def dense_synchronous(S, H, J, JT, bias, beta, rng, rule, sweeps, done, refresh,
         st = rng[k]
         b = beta[k]
         new = np.empty(n, dtype=np.int8)
+        acc = np.empty(n)
         count = 0
         for sweep in range(sweeps):
             for i in range(n):
@@ -161,5 +170,5 @@ def dense_synchronous(S, H, J, JT, bias, beta, rng, rule, sweeps, done, refresh,
                     count += 1
                     _add_column(h, JT[i], new[i])
             if (done + sweep + 1) % refresh == 0:
-                _refresh_chain(s, h, J, bias)
+                _refresh_chain(s, h, JT, bias, acc)
         flips[k] += count

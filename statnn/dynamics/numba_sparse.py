@@ -50,9 +50,7 @@ _CSR = (int64[::1], int64[::1], float64[::1])
     cache=True,
     nogil=True,
 )
-def sparse_sweeps(
-    S, indptr, indices, data, bias, beta, rng, order, schedule, rule, sweeps, flips
-):
+def sparse_sweeps(S, indptr, indices, data, bias, beta, rng, order, schedule, rule, sweeps, flips):
     """Single-neuron updates (random, fixed-order or permuted), ``sweeps`` × N per chain."""
     K, n = S.shape
     for kk in prange(K):

@@ -3,6 +3,7 @@ thread-count independence, and the kernel protocol (split steps, permute, device
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -127,7 +128,7 @@ def test_same_seed_same_result_for_1_and_2_threads(name, schedule):
     before = numba_cpu.get_num_threads()
     results = []
     try:
-        for threads in (1, min(2, numba_cpu.numba.config.NUMBA_NUM_THREADS)):
+        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
             numba_cpu.set_num_threads(threads)
             state = kernel.init(spins, np.random.SeedSequence(3))
             state, flips = kernel.step(state, np.array([1.0, 2.0]), 5)
@@ -193,7 +194,8 @@ def test_device_must_be_none():
 
 
 def test_simulate_with_numba_backend_runs():
-    run = sn.simulate(sn.ising((8, 8)), T=[1.5, 3.0], sweeps=50, burn_in=10, chains=2,
-                      backend="numba", seed=0)
+    run = sn.simulate(
+        sn.ising((8, 8)), T=[1.5, 3.0], sweeps=50, burn_in=10, chains=2, backend="numba", seed=0
+    )
     assert run.energy.shape == (2, 2, 50)
     assert run.states.dtype == np.int8

@@ -1,0 +1,52 @@
+"""Threads of the numba backend: how many, and how they wait.
+
+* :func:`set_num_threads` / :func:`get_num_threads` — the threads the kernels use (default:
+  numba's, one per core). The environment variable ``STATNN_NUM_THREADS`` sets it when the
+  backend is first imported. Results never depend on it (one RNG stream per chain).
+* A call never uses more threads than it has chains (:func:`threads_for`), so a single
+  long chain does not leave a second thread waiting.
+* ``OMP_WAIT_POLICY=PASSIVE`` is set unless the user chose a policy: idle OpenMP threads
+  (numba's ``omp`` threading layer, torch's intra-op pool) then sleep instead of spinning
+  on the cores the kernels need. It only takes effect if no OpenMP runtime is loaded yet,
+  i.e. when the numba backend is imported before torch runs anything in parallel.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numba  # noqa: E402
+
+from .._validation import check_int, param_error  # noqa: E402
+
+
+def set_num_threads(n: int) -> None:
+    """Use ``n`` threads in the numba kernels (1 <= n <= the cores numba found)."""
+    n = check_int(n, "n", "set_num_threads", minimum=1)
+    limit = numba.config.NUMBA_NUM_THREADS
+    if n > limit:
+        raise param_error("n", "set_num_threads", f"an int in [1, {limit}]", n)
+    numba.set_num_threads(n)
+
+
+def get_num_threads() -> int:
+    """The number of threads the numba kernels use."""
+    return numba.get_num_threads()
+
+
+@contextlib.contextmanager
+def threads_for(chains: int):
+    """Run the block with at most ``chains`` threads, then restore the setting."""
+    before = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(before, chains)))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
+
+
+if os.environ.get("STATNN_NUM_THREADS"):
+    set_num_threads(int(os.environ["STATNN_NUM_THREADS"]))
