@@ -360,7 +360,8 @@ def _run(s, state, net, xi, temps, sweeps, average):
     """
     n_T, K = len(temps), s.chains
     zero_T = temps == 0.0
-    xi_t = xi.T.astype(np.float64) / xi.shape[1]
+    xi_t = xi.T.astype(np.float64)  # ±1 products summed in float64 are exact integers
+    n = xi.shape[1]
     done_at = np.full((n_T, K), -1, dtype=np.int64)
     total = np.zeros((n_T, K, xi.shape[0]))
     recorded = 0
@@ -370,10 +371,10 @@ def _run(s, state, net, xi, temps, sweeps, average):
             state, _ = s.step(state, sweeps - average)
         for _ in range(average):
             state, _ = s.step(state, 1)
-            total += s.spins(state) @ xi_t
+            total += (s.spins(state) @ xi_t) / n
             recorded += 1
         spins = s.spins(state)
-        overlaps = total / recorded if recorded else spins @ xi_t
+        overlaps = total / recorded if recorded else (spins @ xi_t) / n
         return spins, overlaps, np.full((n_T, K), sweeps), np.zeros((n_T, K), dtype=bool)
 
     for t in range(1, sweeps + 1):
@@ -388,7 +389,7 @@ def _run(s, state, net, xi, temps, sweeps, average):
             done_at[idx[:, 0], idx[:, 1]] = t
         if t > sweeps - average:
             spins = s.spins(state) if spins is None else spins
-            total += spins @ xi_t
+            total += (spins @ xi_t) / n
             recorded += 1
         if zero_T.all() and np.all(done_at > 0):
             break
@@ -399,5 +400,5 @@ def _run(s, state, net, xi, temps, sweeps, average):
     if recorded and not (zero_T.all() and t < sweeps):
         overlaps = total / recorded
     else:
-        overlaps = spins @ xi_t
+        overlaps = (spins @ xi_t) / n
     return spins, overlaps, steps, converged

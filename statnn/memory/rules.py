@@ -37,6 +37,7 @@ from ..core.couplings import Couplings, DenseCouplings, PatternCouplings, Sparse
 from .dilution import dilute_dense, dilution_mask, mask_matrix, sparse_from_pairs
 
 _PAIR_CHUNK = 1 << 22  # pattern entries handled at once by the diluted Hebbian rule
+_MARGIN_TOL = 1e-9  # relative tolerance of the margin test Δ >= κ
 
 
 # ---------------------------------------------------------------------------------------
@@ -354,7 +355,12 @@ def perceptron_couplings(
     safe = np.where(norms > 0, norms, 1.0)
     J = W / safe[:, None]  # ‖J_i‖ = 1; the trained field was W_i·ξ/√N + b_i
     bias = fit.b * np.sqrt(n) / safe if thresholds else np.zeros(n)
-    failed = int(np.count_nonzero(~fit.converged))
+    # convergence judged on the Gardner stabilities themselves, with a rounding tolerance
+    # (the trainer's own flag can miss a pattern that sits exactly on the margin)
+    field = xi.astype(np.float64) @ J.T + bias
+    stability = np.where(norms[None, :] > 0, xi * field, -np.inf)
+    reached = stability.min(axis=0) >= kappa - _MARGIN_TOL * max(1.0, kappa)
+    failed = int(np.count_nonzero(~reached))
     if failed:
         warnings.warn(
             f"perceptron_couplings: {failed} of {n} neurons did not reach the margin "
@@ -372,7 +378,7 @@ def perceptron_couplings(
     else:
         couplings = SparseCouplings(sp.csr_array(J), caller=caller)
     if return_fit:
-        return couplings, bias, fit
+        return couplings, bias, fit._replace(converged=reached)
     return couplings
 
 
