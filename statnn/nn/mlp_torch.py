@@ -165,7 +165,7 @@ class TorchTrainer:
         self.generator.manual_seed(0 if seed is None else int(seed))
 
     def to_data(self, A):
-        return torch.as_tensor(np.ascontiguousarray(A), dtype=self.tdtype, device=self.device)
+        return torch.tensor(np.asarray(A), dtype=self.tdtype, device=self.device)
 
     def forward(self, X, train):
         return forward(
