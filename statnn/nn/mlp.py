@@ -218,9 +218,9 @@ class _BaseMLP(BaseEstimator):
             if not np.isfinite(value):
                 break
             if X_val is not None:
-                val_loss, a_val = trainer.evaluate(Xv, Yv)
+                val_loss, (z_val, a_val) = trainer.evaluate(Xv, Yv)
                 history["val_loss"].append(val_loss)
-                history["val_" + self._metric_name].append(float(metric(a_val, Yv)))
+                history["val_" + self._metric_name].append(float(metric(z_val, a_val, Yv)))
                 if val_loss < best - self.tol:
                     best, best_epoch, wait = val_loss, epoch, 0
                     best_state = trainer.state()
@@ -254,13 +254,15 @@ class _BaseMLP(BaseEstimator):
         return tags
 
 
-def _accuracy(a, y):
-    if a.shape[1] == 1:
-        return (((a[:, 0] > 0.5) == (y[:, 0] > 0.5)) * 1.0).mean()
-    return ((a.argmax(1) == y.argmax(1)) * 1.0).mean()
+def _accuracy(z, a, y):
+    """Share of correct classes, read from the output fields z^L (sigmoid/softmax are
+    monotone: z > 0 for one output, argmax z for several)."""
+    if z.shape[1] == 1:
+        return (((z[:, 0] > 0) == (y[:, 0] > 0.5)) * 1.0).mean()
+    return ((z.argmax(1) == y.argmax(1)) * 1.0).mean()
 
 
-def _r2(a, y):
+def _r2(z, a, y):
     resid = ((y - a) ** 2).sum()
     total = ((y - y.mean(0)) ** 2).sum()
     return 1.0 - resid / total if float(total) > 0 else 0.0 * resid

@@ -112,7 +112,7 @@ def loss_and_grads(layers, X, Y, loss: Loss, *, dropout=0.0, rng=None):
     z = cache[-1][1]
     act = get_activation(layers[-1].activation)
     delta = loss.delta(z, a, Y, act)
-    return loss.value(z, a, Y), a, backward(layers, cache, delta)
+    return loss.value(z, a, Y), (z, a), backward(layers, cache, delta)
 
 
 def clip_by_global_norm(grads: list[np.ndarray], max_norm: float) -> None:
@@ -155,8 +155,8 @@ class NumpyTrainer:
         return np.ascontiguousarray(A, dtype=self.dtype)
 
     def step(self, X, Y):
-        """One optimizer step on a mini-batch; returns (loss, output activations)."""
-        value, a, grads = loss_and_grads(
+        """One optimizer step on a mini-batch; returns (loss, (z^L, a^L))."""
+        value, out, grads = loss_and_grads(
             self.layers, X, Y, self.loss, dropout=self.dropout, rng=self.rng
         )
         flat = [g for gl in grads for g in gl]
@@ -168,7 +168,7 @@ class NumpyTrainer:
                 for g, p, d in zip(flat, self._params, self._decay, strict=True)
             ]
         self.optimizer.update(self._params, flat)
-        return value, a
+        return value, out
 
     def train_epoch(self, X, Y, order, batch_size, metric):
         """One pass over the mini-batches of ``order``; returns (mean loss, mean metric)."""
@@ -176,10 +176,10 @@ class NumpyTrainer:
         for start in range(0, n, batch_size):
             idx = order[start : start + batch_size]
             xb, yb = X[idx], Y[idx]
-            value, a = self.step(xb, yb)
+            value, (z, a) = self.step(xb, yb)
             total += value * len(idx)
             if metric is not None:
-                score += metric(a, yb) * len(idx)
+                score += metric(z, a, yb) * len(idx)
         return total / n, score / n
 
     def predict(self, X):
@@ -187,9 +187,10 @@ class NumpyTrainer:
         return forward(self.layers, X, train=False)[0]
 
     def evaluate(self, X, Y):
-        """C on (X, Y) in prediction mode, and the outputs."""
+        """C on (X, Y) in prediction mode, and the outputs (z^L, a^L)."""
         a, cache = forward(self.layers, X, train=False)
-        return self.loss.value(cache[-1][1], a, Y), a
+        z = cache[-1][1]
+        return self.loss.value(z, a, Y), (z, a)
 
     def state(self) -> list[Dense]:
         return [layer.copy() for layer in self.layers]

@@ -51,8 +51,8 @@ def _loss(name, z, a, y):
     if name == "squared_error":
         return 0.5 * ((a - y) ** 2).sum(dim=1).mean()
     if name == "binary_cross_entropy":
-        return (F.softplus(z) - y * z).sum(dim=1).mean()
-    return (torch.logsumexp(z, dim=1) - (y * z).sum(dim=1)).mean()
+        return F.binary_cross_entropy_with_logits(z, y, reduction="sum") / z.shape[0]
+    return F.cross_entropy(z, y)  # y: probabilities (one-hot) -> mean[logsumexp(z) - y·z]
 
 
 def resolve_device(device):
@@ -71,8 +71,12 @@ def resolve_device(device):
         ) from err
 
 
-def forward(tensors, activations, X, *, train=False, dropout=0.0, generator=None):
-    """(z^L, a^L): the forward pass of :func:`statnn.nn.mlp_numpy.forward` in torch."""
+def forward(tensors, activations, X, *, train=False, dropout=0.0, generator=None, output=True):
+    """(z^L, a^L): the forward pass of :func:`statnn.nn.mlp_numpy.forward` in torch.
+
+    ``output=False`` skips the output activation (a^L is None): a loss fused with it
+    needs only z^L.
+    """
     a = X
     last = len(tensors) - 1
     z = None
@@ -89,6 +93,8 @@ def forward(tensors, activations, X, *, train=False, dropout=0.0, generator=None
                 momentum=BN_MOMENTUM,
                 eps=BN_EPS,
             )
+        if i == last and not output:
+            return z, None
         f = ACTIVATIONS_TORCH[act]
         a = f(z, t["slope"]) if "slope" in t else f(z)
         if train and dropout > 0.0 and i < last:
@@ -160,6 +166,8 @@ class TorchTrainer:
             {"params": decay, "weight_decay": weight_decay},
             {"params": no_decay, "weight_decay": 0.0},
         ]
+        if not weight_decay:  # one group: one fused optimizer call per step
+            groups = [{"params": self.params}]
         self.optimizer = optimizer.to_torch(groups)
         self.generator = torch.Generator(device=self.device)
         self.generator.manual_seed(0 if seed is None else int(seed))
@@ -167,7 +175,7 @@ class TorchTrainer:
     def to_data(self, A):
         return torch.tensor(np.asarray(A), dtype=self.tdtype, device=self.device)
 
-    def forward(self, X, train):
+    def forward(self, X, train, output=True):
         return forward(
             self.tensors,
             self.activations,
@@ -175,17 +183,18 @@ class TorchTrainer:
             train=train,
             dropout=self.dropout,
             generator=self.generator,
+            output=output,
         )
 
     def step(self, X, Y):
-        z, a = self.forward(X, True)
+        z, a = self.forward(X, True, output=self.loss_name == "squared_error")
         loss = _loss(self.loss_name, z, a, Y)
-        self.optimizer.zero_grad(set_to_none=False)
+        self.optimizer.zero_grad()
         loss.backward()
         if self.clip_norm is not None:
             torch.nn.utils.clip_grad_norm_(self.params, self.clip_norm)
         self.optimizer.step()
-        return loss.detach(), a.detach()
+        return loss.detach(), (z.detach(), None if a is None else a.detach())
 
     def train_epoch(self, X, Y, order, batch_size, metric):
         n = len(order)
@@ -195,16 +204,16 @@ class TorchTrainer:
         for start in range(0, n, batch_size):
             idx = order[start : start + batch_size]
             xb, yb = X[idx], Y[idx]
-            value, a = self.step(xb, yb)
+            value, (z, a) = self.step(xb, yb)
             total += value * len(idx)
             if metric is not None:
-                score += metric(a, yb) * len(idx)
+                score += metric(z, a, yb) * len(idx)
         return float(total) / n, float(score) / n
 
     def evaluate(self, X, Y):
         with torch.no_grad():
             z, a = self.forward(X, False)
-            return float(_loss(self.loss_name, z, a, Y)), a
+            return float(_loss(self.loss_name, z, a, Y)), (z, a)
 
     def state(self) -> list[Dense]:
         out = []
