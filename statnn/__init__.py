@@ -7,7 +7,7 @@ docs/conventions.md for the exact physics conventions.
 
 __version__ = "0.1.0"
 
-from . import datasets, errors, theory  # noqa: E402
+from . import datasets, errors, nn, theory  # noqa: E402
 from .core.couplings import (  # noqa: E402
     Couplings,
     DenseCouplings,
@@ -19,8 +19,7 @@ from .core.models import curie_weiss, ising, sk  # noqa: E402
 from .core.network import Network  # noqa: E402
 from .dynamics import Run, Sampler, sampler, simulate  # noqa: E402
 from .memory import hopfield, random_patterns, recall  # noqa: E402
-from .nn.mlp import MLP  # noqa: E402
-from .nn.perceptron import Perceptron  # noqa: E402
+from .nn import MLP, MLPRegressor, Perceptron  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -28,6 +27,8 @@ __all__ = [
     "errors",
     "theory",
     "MLP",
+    "MLPRegressor",
+    "nn",
     "Perceptron",
     "random_patterns",
     "recall",
