@@ -196,6 +196,17 @@ def pseudo_inverse_couplings(
     _, s, vt = np.linalg.svd(xi.astype(np.float64), full_matrices=False)
     tol = s.max() * max(xi.shape) * np.finfo(np.float64).eps if s.size else 0.0
     v = vt[s > tol]
+    if len(v) == xi.shape[1]:
+        # the patterns span the whole space: the projector is the identity and, without
+        # its diagonal, J = 0 exactly (rounding would leave ~1e-16 couplings that drive
+        # the dynamics at random)
+        warnings.warn(
+            f"pseudo_inverse_couplings: the {len(xi)} patterns span all N = {xi.shape[1]} "
+            "dimensions (alpha >= 1), so J = 0 and nothing is stored.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return _dense_or_diluted(np.zeros((len(v), len(v))), c, symmetric, seed, caller)
     J = v.T @ v
     J = 0.5 * (J + J.T)  # exactly symmetric despite rounding
     return _dense_or_diluted(J, c, symmetric, seed, caller)

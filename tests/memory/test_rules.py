@@ -143,6 +143,13 @@ def test_pseudo_inverse_dependent_patterns_use_moore_penrose():
     np.testing.assert_allclose(c.J, ref.J, atol=1e-12)
 
 
+def test_pseudo_inverse_full_rank_stores_nothing():
+    xi = random_patterns(30, 20, seed=6)  # P > N: the patterns span everything
+    with pytest.warns(RuntimeWarning, match="J = 0"):
+        c = pseudo_inverse_couplings(xi)
+    assert np.all(c.J == 0)
+
+
 # -- Storkey --------------------------------------------------------------------------------
 
 
