@@ -9,6 +9,7 @@ import argparse
 import sys
 
 from .errors import StatnnError
+from .sweep_cli import add_sweep_command, run_sweep_command
 
 EXAMPLES = """examples:
   statnn demo                 Hopfield recall vs AGS theory and a 2D Ising sweep vs Onsager
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quick", action="store_true", help="smaller sizes (a few seconds)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     demo.add_argument("--backend", default=None, help="numpy, numba or torch (default: numba)")
+    add_sweep_command(sub)
     return parser
 
 
@@ -51,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
             from .demo import run_demo
 
             print(run_demo(seed=args.seed, backend=args.backend, quick=args.quick))
+        elif args.command == "sweep":
+            return run_sweep_command(args)
     except StatnnError as exc:
         print(f"statnn: error: {exc}", file=sys.stderr)
         return 2
