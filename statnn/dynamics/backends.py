@@ -20,7 +20,7 @@ BACKENDS: dict[str, str] = {
     "numba": "statnn.dynamics.numba_cpu",
     "torch": "statnn.dynamics.torch_kernels",
 }
-DEFAULT_BACKEND = "numpy"
+DEFAULT_BACKEND = "numba"
 
 RULES = ("glauber", "metropolis")
 SCHEDULES = ("random", "sequential", "permuted", "synchronous", "checkerboard")

@@ -32,7 +32,7 @@ from ..core.couplings import DenseCouplings, LatticeCouplings, PatternCouplings,
 from . import numba_threads  # first: sets OMP_WAIT_POLICY before numba starts threads
 from .backends import SamplerState
 from .numba_dense import dense_fields, dense_sweeps, dense_synchronous
-from .numba_lattice import lattice_sweeps, lattice_synchronous
+from .numba_lattice import lattice_checkerboard, lattice_sweeps, lattice_synchronous
 from .numba_patterns import pattern_overlaps, pattern_sweeps, pattern_synchronous
 from .numba_rng import seed_states
 from .numba_rules import RULE_CODES
@@ -53,6 +53,7 @@ KERNELS = {
     "sparse_synchronous": sparse_synchronous,
     "lattice": lattice_sweeps,
     "lattice_synchronous": lattice_synchronous,
+    "lattice_checkerboard": lattice_checkerboard,
 }
 """The numba kernels by name: ``<representation>`` and ``<representation>_synchronous``."""
 
@@ -116,6 +117,8 @@ class NumbaKernel:
             self.nbr = np.ascontiguousarray(c.neighbours, dtype=np.int64)
             self.lattice_J = float(c.J)
             self.uniform_bias = bool(np.all(self.bias == self.bias[0]))
+            self.dims = np.array((1,) * (3 - c.ndim) + c.shape, dtype=np.int64)
+            self.periodic = bool(c.periodic)
         else:
             raise param_error(
                 "net",
@@ -186,6 +189,10 @@ class NumbaKernel:
         else:
             args = (S, self.nbr, self.lattice_J, self.bias, self.uniform_bias, beta, rng)
             tail = (sweeps, flips)
+            if self.schedule == "checkerboard":
+                kernel = KERNELS["lattice_checkerboard"]
+                args = (S, self.dims, self.periodic, *args[2:])
+                sync = True  # same call shape: no order, no schedule code
         with numba_threads.threads_for(S.shape[0]):
             if sync:
                 kernel(*args, rule, *tail)

@@ -36,7 +36,7 @@ _TWO32 = np.uint64(1 << 32)
 _INV53 = 1.0 / 9007199254740992.0  # 2^-53
 
 
-@njit(uint64(uint64[::1]), cache=True, nogil=True)
+@njit(uint64(uint64[::1]), cache=True, nogil=True, inline="always")
 def next_u64(st):
     """Next 64-bit output of the xoshiro256** stream ``st`` (4 uint64 words, updated in place)."""
     s0 = st[0]
@@ -59,13 +59,39 @@ def next_u64(st):
     return result
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
+def next_u64_local(s0, s1, s2, s3):
+    """:func:`next_u64` on a state held in local variables: (output, s0, s1, s2, s3).
+
+    Lets a hot loop keep the four words in registers; store them back when done.
+    """
+    x = s1 * _U5
+    result = ((x << _U7) | (x >> _U57)) * _U9
+    t = s1 << _U17
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = (s3 << _U45) | (s3 >> _U19)
+    return result, s0, s1, s2, s3
+
+
+def to_uniform(x):
+    """u = (x >> 11) · 2⁻⁵³ for a 64-bit output x (numba-compiled below)."""
+    return np.float64(x >> _U11) * _INV53
+
+
+to_uniform = njit(cache=True, nogil=True, inline="always")(to_uniform)
+
+
+@njit(cache=True, nogil=True, inline="always")
 def uniform(st):
     """A uniform float64 in [0, 1): the top 53 bits of the next output times 2⁻⁵³."""
     return np.float64(next_u64(st) >> _U11) * _INV53
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def bounded(st, n):
     """An unbiased uniform integer in [0, n) for 1 <= n < 2³² (Lemire 2019, 32-bit variant)."""
     un = np.uint64(n)
@@ -79,7 +105,7 @@ def bounded(st, n):
     return np.int64(m >> _U32)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def shuffle(order, st):
     """Fill ``order`` (int64, length n) with a uniformly random permutation of 0..n−1."""
     n = order.shape[0]

@@ -23,7 +23,7 @@ METROPOLIS = 1
 RULE_CODES = {"glauber": GLAUBER, "metropolis": METROPOLIS}
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def new_spin(rule, s, h, beta, st):
     """The updated value (±1, int) of spin ``s`` in field ``h`` at ``beta``; draws from ``st``."""
     if math.isinf(beta):
