@@ -75,6 +75,11 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def _replace(src: Path, dst: Path) -> None:
+    """The atomic rename (a seam for tests that simulate a crash before it)."""
+    os.replace(src, dst)
+
+
 def _temp_path(path: Path) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -103,7 +108,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        _replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -366,7 +371,7 @@ def save_dataset(ds, path: str | os.PathLike) -> Path:
         ds.to_netcdf(tmp, engine="h5netcdf", invalid_netcdf=False)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        _replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

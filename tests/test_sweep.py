@@ -1,0 +1,438 @@
+"""Resumable sweeps: grids, sweep files, kill-and-resume, corrupt records, Dask, CLI."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import statnn.results as results_mod
+from statnn import sweep as sw
+from statnn.cli import main
+from statnn.errors import BackendUnavailableError, StatnnError, ValidationError
+from statnn.results import load_results, read_point
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# A deterministic test task, importable by name in subprocesses and on Dask workers: it
+# logs "pid key" for every computation so a test can count how often each point ran.
+TASK_MODULE = """
+import os, time
+import numpy as np
+
+def slow(x, y, seed, log, delay=0.0):
+    with open(log, "a") as fh:
+        fh.write(f"{os.getpid()} {x} {y}\\n")
+    time.sleep(delay)
+    rng = np.random.default_rng(seed)
+    return {"value": x * 10 + y + rng.random(), "vec": rng.random(3)}
+
+def sim_threads(**p):
+    import numba
+    from statnn.sweep import simulate_task
+    ds = simulate_task(**p)
+    ds["numba_threads"] = numba.get_num_threads()
+    return ds
+"""
+
+
+@pytest.fixture
+def task_module(tmp_path, monkeypatch):
+    """Write the test task module, importable here, in subprocesses and on Dask workers."""
+    moddir = tmp_path / "mods"
+    moddir.mkdir()
+    (moddir / "sweeptask_mod.py").write_text(TASK_MODULE)
+    monkeypatch.syspath_prepend(str(moddir))
+    path = os.pathsep.join([str(moddir), str(ROOT), os.environ.get("PYTHONPATH", "")])
+    monkeypatch.setenv("PYTHONPATH", path)
+    return moddir
+
+
+def _log_counts(log: Path) -> dict[tuple[str, str], list[str]]:
+    runs: dict[tuple[str, str], list[str]] = {}
+    for line in log.read_text().splitlines():
+        pid, x, y = line.split()
+        runs.setdefault((x, y), []).append(pid)
+    return runs
+
+
+def _data(ds: xr.Dataset) -> xr.Dataset:
+    """The dataset without what legitimately differs between runs (wall time, host)."""
+    return ds.drop_vars([v for v in sw.TIMING_VARS if v in ds])
+
+
+def _stat(points_dir: Path) -> dict[str, tuple[int, int]]:
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in points_dir.glob("*.json")}
+
+
+TINY_ISING = {
+    "model": "ising",
+    "L": 4,
+    "sweeps": 20,
+    "burn_in": 5,
+    "chains": 2,
+    "backend": "numpy",
+}
+
+# ------------------------------------------------------------------------------- grids
+
+
+def test_expand_grid_order_and_shape():
+    pts = sw.expand_grid({"T": [1.0, 2.0], "rule": ["a", "b", "c"]})
+    assert pts[:4] == [
+        {"T": 1.0, "rule": "a"},
+        {"T": 1.0, "rule": "b"},
+        {"T": 1.0, "rule": "c"},
+        {"T": 2.0, "rule": "a"},
+    ]
+    g = sw.Grid({"T": [1.0, 2.0], "rule": ["a", "b", "c"]})
+    assert (g.dims, g.shape, g.size, len(g.points())) == (("T", "rule"), (2, 3), 6, 6)
+
+
+def test_point_key_is_stable():
+    a = sw.point_key("simulate", {"T": 2.0, "seed": 1, "L": 8})
+    b = sw.point_key("simulate", {"L": 8, "seed": np.int64(1), "T": np.float64(2.0)})
+    assert a == b and len(a) == 16
+    assert a != sw.point_key("simulate", {"T": 2.5, "seed": 1, "L": 8})
+    assert a != sw.point_key("recall", {"T": 2.0, "seed": 1, "L": 8})
+
+
+# ------------------------------------------------------------------------- sweep files
+
+GOOD = """
+task = "simulate"
+out = "x"
+[fixed]
+model = "ising"
+L = 4
+[grid]
+T = [1.5, 2.0]
+seed = [0, 1]
+"""
+
+
+def test_load_sweep_file(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text(GOOD)
+    spec = sw.load_sweep_file(path)
+    assert spec.task == "simulate" and spec.out == "x"
+    assert list(spec.grid) == ["T", "seed"] and spec.fixed == {"model": "ising", "L": 4}
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        (GOOD.replace('task = "simulate"', 'task = "simulat"'), "'task'"),
+        (GOOD.replace('task = "simulate"', 'task = "nosuchmod:f"'), "'task'"),
+        (GOOD.replace('task = "simulate"', ""), "'task'"),
+        (GOOD.replace("T = [1.5, 2.0]\nseed = [0, 1]", ""), "'grid'"),
+        (GOOD.replace("[1.5, 2.0]", "2.0"), "'grid.T'"),
+        (GOOD.replace("[1.5, 2.0]", "[]"), "'grid.T'"),
+        (GOOD.replace("[1.5, 2.0]", "[1.5, 1.5]"), "'grid.T'"),
+        (GOOD.replace("[1.5, 2.0]", '[1.5, "hot"]'), "'grid.T'"),
+        (GOOD.replace("[1.5, 2.0]", "[[1.5], [2.0]]"), "'grid.T'"),
+        (GOOD.replace("L = 4", "L = 4\nT = 3.0"), "'fixed.T'"),
+        (GOOD.replace("L = 4", "L = 4\ntempreature = 3.0"), "'fixed.tempreature'"),
+        (GOOD.replace("seed = [0, 1]", "sede = [0, 1]"), "'grid.sede'"),
+        (GOOD.replace('model = "ising"', 'model = "potts"'), "'fixed.model'"),
+        (GOOD.replace('model = "ising"', ""), "'model'"),
+        (GOOD.replace("L = 4", ""), "'L'"),
+        (GOOD.replace('out = "x"', 'outdir = "x"'), "'outdir'"),
+        (GOOD.replace("[grid]", "[grid"), "not valid TOML"),
+    ],
+)
+def test_bad_sweep_file(tmp_path, text, key):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ValidationError, match=key) as info:
+        sw.load_sweep_file(path)
+    assert "\n" not in str(info.value)
+
+
+def test_missing_sweep_file(tmp_path):
+    with pytest.raises(ValidationError, match="'path'"):
+        sw.load_sweep_file(tmp_path / "none.toml")
+
+
+# ---------------------------------------------------------------------- local sweeps
+
+
+def test_simulate_sweep_resumes_identically(tmp_path):
+    grid = {"T": [1.5, 3.0], "seed": [0, 1]}
+    full = sw.run_sweep("simulate", grid, fixed=TINY_ISING, out_dir=tmp_path / "a")
+    assert full.energy.dims == ("T", "seed") and full.sizes == {"T": 2, "seed": 2}
+    assert set(full.backend.values.ravel()) == {"numpy"}
+    assert full.attrs["task"] == "simulate" and json.loads(full.attrs["sweep"])["grid"] == grid
+    xr.testing.assert_identical(load_results(tmp_path / "a"), full)
+
+    # Second directory: run, delete two records, run again -> same data, others untouched.
+    b = tmp_path / "b"
+    sw.run_sweep("simulate", grid, fixed=TINY_ISING, out_dir=b)
+    files = sorted((b / "points").glob("*.json"))
+    for f in files[:2]:
+        f.unlink()
+    before = _stat(b / "points")
+    again = sw.run_sweep("simulate", grid, fixed=TINY_ISING, out_dir=b)
+    after = _stat(b / "points")
+    assert {k: after[k] for k in before} == before  # finished records not rewritten
+    assert len(after) == 4
+    xr.testing.assert_identical(_data(again), _data(full))
+
+
+def test_temperature_list_gives_T_axis_and_recall_task(tmp_path):
+    ds = sw.run_sweep(
+        "simulate",
+        {"seed": [0]},
+        fixed={**TINY_ISING, "T": [1.0, 2.0, 3.0]},
+        out_dir=tmp_path / "s",
+    )
+    assert ds.abs_magnetization.dims == ("seed", "T")
+    np.testing.assert_array_equal(ds["T"].values, [1.0, 2.0, 3.0])
+    rc = sw.run_sweep(
+        "recall",
+        {"rule": ["hebbian", "pseudo_inverse"], "alpha": [0.05]},
+        fixed={"N": 40, "noise": 0.1, "sweeps": 5, "T": 0.0, "backend": "numpy"},
+        out_dir=tmp_path / "r",
+    )
+    assert rc.overlap.dims == ("rule", "alpha")
+    assert list(rc["rule"].values) == ["hebbian", "pseudo_inverse"]
+    assert np.all(rc.overlap.values > 0.9) and np.all(rc.n_patterns.values == 2)
+    assert int(rc.seed.values[0, 0]) == sw._seed_from_key(
+        sw.point_key(
+            "recall",
+            {
+                "N": 40,
+                "noise": 0.1,
+                "sweeps": 5,
+                "T": 0.0,
+                "backend": "numpy",
+                "rule": "hebbian",
+                "alpha": 0.05,
+            },
+        )
+    )
+
+
+def test_corrupt_records_are_recomputed(tmp_path, task_module):
+    import sweeptask_mod
+
+    log = tmp_path / "log.txt"
+    fixed = {"log": str(log), "seed": 7}
+    grid = {"x": [0, 1], "y": [0, 1, 2]}
+    out = tmp_path / "out"
+    first = sw.run_sweep(sweeptask_mod.slow, grid, fixed=fixed, out_dir=out)
+    files = sorted((out / "points").glob("*.json"))
+    files[0].write_text(files[0].read_text()[:40])  # truncated
+    files[1].write_text(files[1].read_text().replace('"wall_time": ', '"wall_time": 1'))
+    (out / "points" / f".{files[2].name}.dead.tmp").write_text('{"partial')  # killed writer
+    log.write_text("")
+    with pytest.warns(RuntimeWarning, match="recomputed"):
+        second = sw.run_sweep(sweeptask_mod.slow, grid, fixed=fixed, out_dir=out)
+    assert sum(len(v) for v in _log_counts(log).values()) == 2  # only the two bad points
+    assert len(list((out / "points").glob("*.corrupt"))) == 2
+    assert not list((out / "points").glob(".*.tmp"))
+    xr.testing.assert_identical(_data(second), _data(first))
+    assert second.value.dims == ("x", "y") and second.vec.dims == ("x", "y", "vec_dim_0")
+
+
+def test_crash_between_write_and_rename(tmp_path, task_module, monkeypatch):
+    import sweeptask_mod
+
+    log = tmp_path / "log.txt"
+    fixed, grid, out = {"log": str(log)}, {"x": [0, 1, 2], "y": [0]}, tmp_path / "out"
+    calls = {"n": 0}
+    real = results_mod._replace
+
+    def crash_on_third(src, dst):
+        calls["n"] += 1
+        if Path(dst).parent.name == "points" and calls["n"] >= 4:  # manifest, 2 points, crash
+            raise OSError("power cut")
+        real(src, dst)
+
+    monkeypatch.setattr(results_mod, "_replace", crash_on_third)
+    with pytest.raises(OSError, match="power cut"):
+        sw.run_sweep(sweeptask_mod.slow, grid, fixed=fixed, out_dir=out)
+    names = sorted(p.name for p in (out / "points").iterdir())
+    assert len(names) == 2 and all(read_point(out / "points" / n)[0] for n in names)
+    monkeypatch.undo()
+    ds = sw.run_sweep(sweeptask_mod.slow, grid, fixed=fixed, out_dir=out)
+    assert sorted(len(v) for v in _log_counts(log).values()) == [1, 1, 2]
+    assert ds.value.shape == (3, 1)
+
+
+def test_different_spec_in_same_dir(tmp_path, task_module):
+    import sweeptask_mod
+
+    fixed = {"log": str(tmp_path / "log.txt")}
+    out = tmp_path / "out"
+    sw.run_sweep(sweeptask_mod.slow, {"x": [0, 1], "y": [0]}, fixed=fixed, out_dir=out)
+    with pytest.raises(ValidationError, match=r"different spec \(grid.x"):
+        sw.run_sweep(sweeptask_mod.slow, {"x": [0, 1, 2], "y": [0]}, fixed=fixed, out_dir=out)
+    with pytest.raises(ValidationError, match="fixed.delay"):
+        sw.run_sweep(
+            sweeptask_mod.slow, {"x": [0, 1], "y": [0]}, fixed={**fixed, "delay": 0.0}, out_dir=out
+        )
+    ds = sw.run_sweep(
+        sweeptask_mod.slow, {"x": [0, 1, 2], "y": [0]}, fixed=fixed, out_dir=out, extend=True
+    )
+    assert ds.sizes["x"] == 3
+    assert sorted(len(v) for v in _log_counts(tmp_path / "log.txt").values()) == [1, 1, 1]
+
+
+def test_lock_and_argument_errors(tmp_path, task_module):
+    import sweeptask_mod
+
+    out = tmp_path / "out"
+    out.mkdir()
+    args = (sweeptask_mod.slow, {"x": [0], "y": [0]})
+    with open(out / ".lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        with pytest.raises(ValidationError, match="Another sweep is running"):
+            sw.run_sweep(*args, fixed={"log": "/dev/null"}, out_dir=out)
+    with pytest.raises(ValidationError, match="'workers'"):
+        sw.run_sweep(*args, out_dir=out, scheduler="tcp://x:1", workers=2)
+    with pytest.raises(ValidationError, match="'workers'"):
+        sw.run_sweep(*args, out_dir=out, workers=0)
+    with pytest.raises(ValidationError, match="'progress'"):
+        sw.run_sweep(*args, out_dir=out, progress="yes")
+
+
+def test_result_named_like_grid_parameter(tmp_path):
+    def task(value, seed):
+        return {"value": 2.0 * value}
+
+    with pytest.raises(StatnnError, match="'value'"):
+        sw.run_sweep(task, {"value": [0, 1]}, out_dir=tmp_path / "o")
+
+
+def test_progress_bar_only_when_asked_or_on_a_terminal(tmp_path, task_module, capsys):
+    import sweeptask_mod
+
+    args = (sweeptask_mod.slow, {"x": [0, 1], "y": [0]})
+    sw.run_sweep(*args, fixed={"log": "/dev/null"}, out_dir=tmp_path / "a")
+    assert capsys.readouterr().err == ""  # pytest's stderr is not a terminal
+    sw.run_sweep(*args, fixed={"log": "/dev/null"}, out_dir=tmp_path / "b", progress=True)
+    assert "2/2" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------- kill and resume
+
+
+def test_killed_sweep_resumes_without_recomputing(tmp_path, task_module):
+    log = tmp_path / "log.txt"
+    sweep_file = tmp_path / "slow.toml"
+    sweep_file.write_text(
+        textwrap.dedent(
+            f"""
+            task = "sweeptask_mod:slow"
+            [fixed]
+            log = "{log}"
+            delay = 0.3
+            [grid]
+            x = [0, 1, 2]
+            y = [0, 1, 2]
+            seed = [5]
+            """
+        )
+    )
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "statnn", "sweep", str(sweep_file), "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    points = out / "points"
+    deadline = time.monotonic() + 30
+    while len(list(points.glob("*.json"))) < 3:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the sweep did not start"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    finished = _stat(points)
+    assert 3 <= len(finished) < 9 and not (out / "results.nc").exists()
+    killed_pid = str(proc.pid)
+
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert f"({len(finished)} reused, {9 - len(finished)} computed)" in done.stdout
+    assert done.stderr == ""  # no progress bar when stderr is not a terminal
+    after = _stat(points)
+    assert len(after) == 9
+    assert {k: after[k] for k in finished} == finished  # not rewritten
+
+    runs = _log_counts(log)
+    finished_xy = set()
+    for name in finished:
+        rec, _ = read_point(points / name)
+        finished_xy.add((str(rec["params"]["x"]), str(rec["params"]["y"])))
+    for xy, pids in runs.items():
+        if xy in finished_xy:
+            assert pids == [killed_pid]  # computed exactly once, before the kill
+        else:
+            assert pids[-1] != killed_pid and pids.count(pids[-1]) == 1
+    assert len(runs) == 9
+
+    # An uninterrupted run (here, in-process) gives the same Dataset.
+    resumed = load_results(out)
+    whole = sw.run_sweep_file(sweep_file, out_dir=tmp_path / "whole")
+    xr.testing.assert_identical(_data(resumed), _data(whole))
+
+
+# ------------------------------------------------------------------------- Dask
+
+
+def test_dask_local_cluster_matches_local_run(tmp_path, task_module):
+    pytest.importorskip("distributed", reason="dask[distributed] is not installed")
+    grid = {"T": [1.5, 3.0], "seed": [0, 1]}
+    local = sw.run_sweep(
+        "sweeptask_mod:sim_threads", grid, fixed=TINY_ISING, out_dir=tmp_path / "l"
+    )
+    dask = sw.run_sweep(
+        "sweeptask_mod:sim_threads", grid, fixed=TINY_ISING, out_dir=tmp_path / "d", workers=2
+    )
+    skip = ["numba_threads"]
+    xr.testing.assert_identical(_data(local).drop_vars(skip), _data(dask).drop_vars(skip))
+    expected = max(1, (os.cpu_count() or 1) // 2)  # 2 single-threaded workers on this host
+    assert set(dask.numba_threads.values.ravel()) == {expected}
+
+
+# ------------------------------------------------------------------------- CLI
+
+
+def test_cli_without_dask_is_one_line(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "s.toml"
+    path.write_text(GOOD)
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed fails
+    for option in (["--scheduler", "tcp://127.0.0.1:8786"], ["--workers", "2"]):
+        assert main(["sweep", str(path), "--out", str(tmp_path / "o"), *option]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "statnn[dist]" in err and option[0][2:] in err
+    with pytest.raises(BackendUnavailableError, match="'scheduler'"):
+        sw.run_sweep(
+            "simulate", {"T": [1.0]}, fixed=TINY_ISING, out_dir=tmp_path / "p", scheduler="x"
+        )
+
+
+def test_cli_bad_file_and_options(tmp_path, capsys):
+    path = tmp_path / "s.toml"
+    path.write_text(GOOD.replace("[1.5, 2.0]", "2.0"))
+    assert main(["sweep", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "'grid.T'" in err
+    with pytest.raises(SystemExit) as info:
+        main(["sweep", str(path), "--workers", "0"])
+    assert info.value.code == 2
+    with pytest.raises(SystemExit):
+        main(["sweep", str(path), "--workers", "2", "--scheduler", "x"])
+    capsys.readouterr()
+    path.write_text(GOOD.replace('out = "x"', ""))
+    assert main(["sweep", str(path)]) == 2
+    assert "--out" in capsys.readouterr().err
