@@ -77,12 +77,10 @@ def next_u64_local(s0, s1, s2, s3):
     return result, s0, s1, s2, s3
 
 
+@njit(cache=True, nogil=True, inline="always")
 def to_uniform(x):
-    """u = (x >> 11) · 2⁻⁵³ for a 64-bit output x (numba-compiled below)."""
+    """u = (x >> 11) · 2⁻⁵³ ∈ [0, 1) for a 64-bit output x."""
     return np.float64(x >> _U11) * _INV53
-
-
-to_uniform = njit(cache=True, nogil=True, inline="always")(to_uniform)
 
 
 @njit(cache=True, nogil=True, inline="always")
