@@ -33,8 +33,8 @@ def add_sweep_command(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "sweep",
         help="run a resumable parameter sweep from a TOML file",
-        description="Run a task at every point of the grid in a TOML sweep file, one "
-        "result file per finished point, gathered into OUT/results.nc (netCDF). Rerunning "
+        description="Run a task at every point of the grid in a TOML sweep file: one\n"
+        "record per finished point, all gathered into OUT/results.nc (netCDF). Rerunning\n"
         "the same command resumes: finished points are not recomputed. See docs/sweeps.md.",
         epilog=SWEEP_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
