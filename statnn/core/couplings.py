@@ -152,29 +152,57 @@ class PatternCouplings(Couplings):
 
     kind = "patterns"
     symmetric = True
+    #: Patterns are converted to float64 in blocks of at most this many entries, so the
+    #: int8 patterns are the only full-size copy (N = 10^5, P = 10^4 is 1 GB, not 8 GB).
+    block_entries = 1 << 22
 
     def __init__(self, patterns, scale: float | None = None, *, caller: str = "hopfield"):
         self.patterns = check_patterns(patterns, caller)
         self.p, self.n = self.patterns.shape
         self.scale = 1.0 / self.n if scale is None else check_real(scale, "scale", caller)
-        self._xi = self.patterns.astype(np.float64)
+        self._xi_float: np.ndarray | None = None
+
+    def _float_blocks(self):
+        """Yield (start, float64 block of patterns); the single block of a small set is kept."""
+        rows = max(1, self.block_entries // self.n)
+        if rows >= self.p:
+            if self._xi_float is None:
+                self._xi_float = self.patterns.astype(np.float64)
+            yield 0, self._xi_float
+            return
+        for start in range(0, self.p, rows):
+            yield start, self.patterns[start : start + rows].astype(np.float64)
+
+    def projections(self, S: np.ndarray) -> np.ndarray:
+        """ξ^μ · S for every pattern: (..., n) → float64 (..., P)."""
+        S = np.asarray(S, dtype=np.float64)
+        out = np.empty(S.shape[:-1] + (self.p,))
+        for start, block in self._float_blocks():
+            out[..., start : start + len(block)] = S @ block.T
+        return out
 
     def overlaps(self, S: np.ndarray) -> np.ndarray:
         """Pattern overlaps m_μ = (1/N) Σ_i ξ_i^μ S_i: (..., n) → (..., P)."""
-        return np.asarray(S, dtype=np.float64) @ self._xi.T / self.n
+        return self.projections(S) / self.n
 
     def field(self, S):
         S = np.asarray(S, dtype=np.float64)
-        return self.scale * ((S @ self._xi.T) @ self._xi - self.p * S)
+        projections = self.projections(S)
+        total = -self.p * S
+        for start, block in self._float_blocks():
+            total += projections[..., start : start + len(block)] @ block
+        return self.scale * total
 
     def field_at(self, S, sites):
         S = S.astype(np.float64, copy=False)
-        projections = S @ self._xi.T  # (B, P): ξ^μ · S
+        projections = self.projections(S)  # (B, P)
         own = S[np.arange(len(sites)), sites]
-        return self.scale * (np.einsum("bm,mb->b", projections, self._xi[:, sites]) - self.p * own)
+        columns = self.patterns[:, sites].astype(np.float64)  # (P, B)
+        return self.scale * (np.einsum("bm,mb->b", projections, columns) - self.p * own)
 
     def to_dense(self, dtype=np.float64):
-        J = self.scale * (self._xi.T @ self._xi)
+        xi = self.patterns.astype(np.float64)
+        J = self.scale * (xi.T @ xi)
         np.fill_diagonal(J, 0.0)
         return J.astype(dtype, copy=False)
 

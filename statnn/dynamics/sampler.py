@@ -299,7 +299,13 @@ def simulate(
     overlaps = None if patterns is None else np.empty((n_T, s.chains, n_records, len(patterns)))
     flips = np.zeros((n_T, s.chains))
 
-    if burn_in:
+    if burn_in and tempering:  # exchanges during burn-in too: cold replicas must not stay stuck
+        for done in range(0, burn_in, record_every):
+            state, _ = s.step(state, min(record_every, burn_in - done))
+            spins = s.spins(state)
+            state, _, _ = exchange(s, state, spins, net.energy(spins, allow_asymmetric=True))
+        exchange.reset_counts()
+    elif burn_in:
         state, _ = s.step(state, burn_in)
     blocks = range(n_records)
     if progress:

@@ -47,6 +47,11 @@ class ReplicaExchange:
         cols = np.arange(chains)[None, :]
         return sampler.kernel.permute(state, perm), spins[perm, cols], energies[perm, cols]
 
+    def reset_counts(self) -> None:
+        """Forget the swap statistics (after burn-in)."""
+        self.tried[:] = 0
+        self.accepted[:] = 0
+
     def acceptance(self) -> np.ndarray:
         """Fraction of accepted swaps per neighbouring pair (nan where none was tried)."""
         with np.errstate(invalid="ignore"):

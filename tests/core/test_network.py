@@ -259,3 +259,17 @@ BAD_INPUTS = [
 def test_bad_input_raises_clear_error(call, message):
     with pytest.raises(ValidationError, match=message):
         call()
+
+
+def test_pattern_couplings_in_blocks_equal_one_block():
+    """Large pattern sets are converted to float in blocks; the results must not change."""
+    xi = random_spins((37, 300), 11)
+    whole, blocked = sn.PatternCouplings(xi), sn.PatternCouplings(xi)
+    blocked.block_entries = 1000  # 3 patterns per block
+    S = random_spins((2, 5, 300), 12)
+    np.testing.assert_array_equal(blocked.field(S), whole.field(S))
+    np.testing.assert_array_equal(blocked.overlaps(S), whole.overlaps(S))
+    sites = np.arange(10) * 7
+    flat = S.reshape(-1, 300)
+    np.testing.assert_array_equal(blocked.field_at(flat, sites), whole.field_at(flat, sites))
+    np.testing.assert_allclose(whole.field(S), S @ whole.to_dense(), atol=1e-12)
