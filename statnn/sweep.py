@@ -473,12 +473,20 @@ class _Point:
     params: dict[str, Any]
 
 
-def _set_threads(threads: int | None) -> None:
+@contextlib.contextmanager
+def _numba_threads(threads: int | None):
+    """Run the block with ``threads`` numba threads (None: unchanged), then restore."""
     if threads is None:
+        yield
         return
     import numba
 
+    before = numba.get_num_threads()
     numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
 
 
 def _dask_threads(plan: Mapping[str, int] | None) -> int | None:
@@ -504,10 +512,10 @@ def _execute_point(
         _, resolved = _resolve_task(task, "run_sweep")
     if plan is not None:
         threads = _dask_threads(plan) if threads is None else threads
-    _set_threads(threads)
-    start = time.perf_counter()
-    result = resolved.func(**point.params)
-    wall = time.perf_counter() - start
+    with _numba_threads(threads):
+        start = time.perf_counter()
+        result = resolved.func(**point.params)
+        wall = time.perf_counter() - start
     attrs = getattr(result, "attrs", {}) or {}
     backend = attrs.get("backend", point.params.get("backend"))
     device = attrs.get("device", point.params.get("device"))
@@ -735,31 +743,48 @@ def _gather(spec: SweepSpec, grid: Grid, points: list[_Point], records: Mapping[
     dims = grid.dims
     shape = grid.shape
     results = [decode_result(records[p.key]["result"]) for p in points]
-    first = results[0]
-    for name in list(first.data_vars) + list(first.dims):
+    templates: dict[str, Any] = {}  # result name -> its first occurrence
+    inner_coords: dict[str, Any] = {}
+    for p, r in zip(points, results, strict=True):
+        for v in r.data_vars:
+            templates.setdefault(v, r[v])
+        for c, var in r.coords.items():
+            if c not in inner_coords:
+                inner_coords[c] = var
+            elif not np.array_equal(inner_coords[c].values, var.values):
+                raise StatnnError(f"The sweep point {p.grid} has a different coordinate {c!r}.")
+    inner_dims = {d for t in templates.values() for d in t.dims}
+    for name in [*templates, *inner_dims, *inner_coords]:
         if name in dims:
             raise StatnnError(
                 f"The sweep task's result {name!r} has the name of a grid parameter; "
                 "rename it in the task."
             )
-    for p, r in zip(points, results, strict=True):
-        if set(r.data_vars) != set(first.data_vars) or any(
-            r[v].dims != first[v].dims or r[v].shape != first[v].shape for v in first.data_vars
-        ):
-            raise StatnnError(
-                f"The sweep point {p.grid} returned variables {sorted(r.data_vars)} whose "
-                f"names or shapes differ from the first point's {sorted(first.data_vars)}."
-            )
     coords: dict[str, Any] = {d: np.asarray(v) for d, v in grid.params.items()}
-    for c, var in first.coords.items():
-        for p, r in zip(points, results, strict=True):
-            if c not in r.coords or not np.array_equal(r[c].values, var.values):
-                raise StatnnError(f"The sweep point {p.grid} has a different coordinate {c!r}.")
+    for c, var in inner_coords.items():
         coords[c] = (var.dims, var.values, var.attrs)
     data_vars: dict[str, Any] = {}
-    for v in first.data_vars:
-        stacked = np.stack([r[v].values for r in results]).reshape(shape + first[v].shape)
-        data_vars[v] = (dims + first[v].dims, stacked, first[v].attrs)
+    for v, tmpl in templates.items():
+        parts: list[Any] = []
+        for p, r in zip(points, results, strict=True):
+            if v not in r.data_vars:
+                parts.append(None)  # a result some points lack (e.g. overlap): filled below
+            elif r[v].dims != tmpl.dims or r[v].shape != tmpl.shape:
+                raise StatnnError(
+                    f"The sweep result {v!r} has dims {r[v].dims} and shape {r[v].shape} at "
+                    f"point {p.grid} but {tmpl.dims} and {tmpl.shape} elsewhere."
+                )
+            else:
+                parts.append(r[v].values)
+        if any(a is None for a in parts):
+            text = tmpl.dtype.kind in "USO"
+            dtype, fill = (object, "") if text else (np.float64, np.nan)
+            parts = [
+                np.full(tmpl.shape, fill, dtype) if a is None else np.asarray(a, dtype)
+                for a in parts
+            ]
+        stacked = np.stack(parts).reshape(shape + tmpl.shape)
+        data_vars[v] = (dims + tmpl.dims, stacked, tmpl.attrs)
     meta_docs = {
         "seed": "seed the point's task received",
         "backend": "dynamics backend",

@@ -315,6 +315,19 @@ def test_result_named_like_grid_parameter(tmp_path):
         sw.run_sweep(task, {"value": [0, 1]}, out_dir=tmp_path / "o")
 
 
+def test_results_missing_at_some_points_are_filled(tmp_path):
+    def task(x, seed):
+        out = {"a": float(x)}
+        if x > 0:
+            out.update(b=7, s="yes", v=np.arange(2.0))
+        return out
+
+    ds = sw.run_sweep(task, {"x": [0, 1]}, out_dir=tmp_path / "o")
+    assert ds.b.values[0] != ds.b.values[0] and ds.b.values[1] == 7  # nan where missing
+    assert list(ds.s.values) == ["", "yes"] and ds.v.dims == ("x", "v_dim_0")
+    xr.testing.assert_identical(load_results(tmp_path / "o"), ds)
+
+
 def test_progress_bar_only_when_asked_or_on_a_terminal(tmp_path, task_module, capsys):
     import sweeptask_mod
 
@@ -384,6 +397,20 @@ def test_killed_sweep_resumes_without_recomputing(tmp_path, task_module):
     resumed = load_results(out)
     whole = sw.run_sweep_file(sweep_file, out_dir=tmp_path / "whole")
     xr.testing.assert_identical(_data(resumed), _data(whole))
+
+
+def test_numba_threads_option_is_scoped(tmp_path, task_module):
+    import numba
+
+    before = numba.get_num_threads()
+    ds = sw.run_sweep(
+        "sweeptask_mod:sim_threads",
+        {"T": [2.0]},
+        fixed=TINY_ISING,
+        out_dir=tmp_path / "o",
+        numba_threads=1,
+    )
+    assert ds.numba_threads.values.tolist() == [1] and numba.get_num_threads() == before
 
 
 # ------------------------------------------------------------------------- Dask
