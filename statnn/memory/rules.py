@@ -300,9 +300,9 @@ def perceptron_couplings(
     so every pattern is a fixed point of the T = 0 dynamics with margin κ. This is
     possible (N → ∞) up to Gardner's capacity α_c(κ) = [∫_{−κ}^∞ Dt (t + κ)²]^{−1}
     (α_c(0) = 2); with dilution c, P/(cN) ≤ α_c(κ). Training reuses the package's batched
-    perceptron step :func:`statnn.nn.perceptron.train_perceptrons` with ``X = ξ/√N``,
-    ``Y = ξ``, ``mask = ~eye(N)`` (no self-couplings; and the dilution mask), so that its
-    margin test y(w·x)√D/‖w‖ ≥ κ is exactly Δ ≥ κ above.
+    perceptron step :func:`statnn.nn.perceptron.train_perceptrons` with ``X = Y = ξ``,
+    ``mask = ~eye(N)`` (no self-couplings; and the dilution mask): its margin test
+    y(w·x)/‖w‖ ≥ κ is exactly Δ ≥ κ above.
 
     Each learned row is scaled to ‖J_i‖ = 1: at a stored pattern the field ξ_i h_i equals
     the stability Δ_i, which sets the temperature scale of T > 0 dynamics. The couplings
@@ -351,7 +351,7 @@ def perceptron_couplings(
         mask = ~np.eye(n, dtype=np.bool_)
     else:
         mask = mask_matrix(n, *dilution_mask(n, c, symmetric, _rng(seed, caller)))
-    X = xi.astype(np.float64) / np.sqrt(n)
+    X = xi.astype(np.float64)
     fit = train_perceptrons(
         X,
         xi.astype(np.float64),
@@ -364,8 +364,8 @@ def perceptron_couplings(
     W = np.where(mask, fit.W, 0.0)
     norms = np.linalg.norm(W, axis=1)
     safe = np.where(norms > 0, norms, 1.0)
-    J = W / safe[:, None]  # ‖J_i‖ = 1; the trained field was W_i·ξ/√N + b_i
-    bias = fit.b * np.sqrt(n) / safe if thresholds else np.zeros(n)
+    J = W / safe[:, None]  # ‖J_i‖ = 1; the trained field was W_i·ξ + b_i
+    bias = fit.b / safe if thresholds else np.zeros(n)
     # convergence judged on the Gardner stabilities themselves, with a rounding tolerance
     # (the trainer's own flag can miss a pattern that sits exactly on the margin)
     field = xi.astype(np.float64) @ J.T + bias

@@ -4,9 +4,13 @@ One learning step serves two callers: :class:`Perceptron` (one output per class,
 one-vs-rest) and the associative-memory module (one output per neuron, the stored
 patterns as both inputs and targets, self-couplings masked out).
 
-Output k learns pattern μ when its stability clears the margin κ (Gardner normalisation)::
+Output k learns pattern μ when its stability — the distance of x^μ from the decision
+hyperplane, on the right side — clears the margin κ::
 
-    y_k^μ (w_k · x^μ + b_k) √D / ‖w_k‖ ≥ κ          (κ = 0: y_k^μ (w_k · x^μ + b_k) > 0)
+    y_k^μ (w_k · x^μ + b_k) / ‖w_k‖ ≥ κ          (κ = 0: y_k^μ (w_k · x^μ + b_k) > 0)
+
+For ±1 inputs this is Gardner's stability Δ = ξ_i h_i / ‖J_i‖, so Gardner's capacity
+α_c(κ) applies to κ as given (α_c(0) = 2).
 
 and on a violated pattern it takes Rosenblatt's step::
 
@@ -54,7 +58,6 @@ def _epoch(
     kappa,
     lr,
     fit_bias,
-    sqrt_d,
     pocket,
     best_W,
     best_b,
@@ -80,7 +83,7 @@ def _epoch(
             for d in range(D):
                 h += W[k, d] * X[mu, d]
             stability = Y[mu, k] * h
-            if stability > 0.0 and stability * sqrt_d >= kappa * np.sqrt(norm2):
+            if stability > 0.0 and stability >= kappa * np.sqrt(norm2):
                 continue
             step = lr * Y[mu, k]
             norm2 = 0.0
@@ -93,7 +96,7 @@ def _epoch(
                 b[k] += step
             updates[k] += 1
             if pocket:
-                err = _violations(X, Y, W, b, k, kappa, sqrt_d, np.sqrt(norm2))
+                err = _violations(X, Y, W, b, k, kappa, np.sqrt(norm2))
                 if err < best_err[k]:
                     best_err[k] = err
                     best_b[k] = b[k]
@@ -103,14 +106,14 @@ def _epoch(
 
 
 @numba.njit(cache=True)
-def _violations(X, Y, W, b, k, kappa, sqrt_d, norm):
+def _violations(X, Y, W, b, k, kappa, norm):
     count = 0
     for mu in range(X.shape[0]):
         h = b[k]
         for d in range(X.shape[1]):
             h += W[k, d] * X[mu, d]
         s = Y[mu, k] * h
-        if not (s > 0.0 and s * sqrt_d >= kappa * norm):
+        if not (s > 0.0 and s >= kappa * norm):
             count += 1
     return count
 
@@ -118,11 +121,11 @@ def _violations(X, Y, W, b, k, kappa, sqrt_d, norm):
 def count_violations(X, Y, W, b, kappa=0.0):
     """Per output, the number of patterns whose stability is below the margin κ.
 
-    Violated: y (w·x + b) ≤ 0, or y (w·x + b) √D < κ ‖w‖.
+    Violated: y (w·x + b) ≤ 0, or y (w·x + b) < κ ‖w‖.
     """
     stability = Y * (X @ W.T + b)
     norm = np.sqrt(np.sum(W * W, axis=1))
-    bad = (stability <= 0) | (stability * np.sqrt(X.shape[1]) < kappa * norm)
+    bad = (stability <= 0) | (stability < kappa * norm)
     return bad.sum(axis=0)
 
 
@@ -141,7 +144,7 @@ def train_perceptrons(
 ) -> PerceptronFit:
     """Train K perceptrons on the same inputs with Rosenblatt's rule and a stability margin.
 
-    For every output k and pattern μ in turn, if y_k^μ (w_k·x^μ + b_k) √D / ‖w_k‖ < κ
+    For every output k and pattern μ in turn, if y_k^μ (w_k·x^μ + b_k) / ‖w_k‖ < κ
     (κ = 0: if y_k^μ (w_k·x^μ + b_k) ≤ 0), then w_k += η y_k^μ x^μ (masked) and
     b_k += η y_k^μ. Weights start at zero. An epoch is one pass over the P patterns; all
     outputs step through the same pattern order and training stops at the first epoch in
@@ -155,7 +158,8 @@ def train_perceptrons(
     Y : (P, K) or (P,) array of ±1
         Targets of the K outputs.
     kappa : float >= 0
-        Stability margin κ in Gardner's normalisation (capacity α_c(κ=0) = 2).
+        Stability margin κ: the least distance y(w·x + b)/‖w‖ of a pattern from the
+        hyperplane (Gardner's Δ for ±1 inputs; capacity α_c(κ=0) = 2).
     lr : float > 0
         Learning rate η. With κ = 0 and zero initial weights the learned dichotomy does
         not depend on η.
@@ -230,7 +234,6 @@ def train_perceptrons(
             kappa,
             lr,
             bool(fit_bias),
-            np.sqrt(D),
             bool(pocket),
             best_W,
             best_b,
