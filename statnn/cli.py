@@ -1,19 +1,39 @@
-"""The ``statnn`` command.
+"""The ``statnn`` command: run the named experiments, plot saved results, run sweeps and
+benchmarks, show the environment, and the demo.
 
-Bad arguments and bad input print one line and exit with status 2, without a traceback.
+Bad arguments and bad input print one line on stderr and exit with status 2, without a
+traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import os
+import platform
+import subprocess
 import sys
+import textwrap
+from importlib import metadata
+from pathlib import Path
 
-from .errors import StatnnError
+from . import __version__
+from .errors import StatnnError, ValidationError
 from .sweep_cli import add_sweep_command, run_sweep_command
 
+MC_BACKENDS = ("numpy", "numba", "torch")
+
 EXAMPLES = """examples:
-  statnn demo                 Hopfield recall vs AGS theory and a 2D Ising sweep vs Onsager
-  statnn demo --quick         the same at laptop-in-a-hurry size
+  statnn run hopfield-recall --quick   the flagship: Hopfield recall vs AGS theory;
+                                       figure in results/hopfield-recall.png
+  statnn run ising-2d --quick --out figs --seed 3 --backend numba
+  statnn plot results/ising-2d.nc --out ising.png
+  statnn sweep experiments/sweeps/ising_quick.toml
+  statnn bench                         benchmarks/bench_dynamics.py --quick
+  statnn info                          versions, backends, CUDA devices, numba threads
+  statnn demo --quick                  recall and Ising tables in the terminal
+
+'statnn COMMAND --help' tells more about each command.
 """
 
 
@@ -24,38 +44,276 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {value}")
+    return value
+
+
+def _experiment_table() -> str:
+    from .experiments import EXPERIMENTS
+
+    width = max(map(len, EXPERIMENTS))
+    lines = ["experiments (NAME: what its figure shows):"]
+    for name, e in EXPERIMENTS.items():
+        text = textwrap.wrap(e.figure, 92 - width)
+        lines.append(f"  {name.ljust(width)}  {text[0]}")
+        lines += [" " * (width + 4) + t for t in text[1:]]
+    return "\n".join(lines)
+
+
+def _add_run(sub) -> None:
+    from .experiments import EXPERIMENTS
+
+    run = sub.add_parser(
+        "run",
+        help="run a named experiment: data (.nc + .json) and a figure (.png)",
+        description="Run a named experiment and write OUT/NAME.nc (netCDF data with every\n"
+        "parameter, the seed, backend, statnn version and wall time), OUT/NAME.json (the\n"
+        "same metadata, readable anywhere) and OUT/NAME.png (the figure, theory overlaid).\n"
+        "Default size: full (minutes to hours); --quick: under a minute on 2 cores.",
+        epilog=_experiment_table() + "\n\nexamples:\n"
+        "  statnn run hopfield-recall --quick\n"
+        "  statnn run sk-glass --quick --out results/sk --seed 1\n"
+        "  statnn run ising-2d --backend torch",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("name", metavar="NAME", choices=list(EXPERIMENTS), help="experiment name")
+    size = run.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="laptop size: under a minute")
+    size.add_argument("--tiny", action="store_true", help="test size: seconds, noisy")
+    run.add_argument("--out", metavar="DIR", default="results", help="output folder (results)")
+    run.add_argument("--seed", metavar="S", type=_seed, default=0, help="random seed (0)")
+    run.add_argument(
+        "--backend",
+        metavar="B",
+        choices=MC_BACKENDS,
+        default=None,
+        help="numpy, numba or torch (default: the package default, numba)",
+    )
+    run.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``statnn`` command."""
     parser = _Parser(
         prog="statnn",
-        description="Statistical mechanics of neural networks.",
+        description="Statistical mechanics of neural networks: Hopfield networks, Ising "
+        "magnets and spin glasses by Glauber Monte Carlo, perceptrons and MLPs.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.add_argument("--version", action="version", version=f"statnn {__version__}")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
+    _add_run(sub)
+
+    plot = sub.add_parser(
+        "plot",
+        help="draw the figure of saved results",
+        description="Draw the figure of a result written by 'statnn run' (its .nc file or\n"
+        "its .json sidecar), with the theory curves stored in it.",
+        epilog="examples:\n  statnn plot results/hopfield-recall.nc\n"
+        "  statnn plot results/ising-2d.json --out ising.png",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    plot.add_argument("results", metavar="RESULTS", help="a .nc file written by 'statnn run'")
+    plot.add_argument(
+        "--out", metavar="PNG", default=None, help="figure path (default: RESULTS with .png)"
+    )
+
+    add_sweep_command(sub)
+
+    bench = sub.add_parser(
+        "bench",
+        help="benchmark the dynamics engine (benchmarks/bench_dynamics.py)",
+        description="Run benchmarks/bench_dynamics.py from the source checkout: update\n"
+        "rates of the numba kernels against the numpy reference and PyPI peers.",
+        epilog="examples:\n  statnn bench\n  statnn bench --full --case ising",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    bench.add_argument("--full", action="store_true", help="full size (default: --quick)")
+    bench.add_argument(
+        "--case", choices=("hopfield", "sk", "ising", "all"), default="all", help="which case"
+    )
+
+    sub.add_parser(
+        "info",
+        help="show the environment: versions, backends, CUDA devices, numba threads",
+        description="Show statnn's version, Python and library versions, which Monte Carlo\n"
+        "backends import, the CUDA devices torch sees and the numba threads.",
+        epilog="example:\n  statnn info",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
     demo = sub.add_parser(
         "demo",
-        help="store and recall patterns; sweep a 2D Ising magnet",
-        description="Hopfield recall from 10%%-corrupted cues at T = 0 and "
-        "0.5 beside AGS theory, and a 2D Ising temperature sweep beside Onsager.",
+        help="store and recall patterns; sweep a 2D Ising magnet (tables)",
+        description="Hopfield recall from 10%% corrupted cues at T = 0 and 0.5 beside AGS\n"
+        "theory, and a 2D Ising temperature sweep beside Onsager, as tables.",
+        epilog="examples:\n  statnn demo\n  statnn demo --quick --backend numpy",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     demo.add_argument("--quick", action="store_true", help="smaller sizes (a few seconds)")
-    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    demo.add_argument("--backend", default=None, help="numpy, numba or torch (default: numba)")
-    add_sweep_command(sub)
+    demo.add_argument("--seed", metavar="S", type=_seed, default=0, help="random seed (0)")
+    demo.add_argument(
+        "--backend", metavar="B", choices=MC_BACKENDS, default=None, help="numpy, numba, torch"
+    )
     return parser
 
 
+def _run(args) -> int:
+    from .dynamics.backends import DEFAULT_BACKEND
+    from .experiments import run_experiment
+
+    size = "tiny" if args.tiny else "quick" if args.quick else "full"
+    backend = args.backend or DEFAULT_BACKEND
+    print(f"statnn run {args.name}: {size} size, seed {args.seed}, backend {backend}", flush=True)
+    res = run_experiment(
+        args.name,
+        size,
+        out=args.out,
+        seed=args.seed,
+        backend=args.backend,
+        progress=not args.no_progress and sys.stderr.isatty(),
+    )
+    print(f"done in {res.wall_time:.1f} s")
+    print(f"  data:   {res.data}  (metadata: {res.sidecar})")
+    print(f"  figure: {res.figure}")
+    return 0
+
+
+def _plot(args) -> int:
+    from .experiments import load_dataset
+    from .plotting import plot_result
+
+    path = Path(args.results)
+    ds = load_dataset(path)
+    out = Path(args.out) if args.out else path.with_suffix(".png")
+    if out.suffix.lower() != ".png":
+        raise ValidationError(f"The figure path must end in .png. Got {str(out)!r} instead.")
+    print(f"figure: {plot_result(ds, out)}")
+    return 0
+
+
+def _bench(args) -> int:
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_dynamics.py"
+    if not script.is_file():
+        raise StatnnError(
+            f"No benchmark script at {script}: 'statnn bench' runs benchmarks/"
+            "bench_dynamics.py from a source checkout (pip install -e .)."
+        )
+    cmd = [sys.executable, str(script), "--case", args.case]
+    if not args.full:
+        cmd.append("--quick")
+    print("$ " + " ".join(cmd), flush=True)
+    return subprocess.call(cmd)
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def environment_report() -> str:
+    """What ``statnn info`` prints: versions, backends, CUDA devices, numba threads."""
+    from .dynamics.backends import BACKENDS, DEFAULT_BACKEND
+
+    lines = [
+        f"statnn       {__version__}  ({Path(__file__).resolve().parent})",
+        f"python       {platform.python_version()}  ({sys.executable})",
+        f"platform     {platform.platform()}",
+    ]
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count()
+    lines.append(f"cores        {cores} usable of {os.cpu_count()}")
+    for dist in (
+        "numpy",
+        "scipy",
+        "numba",
+        "torch",
+        "xarray",
+        "matplotlib",
+        "scikit-learn",
+        "h5netcdf",
+        "dask",
+    ):
+        lines.append(f"{dist:<12} {_version(dist)}")
+    lines.append("backends:")
+    for name, module in BACKENDS.items():
+        try:
+            importlib.import_module(module)
+            state = "ok"
+        except Exception as exc:  # report any import failure, do not crash
+            state = f"unavailable ({type(exc).__name__}: {exc})"
+        default = "  (default)" if name == DEFAULT_BACKEND else ""
+        lines.append(f"  {name:<10} {state}{default}")
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            devices = [
+                f"cuda:{i} {torch.cuda.get_device_name(i)} "
+                f"({torch.cuda.get_device_properties(i).total_memory / 2**30:.1f} GiB)"
+                for i in range(torch.cuda.device_count())
+            ]
+            lines.append("CUDA devices " + "; ".join(devices))
+        else:
+            built = torch.version.cuda
+            lines.append(
+                "CUDA devices none"
+                + (f" (torch built for CUDA {built})" if built else " (CPU-only torch build)")
+            )
+    except Exception as exc:
+        lines.append(f"CUDA devices unknown (torch: {type(exc).__name__}: {exc})")
+    try:
+        import numba
+
+        from .dynamics.numba_threads import get_num_threads
+
+        lines.append(
+            f"numba threads {get_num_threads()} (of NUMBA_NUM_THREADS="
+            f"{numba.config.NUMBA_NUM_THREADS}; set STATNN_NUM_THREADS to change)"
+        )
+    except Exception as exc:
+        lines.append(f"numba threads unknown ({type(exc).__name__}: {exc})")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``statnn`` command; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "plot":
+            return _plot(args)
+        if args.command == "sweep":
+            return run_sweep_command(args)
+        if args.command == "bench":
+            return _bench(args)
+        if args.command == "info":
+            print(environment_report())
+            return 0
         if args.command == "demo":
             from .demo import run_demo
 
             print(run_demo(seed=args.seed, backend=args.backend, quick=args.quick))
-        elif args.command == "sweep":
-            return run_sweep_command(args)
     except StatnnError as exc:
-        print(f"statnn: error: {exc}", file=sys.stderr)
+        message = " ".join(str(exc).split())  # one line
+        print(f"statnn {args.command}: error: {message}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"statnn {args.command}: interrupted", file=sys.stderr)
+        return 130
     return 0

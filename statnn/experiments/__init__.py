@@ -1,0 +1,253 @@
+"""The named experiments: each a function returning a self-describing xarray Dataset.
+
+Every experiment takes ``size`` (``"tiny"`` for tests, ``"quick"`` for a laptop — under a
+minute on 2 cores with the numba backend —, ``"full"`` for the figures), ``seed``,
+``backend`` (None: the package default) and overrides of its preset parameters, and
+returns an :class:`xarray.Dataset` whose attributes hold the experiment's name, every
+parameter (JSON, ``params``), the seed, the backend, the statnn version and the wall time.
+:func:`run_experiment` runs one by name, saves the data (netCDF + JSON sidecar) and draws
+its figure with the theory overlaid (:mod:`statnn.plotting`); ``statnn run NAME`` and the
+scripts in ``experiments/`` call it.
+
+>>> from statnn.experiments import EXPERIMENTS
+>>> sorted(EXPERIMENTS)[:3]
+['basins', 'curie-weiss', 'hopfield-phase']
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from .._validation import check_choice, param_error
+from ..errors import StatnnError
+from ._common import SIZES, load_dataset, resolve_backend, resolve_seed, save_dataset
+from .feedforward import perceptron_capacity, seed_examples, xor_digits
+from .hopfield import basins, hopfield_phase_diagram, hopfield_recall
+from .magnets import curie_weiss, ising_2d, sk_glass
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A named study: its function, the script that runs it and what its figure shows."""
+
+    name: str
+    function: Callable
+    script: str
+    figure: str
+
+    @property
+    def summary(self) -> str:
+        """The first line of the function's docstring."""
+        return (self.function.__doc__ or "").strip().splitlines()[0]
+
+
+#: name → :class:`Experiment`, in the order of the README's table.
+EXPERIMENTS: dict[str, Experiment] = {
+    e.name: e
+    for e in (
+        Experiment(
+            "hopfield-recall",
+            hopfield_recall,
+            "experiments/hopfield_recall.py",
+            "final overlap vs load alpha at several T, one panel per learning rule, "
+            "with the AGS curve m(alpha, T) and alpha_c = 0.138",
+        ),
+        Experiment(
+            "hopfield-phase",
+            hopfield_phase_diagram,
+            "experiments/hopfield_phase.py",
+            "mean overlap on the (alpha, T) plane from a retrieval start, with T_g = 1 + "
+            "sqrt(alpha), T_M(alpha) (alpha_c line) and the global-minimum line",
+        ),
+        Experiment(
+            "ising-2d",
+            ising_2d,
+            "experiments/ising_2d.py",
+            "E, |M|, C, chi and the Binder cumulant vs T for several L, Onsager's exact "
+            "curves, the Binder crossing near T_c = 2.269",
+        ),
+        Experiment(
+            "curie-weiss",
+            curie_weiss,
+            "experiments/curie_weiss.py",
+            "<|m|> and E/N vs T for two N against m = tanh(m/T) and -m^2/2",
+        ),
+        Experiment(
+            "sk-glass",
+            sk_glass,
+            "experiments/sk_glass.py",
+            "energy, <|q|> and the Binder parameter g vs T with parallel tempering, "
+            "against the replica-symmetric solution",
+        ),
+        Experiment(
+            "basins",
+            basins,
+            "experiments/basins.py",
+            "final vs initial overlap for several loads and rules, with the AGS retrieval overlap",
+        ),
+        Experiment(
+            "perceptron-capacity",
+            perceptron_capacity,
+            "experiments/perceptron_capacity.py",
+            "fraction of random dichotomies learned vs alpha = P/N for several N, "
+            "against Cover's C(P, N)/2^P",
+        ),
+        Experiment(
+            "xor-digits",
+            xor_digits,
+            "experiments/xor_digits.py",
+            "XOR decision maps of a perceptron and an MLP; loss and accuracy per epoch "
+            "on the 8x8 digits",
+        ),
+        Experiment(
+            "seed-examples",
+            seed_examples,
+            "experiments/seed_examples.py",
+            "km to miles by one linear neuron (learned vs exact 0.621371) and the "
+            "apples-vs-oranges perceptron decision line",
+        ),
+    )
+}
+
+
+class ExperimentOutput(NamedTuple):
+    """What :func:`run_experiment` produced."""
+
+    dataset: object
+    data: Path | None
+    sidecar: Path | None
+    figure: Path | None
+    wall_time: float
+
+
+def get_experiment(name: str) -> Experiment:
+    """The experiment called ``name`` (a :class:`~statnn.errors.ValidationError` if none)."""
+    if not isinstance(name, str) or name not in EXPERIMENTS:
+        listed = ", ".join(EXPERIMENTS)
+        raise param_error("name", "run_experiment", f"one of: {listed}", name)
+    return EXPERIMENTS[name]
+
+
+def run_experiment(
+    name: str,
+    size: str = "quick",
+    *,
+    out=None,
+    seed: int = 0,
+    backend: str | None = None,
+    progress: bool = False,
+    plot: bool = True,
+    **overrides,
+) -> ExperimentOutput:
+    """Run the experiment ``name``; save ``out/NAME.nc``, ``NAME.json`` and ``NAME.png``.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`EXPERIMENTS`.
+    size : {'tiny', 'quick', 'full'}
+        Preset size.
+    out : path, optional
+        Folder for the results; None saves nothing (the dataset is still returned).
+    seed : int >= 0
+        Seed of everything random in the experiment.
+    backend : str, optional
+        ``'numpy'``, ``'numba'`` or ``'torch'`` (None: the package default).
+    progress : bool
+        Progress bars on stderr.
+    plot : bool
+        Draw the figure (only when ``out`` is given).
+    **overrides
+        Preset parameters to change (see the experiment's function).
+
+    Returns
+    -------
+    ExperimentOutput
+        The dataset, the paths written (None where nothing was) and the wall time.
+
+    Examples
+    --------
+    >>> from statnn.experiments import run_experiment
+    >>> res = run_experiment("curie-weiss", "tiny", backend="numpy")
+    >>> res.dataset.attrs["experiment"], res.figure is None
+    ('curie-weiss', True)
+    """
+    experiment = get_experiment(name)
+    # every argument is checked before any work starts
+    check_choice(size, "size", "run_experiment", SIZES)
+    resolve_seed(seed, "run_experiment")
+    resolve_backend(backend, "run_experiment")
+    start = time.perf_counter()
+    ds = experiment.function(size, seed=seed, backend=backend, progress=progress, **overrides)
+    data = sidecar = figure = None
+    if out is not None:
+        folder = Path(out)
+        data, sidecar = save_dataset(ds, folder / f"{name}.nc")
+        if plot:
+            from ..plotting import plot_result
+
+            figure = plot_result(ds, folder / f"{name}.png")
+    return ExperimentOutput(ds, data, sidecar, figure, time.perf_counter() - start)
+
+
+def script_main(name: str, argv: list[str] | None = None) -> int:
+    """Entry point of the scripts in ``experiments/``: ``--quick``, ``--out``, ``--seed``…
+
+    Bad arguments print one line and exit with status 2, like ``statnn run``.
+    """
+    from ..cli import _Parser  # one-line errors, exit status 2
+
+    experiment = get_experiment(name)
+    parser = _Parser(
+        prog=Path(experiment.script).name,
+        description=f"{experiment.summary} (the '{name}' experiment; same as "
+        f"'statnn run {name}'). Figure: {experiment.figure}.",
+    )
+    parser.add_argument("--quick", action="store_true", help="laptop size (under a minute)")
+    parser.add_argument("--tiny", action="store_true", help="test size (seconds)")
+    parser.add_argument("--out", default="results", help="output folder (default: results)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--backend", default=None, help="numpy, numba or torch")
+    args = parser.parse_args(argv)
+    size = "tiny" if args.tiny else "quick" if args.quick else "full"
+    try:
+        res = run_experiment(
+            name,
+            size,
+            out=args.out,
+            seed=args.seed,
+            backend=args.backend,
+            progress=sys.stderr.isatty(),
+        )
+    except StatnnError as exc:
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{name} ({size}) done in {res.wall_time:.1f} s")
+    print(f"  data:   {res.data}\n  figure: {res.figure}")
+    return 0
+
+
+__all__ = [
+    "EXPERIMENTS",
+    "Experiment",
+    "ExperimentOutput",
+    "basins",
+    "curie_weiss",
+    "get_experiment",
+    "hopfield_phase_diagram",
+    "hopfield_recall",
+    "ising_2d",
+    "load_dataset",
+    "perceptron_capacity",
+    "run_experiment",
+    "save_dataset",
+    "script_main",
+    "seed_examples",
+    "sk_glass",
+    "xor_digits",
+]

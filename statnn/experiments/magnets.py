@@ -1,0 +1,441 @@
+"""Magnets: the 2D Ising model against Onsager, the Curie–Weiss ferromagnet against
+m = tanh(βm), and the Sherrington–Kirkpatrick spin glass with parallel tempering against
+the replica-symmetric solution.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import xarray as xr
+
+from .. import theory
+from ..core.models import curie_weiss as curie_weiss_model
+from ..core.models import ising, sk
+from ..dynamics.sampler import sampler, simulate
+from ..dynamics.tempering import ReplicaExchange
+from ._common import (
+    child_seeds,
+    finish,
+    progress_bar,
+    resolve_backend,
+    resolve_params,
+    resolve_seed,
+)
+
+#: The columns of :meth:`statnn.Run.summary` an experiment keeps, with their long names.
+_SUMMARY = {
+    "energy": "energy per spin E/N",
+    "abs_magnetization": "mean |m|",
+    "specific_heat": "specific heat per spin C",
+    "susceptibility": "susceptibility chi (|m| convention)",
+    "binder": "Binder cumulant U = 1 - <m^4>/(3<m^2>^2)",
+}
+
+ISING_SIZES = {
+    "tiny": dict(
+        L=[4, 8],
+        T=[1.5, 1.8, 2.8, 3.5],
+        sweeps=300,
+        burn_in=100,
+        chains=2,
+        record_every=1,
+    ),
+    "quick": dict(
+        L=[8, 16, 32],
+        T=[1.5, 1.75, 2.0, 2.1, 2.2, 2.25, 2.3, 2.35, 2.4, 2.5, 2.6, 2.8, 3.0, 3.25, 3.5],
+        sweeps=3000,
+        burn_in=1000,
+        chains=8,
+        record_every=2,
+    ),
+    "full": dict(
+        L=[8, 16, 32, 64],
+        T=np.round(np.union1d(np.linspace(1.5, 3.5, 21), np.linspace(2.15, 2.4, 11)), 4).tolist(),
+        sweeps=20000,
+        burn_in=4000,
+        chains=8,
+        record_every=5,
+    ),
+}
+
+
+def _binder_crossing(T: np.ndarray, u1: np.ndarray, u2: np.ndarray, window=(1.9, 2.7)) -> float:
+    """Temperature where two Binder curves cross (linear interpolation), nan if none."""
+    d = u1 - u2
+    for k in range(len(T) - 1):
+        if not (window[0] <= T[k] and T[k + 1] <= window[1]):
+            continue
+        if (
+            np.isfinite(d[k])
+            and np.isfinite(d[k + 1])
+            and d[k] * d[k + 1] <= 0
+            and d[k] != d[k + 1]
+        ):
+            return float(T[k] + (T[k + 1] - T[k]) * d[k] / (d[k] - d[k + 1]))
+    return float("nan")
+
+
+def ising_2d(
+    size: str = "quick",
+    *,
+    seed: int = 0,
+    backend: str | None = None,
+    progress: bool = False,
+    **overrides,
+) -> xr.Dataset:
+    """2D Ising model: E, |M|, C, χ and the Binder cumulant vs T for several sizes L.
+
+    Periodic L × L lattices, checkerboard Glauber dynamics from the ordered state
+    (``init="ones"``), ``chains`` independent chains per temperature. Beside them Onsager's
+    exact energy and specific heat and Yang's spontaneous magnetization for L → ∞; the
+    Binder cumulants of successive sizes cross near T_c = 2/ln(1 + √2) ≈ 2.269.
+
+    Parameters
+    ----------
+    size, seed, backend, progress
+        As in :func:`statnn.experiments.hopfield_recall`.
+    **overrides
+        ``L``, ``T``, ``sweeps``, ``burn_in``, ``chains``, ``record_every``.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``energy``, ``abs_magnetization``, ``specific_heat``, ``susceptibility``,
+        ``binder`` and their ``*_err`` (L, T); ``binder_crossing`` (pair); the theory
+        ``onsager_energy``, ``onsager_magnetization``, ``onsager_specific_heat`` on
+        ``T_theory``.
+    """
+    caller = "ising_2d"
+    start = time.perf_counter()
+    p = resolve_params(caller, ISING_SIZES, size, overrides)
+    seed = resolve_seed(seed, caller)
+    name = resolve_backend(backend, caller)
+    sizes = [int(L) for L in p["L"]]
+    T = np.asarray(p["T"], dtype=float)
+    seeds = child_seeds(seed, len(sizes))
+    data = {k: np.empty((len(sizes), len(T))) for k in _SUMMARY}
+    errs = {k: np.empty((len(sizes), len(T))) for k in _SUMMARY}
+    for i in progress_bar(range(len(sizes)), enabled=progress, desc="Ising sizes"):
+        run = simulate(
+            ising((sizes[i], sizes[i])),
+            T=T,
+            sweeps=p["sweeps"],
+            burn_in=p["burn_in"],
+            chains=p["chains"],
+            schedule="checkerboard",
+            init="ones",
+            record_every=p["record_every"],
+            seed=seeds[i],
+            backend=name,
+        )
+        s = run.summary()
+        for k in _SUMMARY:
+            data[k][i], errs[k][i] = s[k], s[k + "_err"]
+    pairs = [f"{a}-{b}" for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+    crossing = [
+        _binder_crossing(T, data["binder"][i], data["binder"][i + 1]) for i in range(len(pairs))
+    ]
+    T_theory = np.linspace(min(1.0, T.min()), max(4.0, T.max()), 400)
+    variables = {}
+    for k, long_name in _SUMMARY.items():
+        variables[k] = (("L", "T"), data[k], {"long_name": long_name})
+        variables[k + "_err"] = (("L", "T"), errs[k], {"long_name": f"standard error of {k}"})
+    variables["binder_crossing"] = (
+        "pair",
+        np.asarray(crossing, dtype=float),
+        {"long_name": "temperature where the Binder cumulants of two sizes cross"},
+    )
+    variables["onsager_energy"] = ("T_theory", np.asarray(theory.onsager_energy(T_theory)))
+    variables["onsager_magnetization"] = (
+        "T_theory",
+        np.asarray(theory.onsager_magnetization(T_theory)),
+    )
+    variables["onsager_specific_heat"] = (
+        "T_theory",
+        np.asarray(theory.onsager_specific_heat(T_theory)),
+    )
+    ds = xr.Dataset(
+        variables,
+        coords={
+            "L": ("L", np.asarray(sizes), {"long_name": "side length"}),
+            "T": ("T", T, {"long_name": "temperature"}),
+            "pair": pairs,
+            "T_theory": T_theory,
+        },
+    )
+    ds.attrs["T_c"] = float(theory.ising_critical_temperature())
+    return finish(
+        ds,
+        experiment="ising-2d",
+        title="2D Ising model vs Onsager; Binder cumulant crossing",
+        size=size,
+        params=p,
+        seed=seed,
+        backend=name,
+        start=start,
+    )
+
+
+CW_SIZES = {
+    "tiny": dict(N=[200], T=[0.5, 0.7, 1.5], sweeps=300, burn_in=100, chains=2),
+    "quick": dict(
+        N=[100, 1000],
+        T=np.round(np.linspace(0.3, 1.6, 14), 3).tolist(),
+        sweeps=1000,
+        burn_in=300,
+        chains=4,
+    ),
+    "full": dict(
+        N=[100, 1000, 10000],
+        T=np.round(np.linspace(0.2, 1.6, 29), 3).tolist(),
+        sweeps=10000,
+        burn_in=2000,
+        chains=8,
+    ),
+}
+
+
+def curie_weiss(
+    size: str = "quick",
+    *,
+    seed: int = 0,
+    backend: str | None = None,
+    progress: bool = False,
+    **overrides,
+) -> xr.Dataset:
+    """Curie–Weiss ferromagnet (J_ij = 1/N): ⟨|m|⟩ and E/N vs T beside m = tanh(βm).
+
+    Random-sequential Glauber dynamics from the ordered state for each N. The mean-field
+    solution m(T) (:func:`statnn.theory.curie_weiss_magnetization`) and e = −m²/2 hold for
+    N → ∞; at finite N, ⟨|m|⟩ stays O(1/√N) above T_c = 1.
+
+    Parameters
+    ----------
+    size, seed, backend, progress
+        As in :func:`statnn.experiments.hopfield_recall`.
+    **overrides
+        ``N``, ``T``, ``sweeps``, ``burn_in``, ``chains``.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``abs_magnetization``, ``energy``, ``susceptibility``, ``binder`` with ``*_err``
+        (N, T); ``m_theory`` and ``e_theory`` on ``T_theory``.
+    """
+    caller = "curie_weiss"
+    start = time.perf_counter()
+    p = resolve_params(caller, CW_SIZES, size, overrides)
+    seed = resolve_seed(seed, caller)
+    name = resolve_backend(backend, caller)
+    Ns = [int(n) for n in p["N"]]
+    T = np.asarray(p["T"], dtype=float)
+    keys = ("abs_magnetization", "energy", "susceptibility", "binder")
+    data = {k: np.empty((len(Ns), len(T))) for k in keys}
+    errs = {k: np.empty((len(Ns), len(T))) for k in keys}
+    seeds = child_seeds(seed, len(Ns))
+    for i in progress_bar(range(len(Ns)), enabled=progress, desc="Curie-Weiss sizes"):
+        run = simulate(
+            curie_weiss_model(Ns[i]),
+            T=T,
+            sweeps=p["sweeps"],
+            burn_in=p["burn_in"],
+            chains=p["chains"],
+            init="ones",
+            seed=seeds[i],
+            backend=name,
+        )
+        s = run.summary()
+        for k in keys:
+            data[k][i], errs[k][i] = s[k], s[k + "_err"]
+    T_theory = np.linspace(0.01, max(2.0, T.max()), 300)
+    m_theory = np.asarray(theory.curie_weiss_magnetization(T_theory))
+    variables = {}
+    for k in keys:
+        variables[k] = (("N", "T"), data[k], {"long_name": _SUMMARY[k]})
+        variables[k + "_err"] = (("N", "T"), errs[k], {"long_name": f"standard error of {k}"})
+    variables["m_theory"] = ("T_theory", m_theory, {"long_name": "solution of m = tanh(m/T)"})
+    variables["e_theory"] = ("T_theory", -0.5 * m_theory**2, {"long_name": "-m^2/2"})
+    ds = xr.Dataset(
+        variables,
+        coords={
+            "N": ("N", np.asarray(Ns), {"long_name": "number of spins"}),
+            "T": ("T", T, {"long_name": "temperature"}),
+            "T_theory": T_theory,
+        },
+    )
+    return finish(
+        ds,
+        experiment="curie-weiss",
+        title="Curie-Weiss magnetization vs m = tanh(beta m)",
+        size=size,
+        params=p,
+        seed=seed,
+        backend=name,
+        start=start,
+    )
+
+
+SK_SIZES = {
+    "tiny": dict(
+        N=[32],
+        T=[0.4, 0.8, 1.2, 1.6],
+        samples=1,
+        pairs=2,
+        sweeps=200,
+        burn_in=100,
+        record_every=5,
+    ),
+    "quick": dict(
+        N=[32, 64, 128],
+        T=np.round(np.linspace(0.3, 1.6, 14), 3).tolist(),
+        samples=8,
+        pairs=4,
+        sweeps=1000,
+        burn_in=500,
+        record_every=5,
+    ),
+    "full": dict(
+        N=[32, 64, 128, 256, 512],
+        T=np.round(np.linspace(0.2, 1.6, 25), 3).tolist(),
+        samples=32,
+        pairs=4,
+        sweeps=20000,
+        burn_in=10000,
+        record_every=10,
+    ),
+}
+
+
+def _jackknife_g(q2: np.ndarray, q4: np.ndarray) -> tuple[float, float]:
+    """Spin-glass Binder parameter g = ½(3 − [⟨q⁴⟩]/[⟨q²⟩]²) with a jackknife error."""
+    n = len(q2)
+    g = 0.5 * (3.0 - q4.mean() / q2.mean() ** 2)
+    if n < 2:
+        return float(g), float("nan")
+    s2, s4 = q2.sum(), q4.sum()
+    leave = 0.5 * (3.0 - ((s4 - q4) / (n - 1)) / ((s2 - q2) / (n - 1)) ** 2)
+    return float(g), float(np.sqrt((n - 1) / n * np.sum((leave - leave.mean()) ** 2)))
+
+
+def sk_glass(
+    size: str = "quick",
+    *,
+    seed: int = 0,
+    backend: str | None = None,
+    progress: bool = False,
+    **overrides,
+) -> xr.Dataset:
+    """SK spin glass: energy and replica overlap q vs T with parallel tempering.
+
+    For each N and each of ``samples`` disorder samples (Gaussian J_ij of variance 1/N),
+    2·``pairs`` chains run at every temperature with replica exchange between neighbouring
+    temperatures after every ``record_every`` sweeps (burn-in included). Chains 2k and
+    2k + 1 are two independent replicas of the same sample at the same temperature;
+    q = (1/N) Σ_i S_i^a S_i^b is recorded after each exchange round, and ⟨|q|⟩, the
+    energy per spin and the Binder parameter g = ½(3 − [⟨q⁴⟩]/[⟨q²⟩]²) are averaged over
+    records, pairs and samples. Beside them the replica-symmetric energy and overlap
+    (:func:`statnn.theory.sk_rs_energy`, :func:`statnn.theory.sk_rs_overlap`; exact above
+    T = 1, an approximation below) and Parisi's ground-state energy −0.7633.
+
+    Parameters
+    ----------
+    size, seed, backend, progress
+        As in :func:`statnn.experiments.hopfield_recall`.
+    **overrides
+        ``N``, ``T``, ``samples``, ``pairs``, ``sweeps``, ``burn_in``, ``record_every``.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``energy``, ``abs_q``, ``q2``, ``g`` with ``*_err`` (N, T); ``swap_acceptance``
+        (N, T_pair); ``rs_energy``, ``rs_q`` on ``T_theory``.
+    """
+    caller = "sk_glass"
+    start = time.perf_counter()
+    p = resolve_params(caller, SK_SIZES, size, overrides)
+    seed = resolve_seed(seed, caller)
+    name = resolve_backend(backend, caller)
+    Ns = [int(n) for n in p["N"]]
+    T = np.sort(np.asarray(p["T"], dtype=float))
+    samples, pairs, every = int(p["samples"]), int(p["pairs"]), int(p["record_every"])
+    n_burn = -(-int(p["burn_in"]) // every)
+    n_rec = max(1, int(p["sweeps"]) // every)
+    shape = (len(Ns), len(T))
+    out = {k: np.full(shape, np.nan) for k in ("energy", "abs_q", "q2", "g")}
+    err = {k: np.full(shape, np.nan) for k in out}
+    swaps = np.full((len(Ns), len(T) - 1), np.nan)
+    seeds = child_seeds(seed, 3 * len(Ns) * samples)
+    jobs = [(i, s) for i in range(len(Ns)) for s in range(samples)]
+    per_unit = {i: {"e": [], "q": [], "q2": [], "q4": [], "swap": []} for i in range(len(Ns))}
+    for i, smp in progress_bar(jobs, enabled=progress, desc="SK samples"):
+        k = 3 * (i * samples + smp)
+        net = sk(Ns[i], seed=seeds[k])
+        s = sampler(net, T, chains=2 * pairs, backend=name)
+        state = s.init(init="random", seed=seeds[k + 1])
+        exchange = ReplicaExchange(s.T, seeds[k + 2], caller)
+        e_rec = np.empty((len(T), 2 * pairs, n_rec))
+        q_rec = np.empty((len(T), pairs, n_rec))
+        for r in range(n_burn + n_rec):
+            state, _ = s.step(state, every)
+            spins = s.spins(state)
+            state, spins, e = exchange(s, state, spins, net.energy(spins))
+            if r >= n_burn:
+                e_rec[:, :, r - n_burn] = e / net.n
+                a = spins[:, 0::2].astype(np.float64)
+                b = spins[:, 1::2].astype(np.float64)
+                q_rec[:, :, r - n_burn] = np.einsum("tpn,tpn->tp", a, b) / net.n
+        unit = per_unit[i]
+        unit["e"].append(e_rec.mean(axis=2))  # (T, chains)
+        unit["q"].append(np.abs(q_rec).mean(axis=2))  # (T, pairs)
+        unit["q2"].append((q_rec**2).mean(axis=2))
+        unit["q4"].append((q_rec**4).mean(axis=2))
+        unit["swap"].append(exchange.acceptance())
+    for i in range(len(Ns)):
+        unit = {k: np.concatenate(v, axis=1) for k, v in per_unit[i].items() if k != "swap"}
+        for key, src in (("energy", "e"), ("abs_q", "q"), ("q2", "q2")):
+            x = unit[src]
+            out[key][i] = x.mean(axis=1)
+            err[key][i] = x.std(axis=1, ddof=1) / np.sqrt(x.shape[1]) if x.shape[1] > 1 else np.nan
+        for t in range(len(T)):
+            out["g"][i, t], err["g"][i, t] = _jackknife_g(unit["q2"][t], unit["q4"][t])
+        swaps[i] = np.mean(per_unit[i]["swap"], axis=0)
+    T_theory = np.linspace(0.05, max(2.0, T.max()), 200)
+    long_names = {
+        "energy": "energy per spin E/N",
+        "abs_q": "replica overlap <|q|>",
+        "q2": "<q^2>",
+        "g": "Binder parameter g = (3 - [<q^4>]/[<q^2>]^2)/2",
+    }
+    variables = {}
+    for key in out:
+        variables[key] = (("N", "T"), out[key], {"long_name": long_names[key]})
+        variables[key + "_err"] = (("N", "T"), err[key], {"long_name": f"standard error of {key}"})
+    variables["swap_acceptance"] = (
+        ("N", "T_pair"),
+        swaps,
+        {"long_name": "replica-exchange acceptance between T[k] and T[k+1]"},
+    )
+    variables["rs_energy"] = ("T_theory", np.asarray(theory.sk_rs_energy(T_theory)))
+    variables["rs_q"] = ("T_theory", np.asarray(theory.sk_rs_overlap(T_theory)))
+    ds = xr.Dataset(
+        variables,
+        coords={
+            "N": ("N", np.asarray(Ns), {"long_name": "number of spins"}),
+            "T": ("T", T, {"long_name": "temperature"}),
+            "T_pair": 0.5 * (T[:-1] + T[1:]),
+            "T_theory": T_theory,
+        },
+    )
+    ds.attrs["ground_state_energy"] = float(theory.SK_GROUND_STATE_ENERGY)
+    return finish(
+        ds,
+        experiment="sk-glass",
+        title="SK spin glass with parallel tempering vs replica symmetry",
+        size=size,
+        params=p,
+        seed=seed,
+        backend=name,
+        start=start,
+    )

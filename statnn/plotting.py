@@ -1,0 +1,391 @@
+"""Figures of the experiments, each with its theory curve overlaid.
+
+One function per figure, each taking the :class:`xarray.Dataset` an experiment returned
+(or :func:`statnn.experiments.load_dataset` read back) and returning a
+:class:`matplotlib.figure.Figure`, saved as PNG when ``path`` is given. Figures are built
+on matplotlib's object API with the Agg canvas: no pyplot, no GUI, nothing changed in the
+user's matplotlib state. :func:`plot_result` picks the function from the dataset's
+``experiment`` attribute (what ``statnn plot`` does).
+
+Only :mod:`statnn.cli` and :mod:`statnn.experiments` import this module.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from .errors import ValidationError
+
+THEORY = dict(color="black", lw=1.2, ls="--")
+DPI = 100
+
+
+def _figure(rows: int, cols: int, width: float, height: float, **kwargs):
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(rows, cols, squeeze=False, **kwargs)
+    return fig, axes
+
+
+def _title(fig, ds) -> None:
+    a = ds.attrs
+    fig.suptitle(
+        f"{a.get('title', '')}\n[{a.get('size', '?')} size, seed {a.get('seed', '?')}, "
+        f"{a.get('backend', '?')}, statnn {a.get('statnn_version', '?')}]",
+        fontsize=9,
+    )
+
+
+def save_figure(fig, path) -> Path:
+    """Write ``fig`` as PNG to ``path`` atomically (temporary file, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, format="png", dpi=DPI)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _done(fig, path):
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
+def _errorbar(ax, x, y, err, **kwargs):
+    err = np.where(np.isfinite(err), err, 0.0)
+    return ax.errorbar(x, y, yerr=err, marker="o", ms=3.5, capsize=2, lw=1, **kwargs)
+
+
+def plot_hopfield_recall(ds, path=None) -> Figure:
+    """Final overlap vs α at each T, one panel per rule, AGS m(α, T) dashed."""
+    rules = [str(r) for r in ds.rule.values]
+    fig, axes = _figure(1, len(rules), 4.0 * len(rules), 3.6, sharey=True)
+    colors = [f"C{k}" for k in range(len(ds["T"]))]
+    for ax, rule in zip(axes[0], rules, strict=True):
+        for k, T in enumerate(ds["T"].values):
+            sel = ds.sel(rule=rule, T=T)
+            _errorbar(ax, ds.alpha, sel.m_mean, sel.m_err, color=colors[k], label=f"T = {T:g}")
+            ax.plot(ds.alpha_theory, ds.ags_m.sel(T=T), color=colors[k], lw=1.2, ls="--")
+        ax.axvline(0.138, color="gray", lw=0.8, ls=":")
+        ax.set_title(f"{rule} rule" + ("" if rule == "hebbian" else " (AGS: Hebbian)"))
+        ax.set_xlabel("load α = P/N")
+        ax.set_ylim(-0.02, 1.05)
+    axes[0, 0].set_ylabel("final overlap m")
+    axes[0, 0].plot([], [], **THEORY, label="AGS m(α, T)")
+    axes[0, 0].legend(fontsize=8, loc="lower left")
+    _title(fig, ds)
+    return _done(fig, path)
+
+
+def plot_hopfield_phase(ds, path=None) -> Figure:
+    """Mean overlap on the (α, T) plane with T_g, T_M (the α_c line) and T_c."""
+    fig, axes = _figure(1, 1, 6.0, 4.4)
+    ax = axes[0, 0]
+    alpha, T = ds.alpha.values, ds["T"].values
+    mesh = ax.pcolormesh(
+        alpha, T, ds.m_mean.values, shading="nearest", cmap="viridis", vmin=0, vmax=1
+    )
+    fig.colorbar(mesh, ax=ax, label="mean final overlap m")
+    ax.plot(ds.alpha_theory, ds.T_g, color="white", lw=1.5, label="T_g = 1 + √α (spin glass)")
+    ax.plot(ds.alpha_theory, ds.T_M, color="red", lw=1.5, label="T_M(α): retrieval ends (α_c)")
+    ax.plot(
+        ds.alpha_global,
+        ds.T_line,
+        color="orange",
+        lw=1.5,
+        ls="--",
+        label="T_c(α): retrieval = global minimum",
+    )
+    ax.plot([ds.attrs.get("alpha_c", 0.138)], [0.0], "r*", ms=10, clip_on=False)
+    ax.set_xlim(alpha.min() - 0.01, alpha.max() + 0.01)
+    ax.set_ylim(min(0.0, T.min()) - 0.05, T.max() + 0.1)
+    ax.set_xlabel("load α = P/N")
+    ax.set_ylabel("temperature T")
+    ax.legend(fontsize=7, loc="upper right", framealpha=0.8)
+    _title(fig, ds)
+    return _done(fig, path)
+
+
+def plot_ising_2d(ds, path=None) -> Figure:
+    """E, |M|, C, χ, Binder vs T per L with Onsager's curves; Binder crossing zoom."""
+    fig, axes = _figure(2, 3, 12.0, 6.8)
+    panels = [
+        ("energy", "energy per spin e", "onsager_energy"),
+        ("abs_magnetization", "|m|", "onsager_magnetization"),
+        ("specific_heat", "specific heat C", "onsager_specific_heat"),
+        ("susceptibility", "susceptibility χ", None),
+        ("binder", "Binder cumulant U", None),
+    ]
+    Tc = ds.attrs.get("T_c", 2.269185)
+    for ax, (key, label, theory_key) in zip(axes.flat, panels, strict=False):
+        for k, L in enumerate(ds.L.values):
+            sel = ds.sel(L=L)
+            _errorbar(ax, ds["T"], sel[key], sel[key + "_err"], color=f"C{k}", label=f"L = {L}")
+        if theory_key is not None:
+            ax.plot(ds.T_theory, ds[theory_key], **THEORY, label="Onsager (L → ∞)")
+        ax.axvline(Tc, color="gray", lw=0.8, ls=":")
+        ax.set_xlabel("T")
+        ax.set_ylabel(label)
+    axes[0, 2].set_ylim(0, None)
+    axes[0, 0].legend(fontsize=8)
+    ax = axes[1, 2]
+    near = (ds["T"] > Tc - 0.35) & (ds["T"] < Tc + 0.35)
+    sub = ds.sel(T=near)
+    for k, L in enumerate(ds.L.values):
+        s = sub.sel(L=L)
+        _errorbar(ax, sub["T"], s.binder, s.binder_err, color=f"C{k}", label=f"L = {L}")
+    for pair, t in zip(ds.pair.values, ds.binder_crossing.values, strict=True):
+        if np.isfinite(t):
+            ax.axvline(t, color="C3", lw=0.8, alpha=0.6)
+            ax.text(t, 0.05, f" {pair}: {t:.3f}", rotation=90, fontsize=7, va="bottom")
+    ax.axvline(Tc, **THEORY, label=f"T_c = {Tc:.4f}")
+    ax.set_xlabel("T")
+    ax.set_ylabel("U near T_c (crossings)")
+    ax.set_ylim(0, 0.7)
+    ax.legend(fontsize=7, loc="lower left")
+    _title(fig, ds)
+    return _done(fig, path)
+
+
+def plot_curie_weiss(ds, path=None) -> Figure:
+    """⟨|m|⟩ and E/N vs T per N against m = tanh(m/T) and −m²/2."""
+    fig, axes = _figure(1, 2, 9.0, 3.6)
+    for k, N in enumerate(ds.N.values):
+        sel = ds.sel(N=N)
+        _errorbar(
+            axes[0, 0],
+            ds["T"],
+            sel.abs_magnetization,
+            sel.abs_magnetization_err,
+            color=f"C{k}",
+            label=f"N = {N}",
+        )
+        _errorbar(axes[0, 1], ds["T"], sel.energy, sel.energy_err, color=f"C{k}", label=f"N = {N}")
+    axes[0, 0].plot(ds.T_theory, ds.m_theory, **THEORY, label="m = tanh(m/T)")
+    axes[0, 1].plot(ds.T_theory, ds.e_theory, **THEORY, label="e = −m²/2")
+    for ax, label in zip(axes[0], ("⟨|m|⟩", "energy per spin e"), strict=True):
+        ax.axvline(1.0, color="gray", lw=0.8, ls=":")
+        ax.set_xlabel("T")
+        ax.set_ylabel(label)
+        ax.legend(fontsize=8)
+    _title(fig, ds)
+    return _done(fig, path)
+
+
+def plot_sk_glass(ds, path=None) -> Figure:
+    """SK energy, ⟨|q|⟩ and Binder g vs T per N, against replica symmetry."""
+    fig, axes = _figure(1, 3, 12.0, 3.6)
+    for k, N in enumerate(ds.N.values):
+        sel = ds.sel(N=N)
+        for ax, key in zip(axes[0], ("energy", "abs_q", "g"), strict=True):
+            _errorbar(ax, ds["T"], sel[key], sel[key + "_err"], color=f"C{k}", label=f"N = {N}")
+    axes[0, 0].plot(ds.T_theory, ds.rs_energy, **THEORY, label="replica symmetric")
+    gs = ds.attrs.get("ground_state_energy", -0.7633)
+    axes[0, 0].plot([0.0], [gs], "k*", ms=9, clip_on=False, label=f"Parisi e₀ = {gs:.4f}")
+    axes[0, 1].plot(ds.T_theory, ds.rs_q, **THEORY, label="q_RS (N → ∞)")
+    labels = ("energy per spin e", "replica overlap ⟨|q|⟩", "Binder parameter g")
+    for ax, label in zip(axes[0], labels, strict=True):
+        ax.axvline(1.0, color="gray", lw=0.8, ls=":")
+        ax.set_xlabel("T")
+        ax.set_ylabel(label)
+        ax.set_xlim(0, None)
+        ax.legend(fontsize=8)
+    _title(fig, ds)
+    return _done(fig, path)
+
+
+def plot_basins(ds, path=None) -> Figure:
+    """Final vs initial overlap per α, one panel per rule, AGS m(α) dotted."""
+    rules = [str(r) for r in ds.rule.values]
+    fig, axes = _figure(1, len(rules), 4.2 * len(rules), 3.6, sharey=True)
+    for ax, rule in zip(axes[0], rules, strict=True):
+        for k, a in enumerate(ds.alpha.values):
+            sel = ds.sel(rule=rule, alpha=a)
+            _errorbar(ax, ds.m0, sel.m_mean, sel.m_err, color=f"C{k}", label=f"α = {a:g}")
+            if rule == "hebbian":
+                ax.axhline(float(ds.ags_m.sel(alpha=a)), color=f"C{k}", lw=1, ls="--")
+        ax.plot([0, 1], [0, 1], color="gray", lw=0.8, ls=":", label="no change")
+        ax.set_title(f"{rule} rule")
+        ax.set_xlabel("initial overlap m₀")
+        ax.set_xlim(0, 1.02)
+        ax.set_ylim(-0.05, 1.05)
+    axes[0, 0].set_ylabel("final overlap m")
+    axes[0, 0].plot([], [], **THEORY, label="AGS m(α, T)")
+    axes[0, 0].legend(fontsize=7, loc="lower right")
+    _title(fig, ds)
+    return _done(fig, path)
+
+
+def plot_perceptron_capacity(ds, path=None) -> Figure:
+    """Fraction of dichotomies learned vs α per N, with Cover's curves and α = 2."""
+    fig, axes = _figure(1, 1, 6.0, 4.0)
+    ax = axes[0, 0]
+    for k, N in enumerate(ds.N.values):
+        sel = ds.sel(N=N)
+        _errorbar(ax, ds.alpha, sel.fraction, sel.fraction_err, color=f"C{k}", label=f"N = {N}")
+        ax.plot(ds.alpha_theory, sel.cover_curve, color=f"C{k}", lw=1.2, ls="--")
+    ax.step(
+        [0, 2, 2, ds.alpha_theory.values.max()],
+        [1, 1, 0, 0],
+        where="post",
+        color="black",
+        lw=1,
+        label="N → ∞: α_c = 2",
+    )
+    ax.plot([], [], **THEORY, label="Cover C(P, N)/2^P")
+    ax.set_xlabel("load α = P/N")
+    ax.set_ylabel("fraction of dichotomies learned")
+    ax.legend(fontsize=8)
+    _title(fig, ds)
+    return _done(fig, path)
+
+
+def _xor_points(ax, ds):
+    X, y = ds.xor_X.values, ds.xor_y.values
+    for label, marker in ((0, "o"), (1, "s")):
+        pts = X[y == label]
+        ax.scatter(
+            pts[:, 0],
+            pts[:, 1],
+            marker=marker,
+            s=60,
+            edgecolor="k",
+            color="white" if label == 0 else "black",
+            zorder=3,
+            label=f"y = {label}",
+        )
+
+
+def plot_xor_digits(ds, path=None) -> Figure:
+    """XOR maps of the perceptron and the MLP, the XOR loss, digits training curves."""
+    fig, axes = _figure(1, 4, 15.0, 3.6)
+    a = ds.attrs
+    for ax, key, name, acc in (
+        (axes[0, 0], "xor_perceptron_map", "perceptron", a.get("xor_perceptron_accuracy")),
+        (axes[0, 1], "xor_mlp_map", "MLP", a.get("xor_mlp_accuracy")),
+    ):
+        ax.contourf(ds.x, ds.y, ds[key], levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.7)
+        ax.contour(ds.x, ds.y, ds[key], levels=[0.5], colors="k", linewidths=1)
+        _xor_points(ax, ds)
+        ax.set_title(f"XOR, {name}: accuracy {acc:.2f}", fontsize=9)
+        ax.set_xlabel("x₁")
+        ax.set_ylabel("x₂")
+    axes[0, 0].legend(fontsize=7, loc="center")
+    ax = axes[0, 2]
+    ax.plot(ds.xor_epoch, ds.xor_loss, label="MLP loss")
+    ax.plot(ds.xor_epoch, ds.xor_accuracy, label="MLP accuracy")
+    ax.axhline(0.75, **THEORY, label="best linear: 3/4")
+    ax.set_xlabel("epoch")
+    ax.set_title("XOR training", fontsize=9)
+    ax.legend(fontsize=7)
+    ax = axes[0, 3]
+    ax.plot(ds.digits_epoch, ds.digits_loss, color="C0", label="train loss")
+    ax.plot(ds.digits_epoch, ds.digits_val_loss, color="C0", ls=":", label="validation loss")
+    ax.plot(ds.digits_epoch, ds.digits_accuracy, color="C1", label="train accuracy")
+    ax.plot(
+        ds.digits_epoch, ds.digits_val_accuracy, color="C1", ls=":", label="validation accuracy"
+    )
+    ax.axhline(
+        a.get("digits_test_accuracy", np.nan),
+        color="C2",
+        lw=1,
+        label=f"MLP test {a.get('digits_test_accuracy', np.nan):.3f}",
+    )
+    ax.axhline(
+        a.get("digits_perceptron_test_accuracy", np.nan),
+        **THEORY,
+        label=f"perceptron test {a.get('digits_perceptron_test_accuracy', np.nan):.3f}",
+    )
+    ax.set_xlabel("epoch")
+    ax.set_title("8×8 digits, MLP", fontsize=9)
+    ax.legend(fontsize=7)
+    _title(fig, ds)
+    return _done(fig, path)
+
+
+def plot_seed_examples(ds, path=None) -> Figure:
+    """km → miles data and fits, w per epoch vs 0.621371; fruits and the perceptron line."""
+    fig, axes = _figure(1, 3, 13.0, 3.8)
+    a = ds.attrs
+    exact = a.get("km_exact", 0.621371192237334)
+    ax = axes[0, 0]
+    ax.scatter(ds.km, ds.miles, s=12, color="C0", label="data (noisy)")
+    x = np.linspace(0, float(ds.km.max()), 2)
+    ax.plot(x, exact * x, **THEORY, label=f"exact: {exact:.6f} mi/km")
+    ax.plot(x, a["km_weight"] * x, color="C1", label=f"learned w = {a['km_weight']:.4f}")
+    ax.plot(
+        x,
+        a["km_mlp_weight"] * x + a["km_mlp_bias"],
+        color="C2",
+        lw=1,
+        label=f"MLPRegressor: {a['km_mlp_weight']:.4f} x + {a['km_mlp_bias']:.2f}",
+    )
+    ax.set_xlabel("km")
+    ax.set_ylabel("miles")
+    ax.legend(fontsize=7)
+    ax = axes[0, 1]
+    ax.plot(ds.km_epoch, ds.km_w, marker=".", label="w after each epoch")
+    ax.axhline(exact, **THEORY, label="0.621371")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("w (mi/km)")
+    ax.legend(fontsize=8)
+    ax = axes[0, 2]
+    X, y = ds.fruit_X.values, ds.fruit_y.values
+    ax.scatter(X[y == 0, 0], X[y == 0, 1], color="C3", s=14, label="apples")
+    ax.scatter(X[y == 1, 0], X[y == 1, 1], color="C1", s=14, label="oranges")
+    w1, w2, b = a["fruit_w_weight"], a["fruit_w_sweetness"], a["fruit_b"]
+    xs = np.linspace(X[:, 0].min(), X[:, 0].max(), 2)
+    if w2 != 0:
+        ax.plot(xs, -(w1 * xs + b) / w2, color="k", label="perceptron: w·x + b = 0")
+    ax.set_ylim(X[:, 1].min() - 0.5, X[:, 1].max() + 0.5)
+    ax.set_xlabel("weight (g)")
+    ax.set_ylabel("sweetness")
+    ax.set_title(
+        f"accuracy {a.get('fruit_accuracy', np.nan):.2f} after {a.get('fruit_epochs', '?')} epochs",
+        fontsize=9,
+    )
+    ax.legend(fontsize=7)
+    _title(fig, ds)
+    return _done(fig, path)
+
+
+#: experiment name → figure function
+PLOTS = {
+    "hopfield-recall": plot_hopfield_recall,
+    "hopfield-phase": plot_hopfield_phase,
+    "ising-2d": plot_ising_2d,
+    "curie-weiss": plot_curie_weiss,
+    "sk-glass": plot_sk_glass,
+    "basins": plot_basins,
+    "perceptron-capacity": plot_perceptron_capacity,
+    "xor-digits": plot_xor_digits,
+    "seed-examples": plot_seed_examples,
+}
+
+
+def plot_result(ds, path) -> Path:
+    """Draw the figure of the experiment that produced ``ds`` and save it to ``path``."""
+    name = ds.attrs.get("experiment")
+    if name not in PLOTS:
+        raise ValidationError(
+            f"The dataset's 'experiment' attribute must name a statnn experiment "
+            f"({', '.join(PLOTS)}). Got {name!r} instead."
+        )
+    PLOTS[name](ds, path)
+    return Path(path)
+
+
+__all__ = ["PLOTS", "plot_result", "save_figure", *(f.__name__ for f in PLOTS.values())]

@@ -1,0 +1,195 @@
+"""The named experiments at tiny size: structure, metadata, files, and physics vs theory."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from statnn import theory
+from statnn.errors import StatnnError, ValidationError
+from statnn.experiments import (
+    EXPERIMENTS,
+    get_experiment,
+    load_dataset,
+    run_experiment,
+)
+from statnn.experiments._common import params_of
+
+_CACHE: dict = {}
+
+
+def tiny(name):
+    """Each experiment runs once at tiny size (seed 0, default backend) per session."""
+    if name not in _CACHE:
+        _CACHE[name] = run_experiment(name, "tiny", seed=0).dataset
+    return _CACHE[name]
+
+
+@pytest.mark.parametrize("name", list(EXPERIMENTS))
+def test_metadata_is_complete(name):
+    ds = tiny(name)
+    a = ds.attrs
+    assert a["experiment"] == name
+    assert a["size"] == "tiny"
+    assert a["seed"] == 0
+    assert a["backend"] in ("numpy", "numba", "torch")
+    assert a["statnn_version"]
+    assert a["wall_time_s"] >= 0
+    params = params_of(ds)
+    assert params and isinstance(params, dict)
+    assert len(ds.data_vars) >= 3
+    for var in ds.data_vars.values():
+        assert var.size > 0
+
+
+def test_files_round_trip_and_figure(tmp_path):
+    res = run_experiment("curie-weiss", "tiny", out=tmp_path, seed=1)
+    assert res.data == tmp_path / "curie-weiss.nc" and res.data.is_file()
+    assert res.figure == tmp_path / "curie-weiss.png"
+    assert res.figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    side = json.loads(res.sidecar.read_text())
+    assert side["experiment"] == "curie-weiss" and side["seed"] == 1
+    assert side["params"]["N"] == [200]
+    assert "abs_magnetization" in side["variables"]
+    back = load_dataset(res.sidecar)  # the .json finds its .nc
+    np.testing.assert_array_equal(back.abs_magnetization, res.dataset.abs_magnetization)
+    assert back.attrs["params"] == res.dataset.attrs["params"]
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+@pytest.mark.parametrize("name", list(EXPERIMENTS))
+def test_every_figure_draws(name, tmp_path):
+    from statnn.plotting import plot_result
+
+    path = plot_result(tiny(name), tmp_path / f"{name}.png")
+    assert path.stat().st_size > 5000
+
+
+def test_same_seed_same_result():
+    again = run_experiment("curie-weiss", "tiny", seed=0).dataset
+    np.testing.assert_array_equal(again.energy, tiny("curie-weiss").energy)
+
+
+# -- physics against theory -------------------------------------------------------------
+
+
+def test_hopfield_recall_matches_ags_at_low_load():
+    ds = tiny("hopfield-recall").sel(rule="hebbian")
+    m_low = float(ds.m_mean.sel(T=0.0, alpha=0.05))
+    assert m_low > 0.97
+    assert abs(m_low - float(theory.ags_overlap(0.05, 0.0))) < 0.03
+    # beyond alpha_c = 0.138 recall fails at N = 100 already
+    assert float(ds.m_mean.sel(T=0.0, alpha=0.25)) < m_low - 0.1
+    assert float(ds.m_mean.sel(T=0.3, alpha=0.05)) > 0.9
+    assert ds.ags_m.dims == ("T", "alpha_theory")
+
+
+def test_hopfield_phase_diagram_has_retrieval_and_paramagnet():
+    ds = tiny("hopfield-phase")
+    assert float(ds.m_mean.sel(T=0.0, alpha=0.02)) > 0.95  # retrieval
+    assert float(ds.m_mean.sel(T=1.3, alpha=0.02)) < 0.35  # above T_g: paramagnet
+    assert np.nanmax(ds.T_M) < 1.0 and np.all(ds.T_g >= 1.0)
+
+
+def test_ising_matches_onsager_away_from_tc():
+    ds = tiny("ising-2d").sel(L=8)
+    e, err = ds.energy.values, ds.energy_err.values
+    T = ds["T"].values
+    exact = theory.onsager_energy(T)
+    assert np.all(np.diff(e) > 0)  # energy rises with T
+    low, high = T < 2.0, T > 2.6
+    # below T_c finite-size corrections are exponentially small; above, O(1/L^2)
+    assert np.all(np.abs(e[low] - exact[low]) < 5 * err[low] + 0.01)
+    assert np.all(np.abs(e[high] - exact[high]) < 5 * err[high] + 0.04)
+    m = ds.abs_magnetization.values
+    assert abs(m[0] - theory.onsager_magnetization(T[0])) < 0.02
+    assert 0.6 < ds.binder.values[0] <= 2 / 3 + 1e-9  # ordered: U -> 2/3
+
+
+def test_curie_weiss_matches_mean_field():
+    ds = tiny("curie-weiss").isel(N=0)
+    T = ds["T"].values
+    exact = theory.curie_weiss_magnetization(T)
+    m, err = ds.abs_magnetization.values, ds.abs_magnetization_err.values
+    ordered = T < 0.8
+    # O(1/N) finite-size shift at N = 200 plus the statistical error
+    assert np.all(np.abs(m[ordered] - exact[ordered]) < 4 * err[ordered] + 0.02)
+    assert m[-1] < 0.2  # T = 1.5: |m| = O(1/sqrt(N))
+    # the self-consistency m = tanh(m / T) holds for the measured m within the same margin
+    assert np.all(np.abs(m[ordered] - np.tanh(m[ordered] / T[ordered])) < 0.03)
+
+
+def test_sk_glass_energy_and_overlap():
+    ds = tiny("sk-glass").isel(N=0)
+    T = ds["T"].values
+    e, err = ds.energy.values, ds.energy_err.values
+    assert np.all(np.diff(e) > 0)
+    hot = T > 1.0  # replica symmetry is exact above T = 1: e = -1/(2T)
+    rs = theory.sk_rs_energy(T[hot])
+    assert np.all(np.abs(e[hot] - rs) < 4 * err[hot] + 0.04)
+    q = ds.abs_q.values
+    assert q[0] > q[-1] + 0.2  # overlap grows on cooling
+    assert np.all((q >= 0) & (q <= 1))
+    acc = ds.swap_acceptance.values
+    assert np.all((acc > 0) & (acc <= 1))
+
+
+def test_basins_retrieve_from_inside():
+    ds = tiny("basins").sel(rule="hebbian").isel(alpha=0)
+    assert float(ds.m_mean.sel(m0=1.0)) > 0.99
+    assert float(ds.m_mean.sel(m0=0.5)) > 0.95
+
+
+def test_perceptron_capacity_follows_cover():
+    ds = tiny("perceptron-capacity").isel(N=0)
+    frac = ds.fraction.sel(alpha=[0.5, 1.0]).values
+    assert np.all(frac == 1.0)  # Cover: every dichotomy of P <= N points is separable
+    np.testing.assert_allclose(ds.cover.sel(alpha=[0.5, 1.0]), 1.0)
+    cover3 = float(ds.cover.sel(alpha=3.0))
+    assert cover3 < 0.05
+    assert float(ds.fraction.sel(alpha=3.0)) <= cover3 + 0.1
+
+
+def test_mlp_solves_xor_perceptron_does_not():
+    ds = tiny("xor-digits")
+    assert ds.attrs["xor_mlp_accuracy"] == 1.0
+    assert ds.attrs["xor_perceptron_accuracy"] <= 0.75
+    loss = ds.digits_loss.values
+    assert loss[-1] < loss[0]
+    assert ds.attrs["digits_test_accuracy"] > 0.5
+
+
+def test_seed_examples():
+    a = tiny("seed-examples").attrs
+    assert abs(a["km_weight"] - 0.621371) < 0.01
+    assert abs(a["km_mlp_weight"] - 0.621371) < 0.05
+    assert a["fruit_accuracy"] == 1.0 and a["fruit_converged"] == 1
+
+
+# -- bad input --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(name="nosuch"), "'name' parameter of run_experiment"),
+        (dict(name="curie-weiss", size="huge"), "'size'"),
+        (dict(name="curie-weiss", seed=-1), "'seed'"),
+        (dict(name="curie-weiss", seed=None), "'seed'"),
+        (dict(name="curie-weiss", backend="cuda"), "'backend'"),
+        (dict(name="curie-weiss", sweeps_typo=3), "'sweeps_typo'"),
+    ],
+)
+def test_bad_arguments_raise_before_work(kwargs, match):
+    name = kwargs.pop("name")
+    size = kwargs.pop("size", "tiny")
+    with pytest.raises(ValidationError, match=match):
+        run_experiment(name, size, **kwargs)
+
+
+def test_get_experiment_and_load_errors(tmp_path):
+    assert get_experiment("ising-2d").script == "experiments/ising_2d.py"
+    with pytest.raises(StatnnError, match="No results file"):
+        load_dataset(tmp_path / "missing.nc")
