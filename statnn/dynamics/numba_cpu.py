@@ -33,6 +33,17 @@ from . import numba_threads  # first: sets OMP_WAIT_POLICY before numba starts t
 from .backends import SamplerState
 from .numba_dense import dense_fields, dense_sweeps, dense_synchronous
 from .numba_lattice import lattice_checkerboard, lattice_sweeps, lattice_synchronous
+from .numba_msc import (
+    MAXQ,
+    geometry,
+    msc_sweeps_blocks,
+    msc_sweeps_chains,
+    multispin_applies,
+    pack,
+    seed_block_states,
+    tables,
+    unpack,
+)
 from .numba_patterns import pattern_overlaps, pattern_sweeps, pattern_synchronous
 from .numba_rng import seed_states
 from .numba_rules import RULE_CODES
@@ -54,8 +65,15 @@ KERNELS = {
     "lattice": lattice_sweeps,
     "lattice_synchronous": lattice_synchronous,
     "lattice_checkerboard": lattice_checkerboard,
+    "lattice_multispin_chains": msc_sweeps_chains,
+    "lattice_multispin_blocks": msc_sweeps_blocks,
 }
 """The numba kernels by name: ``<representation>`` and ``<representation>_synchronous``."""
+
+#: Use multi-spin coding for checkerboard sweeps of the lattices it applies to
+#: (:func:`statnn.dynamics.numba_msc.multispin_applies`); read when a kernel is built. Set
+#: it to False to run the one-spin-at-a-time checkerboard kernel on every lattice.
+USE_MULTISPIN = True
 
 #: Sweeps between two recomputations of the cached dense fields, per dtype: float32 keeps
 #: the accumulated rounding error below 1e-4, float64 far below.
@@ -119,6 +137,14 @@ class NumbaKernel:
             self.uniform_bias = bool(np.all(self.bias == self.bias[0]))
             self.dims = np.array((1,) * (3 - c.ndim) + c.shape, dtype=np.int64)
             self.periodic = bool(c.periodic)
+            self.multispin = (
+                USE_MULTISPIN
+                and schedule == "checkerboard"
+                and multispin_applies(c.shape, c.periodic, self.uniform_bias)
+            )
+            if self.multispin:
+                self.geometry = geometry(c.shape)
+                self.degree = 2 * c.ndim
         else:
             raise param_error(
                 "net",
@@ -142,9 +168,13 @@ class NumbaKernel:
     def init(self, spins, seed):
         spins = np.ascontiguousarray(spins, dtype=np.int8).copy()
         flat = spins.reshape(-1, spins.shape[-1])
+        if getattr(self, "multispin", False):
+            rng = seed_block_states(seed, flat.shape[0], self.geometry[-1])
+        else:
+            rng = seed_states(seed, flat.shape[0])
         return SamplerState(
             spins=spins,
-            rng=seed_states(seed, flat.shape[0]),
+            rng=rng,
             sweep=0,
             cache=self._fresh_cache(flat),
         )
@@ -174,6 +204,8 @@ class NumbaKernel:
         return new, flips.reshape(self.shape)
 
     def _run(self, S, cache, beta, rng, sweeps, done, flips):
+        if getattr(self, "multispin", False):
+            return self._run_multispin(S, beta, rng, sweeps, flips)
         sync = self.schedule == "synchronous"
         kernel = KERNELS[self.kind + ("_synchronous" if sync else "")]
         rule = self.rule
@@ -198,6 +230,44 @@ class NumbaKernel:
                 kernel(*args, rule, *tail)
             else:
                 kernel(*args, self.order, self.code, rule, *tail)
+
+    def _run_multispin(self, S, beta, rng, sweeps, flips):
+        A, B, C, n, nw, rows, nblocks = self.geometry
+        K = S.shape[0]
+        P = np.empty((K, 2, rows, nw), dtype=np.uint64)
+        pack(S, P, A, B, C)
+        aligned = self.rule != RULE_CODES["glauber"]
+        rcls = np.zeros((K, MAXQ, 5), dtype=np.uint64)
+        dcls = np.zeros((K, MAXQ, 5), dtype=np.uint64)
+        rgrp = np.zeros((K, MAXQ), dtype=np.int64)
+        counts = np.zeros((K, 4), dtype=np.int64)
+        tbits = np.zeros((K, MAXQ, 64), dtype=np.uint64)
+        b0 = float(self.bias[0])
+        tables(
+            self.rule,
+            self.degree,
+            self.lattice_J,
+            b0,
+            beta,
+            aligned,
+            rcls,
+            rgrp,
+            counts,
+            dcls,
+            tbits,
+        )
+        glauber = not aligned
+        if K >= numba_threads.get_num_threads():
+            kernel = KERNELS["lattice_multispin_chains"]
+            limit = K
+        else:
+            kernel = KERNELS["lattice_multispin_blocks"]
+            limit = K * nblocks
+        with numba_threads.threads_for(limit):
+            kernel(
+                P, rng, A, B, n, aligned, glauber, rcls, rgrp, counts, dcls, tbits, sweeps, flips
+            )
+            unpack(P, S, A, B, C)
 
 
 def make_kernel(net, *, rule, schedule, n_temps, chains, device=None):

@@ -1,0 +1,421 @@
+"""Multi-spin coding for checkerboard sweeps of periodic 1–3 D Ising lattices (numba backend).
+
+Layout
+------
+Sites are split by checkerboard colour c = (a + y + x) mod 2 on a lattice of shape
+(A, B, C) (missing leading axes have size 1). The sites of colour c in row r = (a, y) are
+x = 2k + o, o = (a + y + c) mod 2, k = 0 … n − 1 with n = C / 2; spin k of that colour row is
+bit k mod 64 of word k // 64 of ``P[chain, c, r]`` (bit set: S = +1). With this packing all
+neighbours of a colour-c word are words of colour 1 − c:
+
+* rows (a, y ± 1) and (a ± 1, y) — the same word index (their colour-(1−c) sites sit at the
+  same x);
+* row r itself: the same word (site x + 1 if o = 0, x − 1 if o = 1) and the word shifted by
+  one bit, carrying across word boundaries and wrapping around the row (site x − 1 when
+  o = 0: "value at k − 1"; x + 1 when o = 1: "value at k + 1").
+
+**Which lattices use it** (:func:`multispin_applies`): checkerboard schedule, periodic
+boundaries, every side even, one bias value for all sites, and a row of colour c that fills
+whole words or fits in one: n = C / 2 ≤ 64 or n a multiple of 64 (C ≤ 128 or C a multiple
+of 128). Any other lattice runs the one-spin-at-a-time kernel
+:func:`statnn.dynamics.numba_lattice.lattice_checkerboard`; the choice is made when the
+kernel is built and is visible as ``NumbaKernel.multispin``.
+
+Update (exact)
+--------------
+For the 64 spins of a word the D = 2d neighbour words are added bit-sliced (three bit
+planes c0, c1, c2 hold a count 0 … D per spin). The count is of neighbours equal to +1
+(Glauber) or aligned with the spin (Metropolis, ``aligned``); with the spin s it fixes the
+local field h = J (2 n₊ − D) + b and so the probability p(s, count) of the outcome:
+
+* Glauber: new spin +1 with p = 1 / (1 + exp(−2βh)) — new = [U < p];
+* Metropolis: flip with p = min(1, exp(−β ΔE)), ΔE = 2 s h — new = s XOR [U < p];
+* β = ∞: p ∈ {0, 1} with the sign rule of :mod:`statnn.dynamics.numba_rules` (h = 0 keeps s).
+
+Spins whose p is 0 or 1 need no random bits. For the others, [U < p] with U uniform in
+[0, 1) is decided bitwise, all 64 lanes at once: p is written as a 64-bit binary fraction
+p = 0.t₁t₂…t₆₄ (exact for p ≥ 2⁻¹¹, since a float64 has 53 significant bits; truncated, an
+error below 2⁻⁶⁴, for smaller p), and the j-th random word supplies bit u_j of each lane's
+U. A lane is decided at the first j with u_j ≠ t_j (U < p iff t_j = 1 there); undecided
+lanes take the next word. So P(U < p) = ⌊p·2⁶⁴⌋ / 2⁶⁴ exactly, each lane's bits are
+independent of every other lane's (different bit positions of independent words), and a
+word costs on average about log₂(lanes needing randomness) + 1.3 random words, not 64.
+
+Random streams and threads
+--------------------------
+Rows are cut into blocks of :data:`ROWS_PER_BLOCK` rows, a partition that depends only on
+the lattice. Each (chain, block) owns a xoshiro256** stream: for chain k, the four state
+words of block q are ``seed.spawn(K)[k].spawn(nblocks)[q].generate_state(4)``. Rows of one
+colour do not interact, so the blocks of a half-sweep can run in any order or at once: with
+at least as many chains as threads, each thread runs whole chains (one parallel region per
+call); with fewer chains than threads, every half-sweep runs its (chain, block) pairs in
+parallel. The draws of a block never depend on the thread count or the mode.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import boolean, float64, int8, int64, njit, prange, types, uint64, void
+from numba.extending import intrinsic
+
+from .numba_rng import next_u64_local
+from .numba_rules import GLAUBER
+
+#: Rows per RNG block: fixed, so that the random streams do not depend on the thread count.
+ROWS_PER_BLOCK = 16
+
+MAXQ = 14  # classes (spin, count): 2 × (D + 1), D ≤ 6
+
+_ONE = np.uint64(1)
+_ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
+_ZERO = np.uint64(0)
+_S63 = np.uint64(63)
+_TWO64 = 18446744073709551616.0
+
+
+@intrinsic
+def popcount(typingctx, x):
+    """Number of set bits of a uint64 (LLVM ``ctpop``: one ``popcnt`` instruction)."""
+    if x != types.uint64:
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.ctpop(args[0])
+
+    return types.uint64(types.uint64), codegen
+
+
+def multispin_applies(shape, periodic, uniform_bias) -> bool:
+    """Whether checkerboard sweeps of this lattice use multi-spin coding (module docstring)."""
+    if not periodic or not uniform_bias or any(side % 2 for side in shape):
+        return False
+    n = shape[-1] // 2
+    return n <= 64 or n % 64 == 0
+
+
+def geometry(shape):
+    """(A, B, C, n, nw, rows, nblocks) of a lattice shape (leading axes padded with 1)."""
+    A, B, C = (1,) * (3 - len(shape)) + tuple(int(s) for s in shape)
+    n = C // 2
+    nw = (n + 63) // 64
+    rows = A * B
+    nblocks = (rows + ROWS_PER_BLOCK - 1) // ROWS_PER_BLOCK
+    return A, B, C, n, nw, rows, nblocks
+
+
+def seed_block_states(seed: np.random.SeedSequence, count: int, nblocks: int) -> np.ndarray:
+    """(count, nblocks, 4) uint64 xoshiro256** states: [k, q] from spawn(count)[k].spawn(nblocks)[q]."""
+    states = np.empty((count, nblocks, 4), dtype=np.uint64)
+    for k, child in enumerate(seed.spawn(count)):
+        for q, grandchild in enumerate(child.spawn(nblocks)):
+            words = grandchild.generate_state(4, np.uint64)
+            if not words.any():
+                words[0] = 1
+            states[k, q] = words
+    return states
+
+
+# -- packing ---------------------------------------------------------------------------------
+@njit(void(int8[:, ::1], uint64[:, :, :, ::1], int64, int64, int64), parallel=True, cache=True)
+def pack(S, P, A, B, C):
+    """P[k, c, r] ← the colour-c spins of row r of chain k, one bit each (+1 ↦ 1)."""
+    K = S.shape[0]
+    for kk in prange(K):
+        k = np.int64(kk)
+        P[k, :, :, :] = _ZERO
+        for r in range(A * B):
+            a = r // B
+            y = r - a * B
+            base = r * C
+            for x in range(C):
+                if S[k, base + x] > 0:
+                    c = (a + y + x) & 1
+                    kb = x >> 1
+                    P[k, c, r, kb >> 6] |= _ONE << np.uint64(kb & 63)
+
+
+@njit(void(uint64[:, :, :, ::1], int8[:, ::1], int64, int64, int64), parallel=True, cache=True)
+def unpack(P, S, A, B, C):
+    """S[k] ← ±1 spins from the packed words (inverse of :func:`pack`)."""
+    K = S.shape[0]
+    for kk in prange(K):
+        k = np.int64(kk)
+        for r in range(A * B):
+            a = r // B
+            y = r - a * B
+            base = r * C
+            for x in range(C):
+                c = (a + y + x) & 1
+                kb = x >> 1
+                bit = (P[k, c, r, kb >> 6] >> np.uint64(kb & 63)) & _ONE
+                S[k, base + x] = np.int8(2 * np.int64(bit) - 1)
+
+
+# -- tables ----------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def _probability(rule, s, count, D, J, b0, beta, aligned):
+    """p(s, count): Glauber P(new = +1), Metropolis P(flip); s = ±1."""
+    n_plus = count if (not aligned or s > 0) else D - count
+    h = J * (2 * n_plus - D) + b0
+    if math.isinf(beta):
+        if rule == GLAUBER:
+            if h > 0.0:
+                return 1.0
+            if h < 0.0:
+                return 0.0
+            return 1.0 if s > 0 else 0.0
+        return 1.0 if s * h < 0.0 else 0.0
+    if rule == GLAUBER:
+        return 1.0 / (1.0 + math.exp(-2.0 * beta * h))
+    delta_e = 2.0 * s * h
+    return 1.0 if delta_e <= 0.0 else math.exp(-beta * delta_e)
+
+
+@njit(
+    void(
+        int64,  # rule
+        int64,  # D
+        float64,  # J
+        float64,  # b0
+        float64[::1],  # beta (K,)
+        boolean,  # aligned
+        uint64[:, :, ::1],  # rcls (K, MAXQ, 5): random classes [n0, n1, n2, ns, any]
+        int64[:, ::1],  # rgrp (K, MAXQ) group of each random class
+        int64[:, ::1],  # counts (K, 4): random classes, groups, deterministic classes, mode
+        uint64[:, :, ::1],  # dcls (K, MAXQ, 5): deterministic classes computed
+        uint64[:, :, ::1],  # tbits (K, MAXQ, 64): threshold bit j of group g as a mask
+    ),
+    cache=True,
+)
+def tables(rule, D, J, b0, beta, aligned, rcls, rgrp, counts, dcls, tbits):
+    """Per chain: the (spin, count) classes that need random bits, grouped by p, and the
+    deterministic ones (whichever of the p = 1 or p = 0 sets has fewer classes; mode 1:
+    the set listed is p = 1, mode 0: it is p = 0 and the p = 1 lanes are its complement)."""
+    K = beta.shape[0]
+    for k in range(K):
+        nr = 0
+        ng = 0
+        gvals = np.empty(MAXQ)
+        ones = np.empty((MAXQ, 5), dtype=np.uint64)
+        zeros = np.empty((MAXQ, 5), dtype=np.uint64)
+        n1 = 0
+        n0 = 0
+        for cnt in range(D + 1):
+            f0 = _ZERO if cnt & 1 else _ALL
+            f1 = _ZERO if cnt & 2 else _ALL
+            f2 = _ZERO if cnt & 4 else _ALL
+            p_up = _probability(rule, 1, cnt, D, J, b0, beta[k], aligned)
+            p_dn = _probability(rule, -1, cnt, D, J, b0, beta[k], aligned)
+            merged = p_up == p_dn
+            for side in range(1 if merged else 2):
+                p = p_up if side == 0 else p_dn
+                row = np.empty(5, dtype=np.uint64)
+                row[0] = f0
+                row[1] = f1
+                row[2] = f2
+                row[3] = _ZERO if side == 0 else _ALL  # s ^ ns: s for s = +1 lanes, ~s for −1
+                row[4] = _ALL if merged else _ZERO
+                fixed = np.uint64(p * _TWO64) if p < 1.0 else _ZERO
+                if p >= 1.0:
+                    ones[n1, :] = row
+                    n1 += 1
+                elif fixed == _ZERO:
+                    zeros[n0, :] = row
+                    n0 += 1
+                else:
+                    g = -1
+                    for gg in range(ng):
+                        if gvals[gg] == p:
+                            g = gg
+                    if g < 0:
+                        g = ng
+                        gvals[ng] = p
+                        ng += 1
+                        for j in range(64):
+                            bit = (fixed >> np.uint64(63 - j)) & _ONE
+                            tbits[k, g, j] = _ALL if bit else _ZERO
+                    rcls[k, nr, :] = row
+                    rgrp[k, nr] = g
+                    nr += 1
+        counts[k, 0] = nr
+        counts[k, 1] = ng
+        if n1 <= n0:
+            counts[k, 2] = n1
+            counts[k, 3] = 1
+            for q in range(n1):
+                dcls[k, q, :] = ones[q, :]
+        else:
+            counts[k, 2] = n0
+            counts[k, 3] = 0
+            for q in range(n0):
+                dcls[k, q, :] = zeros[q, :]
+
+
+# -- the update of a block of rows ---------------------------------------------------------------
+@njit(cache=True, nogil=True, inline="always")
+def _add(c0, c1, c2, x):
+    """Add the bit plane x to the bit-sliced counter (c0, c1, c2) (counts stay below 8)."""
+    carry = c0 & x
+    c0 = c0 ^ x
+    carry2 = c1 & carry
+    c1 = c1 ^ carry
+    c2 = c2 | carry2
+    return c0, c1, c2
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _class_mask(cls, q, c0, c1, c2, s):
+    return (c0 ^ cls[q, 0]) & (c1 ^ cls[q, 1]) & (c2 ^ cls[q, 2]) & ((s ^ cls[q, 3]) | cls[q, 4])
+
+
+@njit(cache=True, nogil=True)
+def _block(P, k, color, r0, r1, A, B, n, nw, aligned, glauber, rcls, rgrp, cnt, dcls, tb, st, gm):
+    """Update colour ``color`` in rows r0 … r1 − 1 of chain k; draws from ``st``. Flips made."""
+    nr = cnt[0]
+    ng = cnt[1]
+    nd = cnt[2]
+    det_ones = cnt[3] == 1
+    full = n % 64 == 0
+    valid = _ALL if full else (_ONE << np.uint64(n)) - _ONE
+    top = np.uint64(n - 1)
+    own = P[k, color]
+    nb = P[k, 1 - color]
+    s0, s1, s2, s3 = st[0], st[1], st[2], st[3]
+    flips = np.uint64(0)
+    for r in range(r0, r1):
+        a = r // B
+        y = r - a * B
+        o = (a + y + color) & 1
+        base = a * B
+        up = base + (y - 1 + B) % B
+        down = base + (y + 1) % B
+        front = ((a - 1 + A) % A) * B + y
+        back = ((a + 1) % A) * B + y
+        for j in range(nw):
+            s = own[r, j]
+            v = nb[r, j]
+            if full:
+                if o == 0:
+                    w = (v << _ONE) | (nb[r, (j - 1 + nw) % nw] >> _S63)
+                else:
+                    w = (v >> _ONE) | (nb[r, (j + 1) % nw] << _S63)
+            elif o == 0:
+                w = ((v << _ONE) | (v >> top)) & valid
+            else:
+                w = (v >> _ONE) | ((v & _ONE) << top)
+            if aligned:
+                v = ~(v ^ s)
+                w = ~(w ^ s)
+            c0 = v ^ w
+            c1 = v & w
+            c2 = _ZERO
+            if B > 1:
+                x = nb[up, j]
+                z = nb[down, j]
+                if aligned:
+                    x = ~(x ^ s)
+                    z = ~(z ^ s)
+                c0, c1, c2 = _add(c0, c1, c2, x)
+                c0, c1, c2 = _add(c0, c1, c2, z)
+            if A > 1:
+                x = nb[front, j]
+                z = nb[back, j]
+                if aligned:
+                    x = ~(x ^ s)
+                    z = ~(z ^ s)
+                c0, c1, c2 = _add(c0, c1, c2, x)
+                c0, c1, c2 = _add(c0, c1, c2, z)
+            # lanes that need random bits, by threshold group
+            und = _ZERO
+            for g in range(ng):
+                gm[g] = _ZERO
+            for q in range(nr):
+                m = _class_mask(rcls, q, c0, c1, c2, s)
+                gm[rgrp[q]] |= m
+                und |= m
+            det = _ZERO
+            for q in range(nd):
+                det |= _class_mask(dcls, q, c0, c1, c2, s)
+            lt = det if det_ones else ~(det | und)
+            jbit = 0
+            und &= valid
+            while und != _ZERO and jbit < 64:
+                u, s0, s1, s2, s3 = next_u64_local(s0, s1, s2, s3)
+                t = _ZERO
+                for g in range(ng):
+                    t |= gm[g] & tb[g, jbit]
+                lt |= und & t & ~u
+                und &= ~(u ^ t)
+                jbit += 1
+            new = lt if glauber else s ^ lt
+            new &= valid
+            flips += popcount(new ^ s)
+            own[r, j] = new
+    st[0], st[1], st[2], st[3] = s0, s1, s2, s3
+    return np.int64(flips)
+
+
+_SWEEP_ARGS = (
+    uint64[:, :, :, ::1],  # P (K, 2, rows, nw)
+    uint64[:, :, ::1],  # rng (K, nblocks, 4)
+    int64,  # A
+    int64,  # B
+    int64,  # n (bits per colour row)
+    boolean,  # aligned count (Metropolis)
+    boolean,  # glauber
+    uint64[:, :, ::1],  # rcls
+    int64[:, ::1],  # rgrp
+    int64[:, ::1],  # counts
+    uint64[:, :, ::1],  # dcls
+    uint64[:, :, ::1],  # tbits
+    int64,  # sweeps
+    int64[::1],  # flips (K,)
+)
+
+
+@njit(void(*_SWEEP_ARGS), parallel=True, cache=True, nogil=True)
+def msc_sweeps_chains(P, rng, A, B, n, aligned, glauber, rcls, rgrp, cnt, dcls, tb, sweeps, flips):
+    """``sweeps`` checkerboard sweeps, chains in parallel (each thread runs whole chains)."""
+    K, _, rows, nw = P.shape
+    nblocks = rng.shape[1]
+    for kk in prange(K):
+        k = np.int64(kk)
+        gm = np.empty(MAXQ, dtype=np.uint64)
+        total = 0
+        for _ in range(sweeps):
+            for color in range(2):
+                for q in range(nblocks):
+                    r0 = q * ROWS_PER_BLOCK
+                    r1 = min(rows, r0 + ROWS_PER_BLOCK)
+                    total += _block(
+                        P, k, color, r0, r1, A, B, n, nw, aligned, glauber,
+                        rcls[k], rgrp[k], cnt[k], dcls[k], tb[k], rng[k, q], gm,
+                    )  # fmt: skip
+        flips[k] += total
+
+
+@njit(void(*_SWEEP_ARGS), parallel=True, cache=True, nogil=True)
+def msc_sweeps_blocks(P, rng, A, B, n, aligned, glauber, rcls, rgrp, cnt, dcls, tb, sweeps, flips):
+    """``sweeps`` checkerboard sweeps, every half-sweep's (chain, row block) pairs in parallel."""
+    K, _, rows, nw = P.shape
+    nblocks = rng.shape[1]
+    per_block = np.zeros(K * nblocks, dtype=np.int64)
+    for _ in range(sweeps):
+        for color in range(2):
+            for t in prange(K * nblocks):
+                k = np.int64(t) // nblocks
+                q = np.int64(t) - k * nblocks
+                gm = np.empty(MAXQ, dtype=np.uint64)
+                r0 = q * ROWS_PER_BLOCK
+                r1 = min(rows, r0 + ROWS_PER_BLOCK)
+                per_block[t] += _block(
+                    P, k, color, r0, r1, A, B, n, nw, aligned, glauber,
+                    rcls[k], rgrp[k], cnt[k], dcls[k], tb[k], rng[k, q], gm,
+                )  # fmt: skip
+    for k in range(K):
+        total = 0
+        for q in range(nblocks):
+            total += per_block[k * nblocks + q]
+        flips[k] += total
