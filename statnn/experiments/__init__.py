@@ -10,8 +10,8 @@ its figure with the theory overlaid (:mod:`statnn.plotting`); ``statnn run NAME`
 scripts in ``experiments/`` call it.
 
 >>> from statnn.experiments import EXPERIMENTS
->>> sorted(EXPERIMENTS)[:3]
-['basins', 'curie-weiss', 'hopfield-phase']
+>>> len(EXPERIMENTS), "hopfield-recall" in EXPERIMENTS
+(9, True)
 """
 
 from __future__ import annotations
@@ -54,35 +54,35 @@ EXPERIMENTS: dict[str, Experiment] = {
             "hopfield-recall",
             hopfield_recall,
             "experiments/hopfield_recall.py",
-            "final overlap vs load alpha at several T, one panel per learning rule, "
-            "with the AGS curve m(alpha, T) and alpha_c = 0.138",
+            "final overlap vs load α at several T, one panel per learning rule, "
+            "with the AGS curve m(α, T) and α_c = 0.138",
         ),
         Experiment(
             "hopfield-phase",
             hopfield_phase_diagram,
             "experiments/hopfield_phase.py",
-            "mean overlap on the (alpha, T) plane from a retrieval start, with T_g = 1 + "
-            "sqrt(alpha), T_M(alpha) (alpha_c line) and the global-minimum line",
+            "mean overlap on the (α, T) plane from a retrieval start, with T_g = 1 + √α, "
+            "T_M(α) (the α_c line) and the global-minimum line T_c(α)",
         ),
         Experiment(
             "ising-2d",
             ising_2d,
             "experiments/ising_2d.py",
-            "E, |M|, C, chi and the Binder cumulant vs T for several L, Onsager's exact "
-            "curves, the Binder crossing near T_c = 2.269",
+            "energy, magnetization, C, χ and the Binder cumulant vs T for several L, "
+            "Onsager's exact curves, the Binder crossing near T_c = 2.269",
         ),
         Experiment(
             "curie-weiss",
             curie_weiss,
             "experiments/curie_weiss.py",
-            "<|m|> and E/N vs T for two N against m = tanh(m/T) and -m^2/2",
+            "magnetization and energy per spin vs T for two N against m = tanh(m/T) and e = −m²/2",
         ),
         Experiment(
             "sk-glass",
             sk_glass,
             "experiments/sk_glass.py",
-            "energy, <|q|> and the Binder parameter g vs T with parallel tempering, "
-            "against the replica-symmetric solution",
+            "energy, replica overlap q and the Binder parameter g vs T with parallel "
+            "tempering, against the replica-symmetric solution",
         ),
         Experiment(
             "basins",
@@ -94,7 +94,7 @@ EXPERIMENTS: dict[str, Experiment] = {
             "perceptron-capacity",
             perceptron_capacity,
             "experiments/perceptron_capacity.py",
-            "fraction of random dichotomies learned vs alpha = P/N for several N, "
+            "fraction of random dichotomies learned vs α = P/N for several N, "
             "against Cover's C(P, N)/2^P",
         ),
         Experiment(
@@ -102,13 +102,13 @@ EXPERIMENTS: dict[str, Experiment] = {
             xor_digits,
             "experiments/xor_digits.py",
             "XOR decision maps of a perceptron and an MLP; loss and accuracy per epoch "
-            "on the 8x8 digits",
+            "on the 8×8 digits",
         ),
         Experiment(
             "seed-examples",
             seed_examples,
             "experiments/seed_examples.py",
-            "km to miles by one linear neuron (learned vs exact 0.621371) and the "
+            "km → miles by one linear neuron (learned vs exact 0.621371) and the "
             "apples-vs-oranges perceptron decision line",
         ),
     )

@@ -30,7 +30,7 @@ CAPACITY_SIZES = {
         N=[10, 20, 40],
         alphas=np.round(np.linspace(0.25, 4.0, 16), 3).tolist(),
         trials=50,
-        max_epochs=2000,
+        max_epochs=1000,
     ),
     "full": dict(
         N=[10, 20, 50, 100],

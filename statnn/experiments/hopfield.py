@@ -33,12 +33,12 @@ RECALL_SIZES = {
         trials=1,
     ),
     "quick": dict(
-        N=500,
+        N=800,
         alphas=[0.02, 0.05, 0.08, 0.1, 0.12, 0.13, 0.14, 0.15, 0.16, 0.18, 0.2, 0.25, 0.3],
         T=[0.0, 0.2, 0.4],
         rules=["hebbian", "pseudo_inverse", "storkey"],
         noise=0.1,
-        max_cued=30,
+        max_cued=40,
         sweeps=50,
         average=20,
         trials=1,
@@ -165,7 +165,7 @@ PHASE_SIZES = {
         trials=1,
     ),
     "quick": dict(
-        N=400,
+        N=600,
         T=[0.0, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9, 1.05, 1.2],
         alphas=[0.01, 0.025, 0.04, 0.055, 0.07, 0.085, 0.1, 0.115, 0.13, 0.145, 0.16, 0.175],
         max_cued=15,
@@ -246,7 +246,7 @@ def hopfield_phase_diagram(
     inside = alpha_theory < alpha_c
     T_M = np.full(alpha_theory.shape, np.nan)
     T_M[inside] = theory.ags_retrieval_temperature(alpha_theory[inside])
-    T_line = np.linspace(0.0, 0.55, 24)
+    T_line = np.linspace(0.0, 0.99, 34)
     ds = xr.Dataset(
         {
             "m_mean": (("T", "alpha"), m_mean, {"long_name": "mean final overlap"}),
