@@ -241,6 +241,13 @@ def tables(rule, D, J, b0, beta, aligned, rcls, rgrp, counts, dcls, tbits):
                     nr += 1
         counts[k, 0] = nr
         counts[k, 1] = ng
+        # sort the random classes by group (stable), as the update loop expects
+        order = np.argsort(rgrp[k, :nr], kind="mergesort")
+        rows_sorted = rcls[k, :nr, :].copy()
+        groups_sorted = rgrp[k, :nr].copy()
+        for q in range(nr):
+            rcls[k, q, :] = rows_sorted[order[q], :]
+            rgrp[k, q] = groups_sorted[order[q]]
         if n1 <= n0:
             counts[k, 2] = n1
             counts[k, 3] = 1
@@ -284,23 +291,27 @@ def _block(P, k, color, r0, r1, A, B, n, nw, aligned, glauber, rcls, rgrp, cnt, 
     nb = P[k, 1 - color]
     s0, s1, s2, s3 = st[0], st[1], st[2], st[3]
     flips = np.uint64(0)
+    a = r0 // B
+    y = r0 - a * B
     for r in range(r0, r1):
-        a = r // B
-        y = r - a * B
         o = (a + y + color) & 1
         base = a * B
-        up = base + (y - 1 + B) % B
-        down = base + (y + 1) % B
-        front = ((a - 1 + A) % A) * B + y
-        back = ((a + 1) % A) * B + y
+        up = r - 1 if y > 0 else r + B - 1
+        down = r + 1 if y < B - 1 else base
+        front = r - B if a > 0 else r + (A - 1) * B
+        back = r + B if a < A - 1 else y
+        y += 1
+        if y == B:
+            y = 0
+            a += 1
         for j in range(nw):
             s = own[r, j]
             v = nb[r, j]
             if full:
                 if o == 0:
-                    w = (v << _ONE) | (nb[r, (j - 1 + nw) % nw] >> _S63)
+                    w = (v << _ONE) | (nb[r, j - 1 if j > 0 else nw - 1] >> _S63)
                 else:
-                    w = (v >> _ONE) | (nb[r, (j + 1) % nw] << _S63)
+                    w = (v >> _ONE) | (nb[r, j + 1 if j < nw - 1 else 0] << _S63)
             elif o == 0:
                 w = ((v << _ONE) | (v >> top)) & valid
             else:
@@ -327,28 +338,60 @@ def _block(P, k, color, r0, r1, A, B, n, nw, aligned, glauber, rcls, rgrp, cnt, 
                     z = ~(z ^ s)
                 c0, c1, c2 = _add(c0, c1, c2, x)
                 c0, c1, c2 = _add(c0, c1, c2, z)
-            # lanes that need random bits, by threshold group
+            # lanes that need random bits, by threshold group (classes sorted by group)
             und = _ZERO
+            q = 0
             for g in range(ng):
-                gm[g] = _ZERO
-            for q in range(nr):
-                m = _class_mask(rcls, q, c0, c1, c2, s)
-                gm[rgrp[q]] |= m
+                m = _ZERO
+                while q < nr and rgrp[q] == g:
+                    m |= _class_mask(rcls, q, c0, c1, c2, s)
+                    q += 1
+                gm[g] = m
                 und |= m
             det = _ZERO
             for q in range(nd):
                 det |= _class_mask(dcls, q, c0, c1, c2, s)
             lt = det if det_ones else ~(det | und)
-            jbit = 0
             und &= valid
-            while und != _ZERO and jbit < 64:
-                u, s0, s1, s2, s3 = next_u64_local(s0, s1, s2, s3)
-                t = _ZERO
-                for g in range(ng):
-                    t |= gm[g] & tb[g, jbit]
-                lt |= und & t & ~u
-                und &= ~(u ^ t)
-                jbit += 1
+            if ng <= 2:  # e.g. Metropolis without field: ΔE = 4J, 8J — thresholds in registers
+                g0 = gm[0]
+                g1 = gm[1] if ng > 1 else _ZERO
+                jbit = 0
+                while und != _ZERO and jbit < 64:
+                    u, s0, s1, s2, s3 = next_u64_local(s0, s1, s2, s3)
+                    t = (g0 & tb[0, jbit]) | (g1 & tb[1, jbit])
+                    lt |= und & t & ~u
+                    und &= ~(u ^ t)
+                    jbit += 1
+            elif ng <= 5:  # e.g. Glauber without field in 2D: one group per neighbour count
+                g0 = gm[0]
+                g1 = gm[1]
+                g2 = gm[2]
+                g3 = gm[3] if ng > 3 else _ZERO
+                g4 = gm[4] if ng > 4 else _ZERO
+                jbit = 0
+                while und != _ZERO and jbit < 64:
+                    u, s0, s1, s2, s3 = next_u64_local(s0, s1, s2, s3)
+                    t = (
+                        (g0 & tb[0, jbit])
+                        | (g1 & tb[1, jbit])
+                        | (g2 & tb[2, jbit])
+                        | (g3 & tb[3, jbit])
+                        | (g4 & tb[4, jbit])
+                    )
+                    lt |= und & t & ~u
+                    und &= ~(u ^ t)
+                    jbit += 1
+            else:
+                jbit = 0
+                while und != _ZERO and jbit < 64:
+                    u, s0, s1, s2, s3 = next_u64_local(s0, s1, s2, s3)
+                    t = _ZERO
+                    for g in range(ng):
+                        t |= gm[g] & tb[g, jbit]
+                    lt |= und & t & ~u
+                    und &= ~(u ^ t)
+                    jbit += 1
             new = lt if glauber else s ^ lt
             new &= valid
             flips += popcount(new ^ s)
