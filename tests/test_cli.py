@@ -26,18 +26,31 @@ def statnn(*args, cwd=None, timeout=180):
     return done.returncode, done.stdout, done.stderr
 
 
+# the bad command lines of the brief run as real subprocesses (`python -m statnn`) ...
 BAD_COMMAND_LINES = {
     "unknown subcommand": (["frobnicate"], "invalid choice: 'frobnicate'"),
-    "no subcommand": ([], "required"),
     "unknown experiment": (["run", "no-such-study", "--quick"], "invalid choice: 'no-such-study'"),
     "bad seed": (["run", "curie-weiss", "--seed", "abc"], "--seed: must be an integer >= 0"),
-    "negative seed": (["run", "curie-weiss", "--seed=-3"], "--seed: must be an integer >= 0"),
     "bad backend": (["run", "curie-weiss", "--backend", "cuda"], "--backend: invalid choice"),
-    "quick and tiny": (["run", "curie-weiss", "--quick", "--tiny"], "not allowed with"),
     "missing plot file": (["plot", "no/such/results.nc"], "No results file"),
     "missing sweep file": (["sweep", "no/such/sweep.toml"], "sweep"),
-    "demo bad backend": (["demo", "--backend", "jax"], "--backend: invalid choice"),
 }
+# ... and a few more in process (same parser, same error path, no interpreter start-up)
+MORE_BAD_COMMAND_LINES = {
+    "no subcommand": ([], "required"),
+    "negative seed": (["run", "curie-weiss", "--seed=-3"], "--seed: must be an integer >= 0"),
+    "quick and tiny": (["run", "curie-weiss", "--quick", "--tiny"], "not allowed with"),
+    "demo bad backend": (["demo", "--backend", "jax"], "--backend: invalid choice"),
+    "bench bad case": (["bench", "--case", "xy"], "--case: invalid choice"),
+}
+
+
+def _check_one_line(name, rc, err, expected):
+    assert rc == 2, (name, err)
+    assert "Traceback" not in err, name
+    assert len(err.strip().splitlines()) == 1, (name, err)
+    assert err.startswith("statnn"), (name, err)
+    assert expected in err, (name, err)
 
 
 def test_bad_command_lines_exit_2_with_one_line(tmp_path):
@@ -54,13 +67,18 @@ def test_bad_command_lines_exit_2_with_one_line(tmp_path):
         for name, (args, _) in BAD_COMMAND_LINES.items()
     }
     for name, proc in procs.items():
-        out, err = proc.communicate(timeout=120)
-        expected = BAD_COMMAND_LINES[name][1]
-        assert proc.returncode == 2, (name, err)
-        assert "Traceback" not in err, name
-        assert len(err.strip().splitlines()) == 1, (name, err)
-        assert err.startswith("statnn"), (name, err)
-        assert expected in err, (name, err)
+        _, err = proc.communicate(timeout=180)
+        _check_one_line(name, proc.returncode, err, BAD_COMMAND_LINES[name][1])
+
+
+@pytest.mark.parametrize("name", list(MORE_BAD_COMMAND_LINES))
+def test_more_bad_command_lines_in_process(name, capsys):
+    args, expected = MORE_BAD_COMMAND_LINES[name]
+    try:
+        rc = main(args)
+    except SystemExit as exc:
+        rc = exc.code
+    _check_one_line(name, rc, capsys.readouterr().err, expected)
 
 
 def test_info_subprocess():
@@ -137,14 +155,18 @@ def test_bench_without_script_is_one_line(monkeypatch, capsys, tmp_path):
     assert "bench_dynamics.py" in err and len(err.strip().splitlines()) == 1
 
 
-def test_experiment_script_runs(tmp_path):
+def test_experiment_script_runs(tmp_path, monkeypatch, capsys):
+    import runpy
+
     script = os.path.join(os.path.dirname(__file__), "..", "experiments", "seed_examples.py")
-    done = subprocess.run(
-        [sys.executable, script, "--tiny", "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=ENV,
-    )
-    assert done.returncode == 0, done.stderr
+    monkeypatch.setattr(sys, "argv", [script, "--tiny", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit) as exc:
+        runpy.run_path(script, run_name="__main__")
+    assert exc.value.code == 0
     assert (tmp_path / "seed-examples.png").is_file()
+    assert "seed-examples (tiny) done" in capsys.readouterr().out
+    monkeypatch.setattr(sys, "argv", [script, "--seed", "x"])
+    with pytest.raises(SystemExit) as exc:
+        runpy.run_path(script, run_name="__main__")
+    assert exc.value.code == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
