@@ -44,7 +44,12 @@ from .numba_msc import (
     tables,
     unpack,
 )
-from .numba_patterns import pattern_overlaps, pattern_sweeps, pattern_synchronous
+from .numba_patterns import (
+    overlap_dtype,
+    pattern_overlaps,
+    pattern_sweeps,
+    pattern_synchronous,
+)
 from .numba_rng import seed_states
 from .numba_rules import RULE_CODES
 from .numba_sparse import sparse_sweeps, sparse_synchronous
@@ -160,7 +165,7 @@ class NumbaKernel:
             dense_fields(flat, H, self.JT, self.bias)
             return H
         if self.kind == "patterns":
-            M = np.empty((flat.shape[0], self.xiT.shape[1]), dtype=np.int64)
+            M = np.empty((flat.shape[0], self.xiT.shape[1]), dtype=overlap_dtype(self.net.n))
             pattern_overlaps(flat, M, self.xiT)
             return M
         return None

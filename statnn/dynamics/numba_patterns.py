@@ -4,7 +4,13 @@ The patterns are stored once, transposed and compact: ``xiT`` (N, P) int8, so th
 pattern bits of neuron i are one contiguous row (1 byte per bit: N = 100 000 neurons and
 P = 10 000 patterns take 1 GB). Each chain k caches its unnormalised overlaps
 
-    M[k, μ] = Σ_j ξ_j^μ S_j          (integers, int64: exact, no drift, no refresh)
+    M[k, μ] = Σ_j ξ_j^μ S_j          (exact integers: no drift, no refresh)
+
+stored as int16 when N ≤ 32 767 (|M_μ| ≤ N fits) and as int32 otherwise
+(:func:`overlap_dtype`), so that the O(P) loops below read 2 (or 4) bytes per pattern and
+vectorise: the dot product multiplies int8 × int16 and sums in int32 (``vpmaddwd`` /
+``vpdpwssd`` on x86), in chunks of :data:`CHUNK` patterns whose partial sums cannot overflow
+(|partial| ≤ CHUNK · N < 2³¹), added up in int64.
 
 from which the local field of neuron i costs O(P)::
 
@@ -16,7 +22,7 @@ and an accepted flip S_i → S_i' costs O(P) too: M_μ += 2 S_i' ξ_i^μ.
 from __future__ import annotations
 
 import numpy as np
-from numba import float64, int8, int64, njit, prange, uint64, void
+from numba import float64, int8, int16, int32, int64, njit, prange, uint64, void
 
 from .numba_rng import bounded, shuffle
 from .numba_rules import new_spin
@@ -25,51 +31,98 @@ RANDOM = 0
 FIXED = 1
 PERMUTED = 2
 
+#: Patterns per int32 partial sum of ξ_i · M with int16 overlaps: 32 768 · 32 767 < 2³¹.
+CHUNK = 32768
 
-@njit(void(int8[:, ::1], int64[:, ::1], int8[:, ::1]), parallel=True, cache=True, nogil=True)
+
+def overlap_dtype(n: int) -> np.dtype:
+    """int16 overlaps for N ≤ 32 767 neurons, int32 beyond (N < 2³¹)."""
+    return np.dtype(np.int16) if n <= 32767 else np.dtype(np.int32)
+
+
+def _overlaps_signature(mtype):
+    return void(int8[:, ::1], mtype[:, ::1], int8[:, ::1])
+
+
+@njit(
+    [_overlaps_signature(int16), _overlaps_signature(int32), _overlaps_signature(int64)],
+    parallel=True,
+    cache=True,
+    nogil=True,
+)
 def pattern_overlaps(S, M, xiT):
-    """M[k, μ] = Σ_j ξ_j^μ S[k, j] for every chain (exact integer sums)."""
+    """M[k, μ] = Σ_j ξ_j^μ S[k, j] for every chain (exact integer sums, in int64)."""
     K, n = S.shape
     p = xiT.shape[1]
     for kk in prange(K):
         k = np.int64(kk)
-        m = M[k]
-        for mu in range(p):
-            m[mu] = 0
+        acc = np.zeros(p, dtype=np.int64)
         for j in range(n):
             row = xiT[j]
             if S[k, j] > 0:
                 for mu in range(p):
-                    m[mu] += row[mu]
+                    acc[mu] += row[mu]
             else:
                 for mu in range(p):
-                    m[mu] -= row[mu]
+                    acc[mu] -= row[mu]
+        for mu in range(p):
+            M[k, mu] = acc[mu]
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _dot16(m, row, chunk):
+    """Σ_μ ξ_i^μ m_μ for int16 m, exact: float32 partial sums over ``chunk`` patterns.
+
+    Every partial sum (in whatever order fastmath adds the terms) is an integer of
+    magnitude ≤ chunk · N < 2²⁴, hence exact in float32; the partial sums are added in int64.
+    """
+    p = row.shape[0]
+    total = np.int64(0)
+    for start in range(0, p, chunk):
+        stop = min(p, start + chunk)
+        mc = m[start:stop]  # slices: indices from 0, so no negative-index wraparound
+        rc = row[start:stop]  # check to stop the loop from vectorising
+        part = np.float32(0.0)
+        for mu in range(mc.shape[0]):
+            part += np.float32(rc[mu]) * np.float32(mc[mu])
+        total += np.int64(part)
+    return total
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _dot_wide(m, row):
+    """Σ_μ ξ_i^μ m_μ for int32 / int64 m, summed in int64."""
+    total = np.int64(0)
+    for mu in range(row.shape[0]):
+        total += np.int64(row[mu]) * np.int64(m[mu])
+    return total
 
 
 @njit(cache=True, nogil=True)
 def _field(m, row, s_i, scale, p, b_i):
     """h_i = scale (Σ_μ ξ_i^μ m_μ − P s_i) + b_i with an exact integer sum."""
-    acc = np.int64(0)
-    for mu in range(row.shape[0]):
-        acc += row[mu] * m[mu]
+    if m.itemsize == 2:
+        acc = _dot16(m, row, 512)  # 512 · 32 767 < 2²⁴
+    else:
+        acc = _dot_wide(m, row)
     return scale * np.float64(acc - p * s_i) + b_i
 
 
 @njit(cache=True, nogil=True)
 def _flip(m, row, new):
-    """m_μ += 2 new ξ_i^μ."""
+    """m_μ += 2 new ξ_i^μ (exact: |m_μ| ≤ N stays in range)."""
     if new > 0:
         for mu in range(row.shape[0]):
-            m[mu] += 2 * row[mu]
+            m[mu] += row[mu] + row[mu]
     else:
         for mu in range(row.shape[0]):
-            m[mu] -= 2 * row[mu]
+            m[mu] -= row[mu] + row[mu]
 
 
-@njit(
-    void(
+def _sweeps_signature(mtype):
+    return void(
         int8[:, ::1],  # S (K, N)
-        int64[:, ::1],  # M (K, P) cached overlaps
+        mtype[:, ::1],  # M (K, P) cached overlaps
         int8[:, ::1],  # xiT (N, P)
         float64,  # scale s
         float64[::1],  # bias (N,)
@@ -80,7 +133,11 @@ def _flip(m, row, new):
         int64,  # rule
         int64,  # sweeps
         int64[::1],  # flips (K,)
-    ),
+    )
+
+
+@njit(
+    [_sweeps_signature(int16), _sweeps_signature(int32), _sweeps_signature(int64)],
     parallel=True,
     cache=True,
     nogil=True,
@@ -118,10 +175,10 @@ def pattern_sweeps(S, M, xiT, scale, bias, beta, rng, order, schedule, rule, swe
         flips[k] += count
 
 
-@njit(
-    void(
+def _sync_signature(mtype):
+    return void(
         int8[:, ::1],
-        int64[:, ::1],
+        mtype[:, ::1],
         int8[:, ::1],
         float64,
         float64[::1],
@@ -130,7 +187,11 @@ def pattern_sweeps(S, M, xiT, scale, bias, beta, rng, order, schedule, rule, swe
         int64,
         int64,
         int64[::1],
-    ),
+    )
+
+
+@njit(
+    [_sync_signature(int16), _sync_signature(int32), _sync_signature(int64)],
     parallel=True,
     cache=True,
     nogil=True,

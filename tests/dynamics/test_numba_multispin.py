@@ -215,3 +215,18 @@ def test_threshold_bits_are_the_binary_expansion():
         bits = [(int(tbits[0, g, j]) & 1) for j in range(64)]
         value = sum(b << (63 - j) for j, b in enumerate(bits))
         assert value == int(p * 2.0**64)
+
+
+def test_int16_overlap_dot_product_is_exact():
+    """ξ_i · M with int16 overlaps (float32 partial sums over 512 patterns) is exact."""
+    from statnn.dynamics import numba_patterns
+
+    assert numba_patterns.overlap_dtype(32767) == np.int16
+    assert numba_patterns.overlap_dtype(32768) == np.int32
+    rng = np.random.default_rng(1)
+    for p in (1, 511, 512, 1500):
+        row = np.where(rng.random(p) < 0.5, -1, 1).astype(np.int8)
+        m = rng.integers(-32767, 32768, p).astype(np.int16)
+        m[: p // 2] = 32767 * row[: p // 2]  # worst case: every term at its maximum
+        want = int((row.astype(np.int64) * m).sum())
+        assert numba_patterns._dot16(m, row, 512) == want
