@@ -227,6 +227,6 @@ def test_int16_overlap_dot_product_is_exact():
     for p in (1, 511, 512, 1500):
         row = np.where(rng.random(p) < 0.5, -1, 1).astype(np.int8)
         m = rng.integers(-32767, 32768, p).astype(np.int16)
-        m[: p // 2] = 32767 * row[: p // 2]  # worst case: every term at its maximum
+        m[: p // 2] = 32767 * row[: p // 2].astype(np.int16)  # worst case: terms at their maximum
         want = int((row.astype(np.int64) * m).sum())
         assert numba_patterns._dot16(m, row, 512) == want
