@@ -60,11 +60,12 @@ def xor(encoding: str = "binary"):
 def fruits(n: int = 100, seed: int | None = 0):
     """Apples (label 0) vs oranges (label 1) by (weight in g, sweetness on a 1–10 scale).
 
-    A synthetic, linearly separable version of the lecture's example: apples weigh
-    N(150, 20²) g with sweetness N(7, 1), oranges N(210, 25²) g with sweetness N(5, 1).
-    A sample is redrawn unless s = (weight − 180)/30 − (sweetness − 6) is > 0.5 for an
-    orange and < −0.5 for an apple, so the classes are separated by a margin and a
-    perceptron must converge.
+    A synthetic, linearly separable version of seed 004's example ("apples tend to be
+    heavier but not very sweet, oranges lighter but sweeter"): apples weigh N(210, 25²) g
+    with sweetness N(5, 1), oranges N(150, 20²) g with sweetness N(7, 1). A sample is
+    redrawn unless s = (weight − 180)/30 − (sweetness − 6) is > 0.5 for an apple and
+    < −0.5 for an orange, so the classes are separated by a margin and a perceptron must
+    converge.
 
     Returns
     -------
@@ -77,11 +78,11 @@ def fruits(n: int = 100, seed: int | None = 0):
     for i in range(n):
         while True:
             if y[i] == 0:
-                x = (rng.normal(150, 20), rng.normal(7, 1))
-            else:
                 x = (rng.normal(210, 25), rng.normal(5, 1))
+            else:
+                x = (rng.normal(150, 20), rng.normal(7, 1))
             side = 2 * (x[0] - 180) / 60 - (x[1] - 6)
-            if (side > 0.5) if y[i] == 1 else (side < -0.5):
+            if (side > 0.5) if y[i] == 0 else (side < -0.5):
                 break
         X[i] = x
     return X, y
