@@ -13,7 +13,12 @@ dense float32/float64   O(1) / O(N), cached fields, periodic refresh  ``numba_de
 pattern form (Hebbian)  O(P) / O(P), cached integer overlaps          ``numba_patterns``
 sparse CSR              O(degree) / O(degree), no cache               ``numba_sparse``
 lattice stencil 1–3 D   O(d), tabulated probabilities                 ``numba_lattice``
+lattice, checkerboard   64 spins per word (multi-spin coding)        ``numba_msc``
 ======================  ==========================================  =====================
+
+Checkerboard sweeps use multi-spin coding when :func:`numba_msc.multispin_applies` says so
+(periodic, even sides, one bias value, C/2 ≤ 64 or a multiple of 64) and
+:data:`USE_MULTISPIN` is true; ``NumbaKernel.multispin`` tells which path a kernel runs.
 
 The update rule and the random draws are described in :mod:`statnn.dynamics.numba_rules`
 and :mod:`statnn.dynamics.numba_rng`. Threads: :func:`set_num_threads`, or the environment
