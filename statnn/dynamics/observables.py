@@ -746,6 +746,7 @@ def summarize(
     n: int,
     overlaps: Any = None,
     *,
+    replica_overlap: Any = None,
     c: float = 5.0,
     n_blocks: int | None = None,
 ) -> Summary:
@@ -761,7 +762,10 @@ def summarize(
     * ``tau_energy``, ``tau_abs_magnetization``: τ_int in units of records
       (:func:`integrated_autocorrelation_time`, chains pooled);
     * with ``overlaps``: ``overlap`` = ⟨max_μ |m_μ|⟩, the overlap with the best-matching
-      pattern at each record, with :func:`mean_error` error.
+      pattern at each record, with :func:`mean_error` error;
+    * with ``replica_overlap`` q_ab = (1/N) Σ_i S_i^a S_i^b of pairs of replicas:
+      ``q_abs`` = ⟨|q|⟩ and ``q2`` = ⟨q²⟩ (N⟨q²⟩ is the spin-glass susceptibility),
+      with :func:`mean_error` errors.
 
     Parameters
     ----------
@@ -773,6 +777,8 @@ def summarize(
         Number of neurons.
     overlaps : array_like, optional
         Pattern overlaps, shape (n_T, chains, records, P).
+    replica_overlap : array_like, optional
+        Overlaps of replica pairs, shape (n_T, pairs, records).
     c : float, default 5.0
         Sokal's window factor.
     n_blocks : int, optional
@@ -834,4 +840,15 @@ def summarize(
             )
         best = np.abs(q).max(axis=-1)
         out["overlap"], out["overlap_err"], _ = _mean_error_tau(best, c)
+    if replica_overlap is not None:
+        qab = _as_float_array(replica_overlap, "replica_overlap", caller)
+        if qab.ndim != 3 or qab.shape[0] != n_t or qab.shape[2] != records or qab.shape[1] == 0:
+            raise param_error(
+                "replica_overlap",
+                caller,
+                f"an array of shape (n_T, pairs, records) = ({n_t}, pairs, {records})",
+                f"<shape {qab.shape}>",
+            )
+        out["q_abs"], out["q_abs_err"], _ = _mean_error_tau(np.abs(qab), c)
+        out["q2"], out["q2_err"], _ = _mean_error_tau(qab**2, c)
     return Summary(out, n=n, chains=chains, records=records)

@@ -201,6 +201,8 @@ class Run:
     energy : (n_T, chains, n_records) energy per neuron E/N.
     magnetization : (n_T, chains, n_records) m = (1/N) Σ_i S_i.
     overlaps : (n_T, chains, n_records, P) m_μ = (1/N) Σ_i ξ_i^μ S_i, or None.
+    replica_overlap : (n_T, chains // 2, n_records) q = (1/N) Σ_i S_i^a S_i^b of the chain
+        pairs (0, 1), (2, 3), …: independent replicas of the same network; None for 1 chain.
     states : (n_T, chains, n) int8 final states.
     record_sweeps : (n_records,) sweep index (after burn-in) of each record.
     acceptance : (n_T, chains) fraction of update attempts that flipped a spin while recording.
@@ -217,13 +219,21 @@ class Run:
     record_sweeps: np.ndarray
     acceptance: np.ndarray
     swap_acceptance: np.ndarray | None = None
+    replica_overlap: np.ndarray | None = None
     params: dict = field(default_factory=dict)
 
     def summary(self):
         """Per temperature: means and standard errors, C, χ, Binder cumulant, τ_int."""
         from .observables import summarize
 
-        return summarize(self.energy, self.magnetization, self.T, self.n, overlaps=self.overlaps)
+        return summarize(
+            self.energy,
+            self.magnetization,
+            self.T,
+            self.n,
+            overlaps=self.overlaps,
+            replica_overlap=self.replica_overlap,
+        )
 
 
 def simulate(
@@ -297,6 +307,8 @@ def simulate(
     magnetization = np.empty_like(energy)
     patterns = net.patterns
     overlaps = None if patterns is None else np.empty((n_T, s.chains, n_records, len(patterns)))
+    pairs = s.chains // 2
+    replica_overlap = np.empty((n_T, pairs, n_records)) if pairs else None
     flips = np.zeros((n_T, s.chains))
 
     if burn_in and tempering:  # exchanges during burn-in too: cold replicas must not stay stuck
@@ -323,6 +335,9 @@ def simulate(
         magnetization[:, :, r] = spins.mean(axis=-1, dtype=np.float64)
         if overlaps is not None:
             overlaps[:, :, r] = net.couplings.overlaps(spins)
+        if replica_overlap is not None:
+            a, b = spins[:, 0 : 2 * pairs : 2], spins[:, 1 : 2 * pairs : 2]
+            replica_overlap[:, :, r] = (a * b).mean(axis=-1, dtype=np.float64)
 
     params = dict(
         T=s.T.tolist(),
@@ -351,5 +366,6 @@ def simulate(
         record_sweeps=record_every * np.arange(1, n_records + 1),
         acceptance=flips / (n_records * record_every * net.n),
         swap_acceptance=exchange.acceptance() if tempering else None,
+        replica_overlap=replica_overlap,
         params=params,
     )
