@@ -1,7 +1,7 @@
 """What every experiment shares: sizes and overrides, the metadata, saving and loading.
 
 An experiment function returns an :class:`xarray.Dataset` whose attributes describe it
-completely (:func:`finish`): the experiment's name and size, every parameter (as JSON
+completely (:meth:`ExperimentCall.finish`): the experiment's name and size, every parameter (as JSON
 under ``params``), the seed, the backend actually used, the statnn / Python / numpy
 versions and the wall time. :func:`save_dataset` writes it as netCDF (``engine="h5netcdf"``)
 atomically — to a temporary file in the same folder, then renamed — with a JSON
@@ -16,6 +16,7 @@ import platform
 import sys
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,53 @@ def finish(
     }
     ds.attrs.update(attrs)
     return ds
+
+
+@dataclass(frozen=True)
+class ExperimentCall:
+    """One call of an experiment function: its checked arguments and when it started.
+
+    Made by :func:`start_experiment`; :meth:`finish` stamps the result's metadata.
+    """
+
+    size: str
+    params: dict
+    seed: int
+    backend: str
+    start: float
+
+    def finish(self, ds, *, experiment: str, title: str):
+        """Attach the metadata of this call to ``ds`` (in place, :func:`finish`); return it."""
+        return finish(
+            ds,
+            experiment=experiment,
+            title=title,
+            size=self.size,
+            params=self.params,
+            seed=self.seed,
+            backend=self.backend,
+            start=self.start,
+        )
+
+
+def start_experiment(
+    caller: str,
+    sizes: Mapping[str, Mapping[str, Any]],
+    size: str,
+    seed: Any,
+    backend: str | None,
+    overrides: Mapping,
+) -> ExperimentCall:
+    """Start the clock and check an experiment's arguments, in the order every one does.
+
+    The preset ``size`` of ``sizes`` with ``overrides`` (:func:`resolve_params`), then the
+    seed (:func:`resolve_seed`), then the Monte Carlo backend (:func:`resolve_backend`).
+    """
+    start = time.perf_counter()
+    params = resolve_params(caller, sizes, size, overrides)
+    seed = resolve_seed(seed, caller)
+    backend = resolve_backend(backend, caller)
+    return ExperimentCall(size, params, seed, backend, start)
 
 
 def params_of(ds) -> dict:

@@ -7,7 +7,7 @@ with torch, anything else (None, ``"numpy"``, ``"numba"``) with the numpy refere
 
 from __future__ import annotations
 
-import time
+from dataclasses import replace
 
 import numpy as np
 import xarray as xr
@@ -16,12 +16,12 @@ from .. import datasets, theory
 from ..nn.capacity import perceptron_capacity as capacity_run
 from ..nn.mlp import MLP, MLPRegressor
 from ..nn.perceptron import Perceptron
-from ._common import child_seeds, finish, resolve_backend, resolve_params, resolve_seed
+from ._common import ExperimentCall, child_seeds, start_experiment
 
 
-def _mlp_backend(backend: str | None, caller: str) -> str:
-    name = resolve_backend(backend, caller)
-    return "torch" if name == "torch" else "numpy"
+def _with_mlp_backend(call: ExperimentCall) -> ExperimentCall:
+    """``call`` with its backend replaced by the MLP trainer's: torch stays, others numpy."""
+    return replace(call, backend="torch" if call.backend == "torch" else "numpy")
 
 
 CAPACITY_SIZES = {
@@ -72,13 +72,10 @@ def perceptron_capacity(
         ``fraction``, ``fraction_err``, ``cover``, ``P`` (N, alpha) and ``cover_curve``
         (N, alpha_theory).
     """
-    caller = "perceptron_capacity"
-    start = time.perf_counter()
-    p = resolve_params(caller, CAPACITY_SIZES, size, overrides)
-    seed = resolve_seed(seed, caller)
-    name = resolve_backend(backend, caller)
+    call = start_experiment("perceptron_capacity", CAPACITY_SIZES, size, seed, backend, overrides)
+    p = call.params
     res = capacity_run(
-        p["alphas"], p["N"], trials=p["trials"], seed=seed, max_epochs=p["max_epochs"]
+        p["alphas"], p["N"], trials=p["trials"], seed=call.seed, max_epochs=p["max_epochs"]
     )
     alpha_theory = np.linspace(0.05, max(4.0, float(np.max(p["alphas"]))), 300)
     n_values = np.asarray(res.n_values)
@@ -104,15 +101,10 @@ def perceptron_capacity(
             "alpha_theory": alpha_theory,
         },
     )
-    return finish(
+    return call.finish(
         ds,
         experiment="perceptron-capacity",
         title="Perceptron capacity vs Cover's counting theorem",
-        size=size,
-        params=p,
-        seed=seed,
-        backend=name,
-        start=start,
     )
 
 
@@ -184,12 +176,10 @@ def xor_digits(
     """
     from sklearn.model_selection import train_test_split
 
-    caller = "xor_digits"
-    start = time.perf_counter()
-    p = resolve_params(caller, TRAINING_SIZES, size, overrides)
-    seed = resolve_seed(seed, caller)
-    mlp_backend = _mlp_backend(backend, caller)
-    s_xor, s_split, s_digits, s_perc = child_seeds(seed, 4)
+    call = start_experiment("xor_digits", TRAINING_SIZES, size, seed, backend, overrides)
+    call = _with_mlp_backend(call)
+    p, mlp_backend = call.params, call.backend
+    s_xor, s_split, s_digits, s_perc = child_seeds(call.seed, 4)
 
     X, y = datasets.xor()
     perc = Perceptron(max_epochs=100).fit(X, y)
@@ -258,15 +248,10 @@ def xor_digits(
         digits_test_size=int(len(y_test)),
         mlp_backend=mlp_backend,
     )
-    return finish(
+    return call.finish(
         ds,
         experiment="xor-digits",
         title="XOR: perceptron vs MLP; MLP training curves on 8x8 digits",
-        size=size,
-        params=p,
-        seed=seed,
-        backend=mlp_backend,
-        start=start,
     )
 
 
@@ -309,12 +294,10 @@ def seed_examples(
         (fruit_sample); attributes: the learned w, the package neuron's weight and bias, the exact factor, the perceptron's line
         w·x + b = 0 in original units and its accuracy.
     """
-    caller = "seed_examples"
-    start = time.perf_counter()
-    p = resolve_params(caller, SEED_SIZES, size, overrides)
-    seed = resolve_seed(seed, caller)
-    mlp_backend = _mlp_backend(backend, caller)
-    s_km, s_fit, s_fruit = child_seeds(seed, 3)
+    call = start_experiment("seed_examples", SEED_SIZES, size, seed, backend, overrides)
+    call = _with_mlp_backend(call)
+    p, mlp_backend = call.params, call.backend
+    s_km, s_fit, s_fruit = child_seeds(call.seed, 3)
 
     km, miles = datasets.km_to_miles(p["km_samples"], noise=p["km_noise"], seed=s_km)
     # the seed's strawman: one parameter w, miles ≈ w·km, updated sample by sample by
@@ -376,13 +359,8 @@ def seed_examples(
         fruit_epochs=int(clf.n_iter_),
         mlp_backend=mlp_backend,
     )
-    return finish(
+    return call.finish(
         ds,
         experiment="seed-examples",
         title="The lecture notes' examples: km to miles, apples vs oranges",
-        size=size,
-        params=p,
-        seed=seed,
-        backend=mlp_backend,
-        start=start,
     )

@@ -4,21 +4,12 @@ the basins of attraction, each beside the Amit–Gutfreund–Sompolinsky theory.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import xarray as xr
 
 from .. import theory
 from ..memory.experiments import basin_of_attraction, capacity_curve, phase_diagram
-from ._common import (
-    child_seeds,
-    finish,
-    progress_bar,
-    resolve_backend,
-    resolve_params,
-    resolve_seed,
-)
+from ._common import child_seeds, progress_bar, start_experiment
 
 RECALL_SIZES = {
     "tiny": dict(
@@ -95,17 +86,14 @@ def hopfield_recall(
         ``ags_m`` (T, alpha_theory); attributes as described in
         :mod:`statnn.experiments`.
     """
-    caller = "hopfield_recall"
-    start = time.perf_counter()
-    p = resolve_params(caller, RECALL_SIZES, size, overrides)
-    seed = resolve_seed(seed, caller)
-    name = resolve_backend(backend, caller)
+    call = start_experiment("hopfield_recall", RECALL_SIZES, size, seed, backend, overrides)
+    p = call.params
     rules = list(p["rules"])
     T = np.asarray(p["T"], dtype=float)
     alphas = np.asarray(p["alphas"], dtype=float)
     shape = (len(rules), len(T), len(alphas))
     m_mean, m_err, rate = np.empty(shape), np.empty(shape), np.empty(shape)
-    seeds = child_seeds(seed, len(rules))
+    seeds = child_seeds(call.seed, len(rules))
     for r, rule in enumerate(progress_bar(rules, enabled=progress, desc="recall rules")):
         out = capacity_curve(
             rule,
@@ -118,7 +106,7 @@ def hopfield_recall(
             sweeps=p["sweeps"],
             average=p["average"],
             seed=seeds[r],
-            backend=name,
+            backend=call.backend,
         )
         m_mean[r], m_err[r], rate[r] = out["m_mean"], out["m_err"], out["retrieval_rate"]
     alpha_theory = np.linspace(0.002, max(0.3, float(alphas.max())), 150)
@@ -142,15 +130,10 @@ def hopfield_recall(
             "alpha_theory": alpha_theory,
         },
     )
-    return finish(
+    return call.finish(
         ds,
         experiment="hopfield-recall",
         title="Hopfield recall: final overlap vs load, beside AGS theory",
-        size=size,
-        params=p,
-        seed=seed,
-        backend=name,
-        start=start,
     )
 
 
@@ -215,14 +198,11 @@ def hopfield_phase_diagram(
         ``m_mean``, ``m_err``, ``retrieval_rate`` (T, alpha); the theory lines ``T_g``
         and ``T_M`` on ``alpha_theory`` and ``alpha_global`` on ``T_line`` (the T_c line).
     """
-    caller = "hopfield_phase_diagram"
-    start = time.perf_counter()
-    p = resolve_params(caller, PHASE_SIZES, size, overrides)
-    seed = resolve_seed(seed, caller)
-    name = resolve_backend(backend, caller)
+    call = start_experiment("hopfield_phase_diagram", PHASE_SIZES, size, seed, backend, overrides)
+    p = call.params
     T = np.asarray(p["T"], dtype=float)
     alphas = np.asarray(p["alphas"], dtype=float)
-    seeds = child_seeds(seed, len(alphas))
+    seeds = child_seeds(call.seed, len(alphas))
     m_mean = np.empty((len(T), len(alphas)))
     m_err, rate = np.empty_like(m_mean), np.empty_like(m_mean)
     # one α at a time so that a progress bar can follow; all temperatures run as one batch
@@ -236,7 +216,7 @@ def hopfield_phase_diagram(
             average=p["average"],
             trials=p["trials"],
             seed=seeds[a],
-            backend=name,
+            backend=call.backend,
         )
         m_mean[:, a] = out["m_mean"][:, 0]
         m_err[:, a] = out["m_err"][:, 0]
@@ -276,15 +256,10 @@ def hopfield_phase_diagram(
         },
     )
     ds.attrs["alpha_c"] = alpha_c
-    return finish(
+    return call.finish(
         ds,
         experiment="hopfield-phase",
         title="Hopfield (T, alpha) phase diagram from simulation, beside AGS",
-        size=size,
-        params=p,
-        seed=seed,
-        backend=name,
-        start=start,
     )
 
 
@@ -348,17 +323,14 @@ def basins(
     xarray.Dataset
         ``m_mean``, ``m_err``, ``retrieval_rate`` (rule, alpha, m0) and ``ags_m`` (alpha).
     """
-    caller = "basins"
-    start = time.perf_counter()
-    p = resolve_params(caller, BASIN_SIZES, size, overrides)
-    seed = resolve_seed(seed, caller)
-    name = resolve_backend(backend, caller)
+    call = start_experiment("basins", BASIN_SIZES, size, seed, backend, overrides)
+    p = call.params
     rules = list(p["rules"])
     alphas = np.asarray(p["alphas"], dtype=float)
     m0 = np.asarray(p["initial_overlaps"], dtype=float)
     shape = (len(rules), len(alphas), len(m0))
     m_mean, m_err, rate = np.empty(shape), np.empty(shape), np.empty(shape)
-    seeds = child_seeds(seed, len(rules) * len(alphas))
+    seeds = child_seeds(call.seed, len(rules) * len(alphas))
     jobs = [(r, a) for r in range(len(rules)) for a in range(len(alphas))]
     for r, a in progress_bar(jobs, enabled=progress, desc="basins"):
         out = basin_of_attraction(
@@ -371,7 +343,7 @@ def basins(
             max_cued=p["max_cued"],
             sweeps=p["sweeps"],
             seed=seeds[r * len(alphas) + a],
-            backend=name,
+            backend=call.backend,
         )
         m_mean[r, a], m_err[r, a], rate[r, a] = (
             out["m_mean"],
@@ -396,13 +368,6 @@ def basins(
             "m0": ("m0", m0, {"long_name": "initial overlap of the cue"}),
         },
     )
-    return finish(
-        ds,
-        experiment="basins",
-        title="Basins of attraction: final vs initial overlap",
-        size=size,
-        params=p,
-        seed=seed,
-        backend=name,
-        start=start,
+    return call.finish(
+        ds, experiment="basins", title="Basins of attraction: final vs initial overlap"
     )

@@ -5,8 +5,6 @@ the replica-symmetric solution.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import xarray as xr
 
@@ -15,14 +13,7 @@ from ..core.models import curie_weiss as curie_weiss_model
 from ..core.models import ising, sk
 from ..dynamics.sampler import sampler, simulate
 from ..dynamics.tempering import ReplicaExchange
-from ._common import (
-    child_seeds,
-    finish,
-    progress_bar,
-    resolve_backend,
-    resolve_params,
-    resolve_seed,
-)
+from ._common import child_seeds, progress_bar, start_experiment
 
 #: The columns of :meth:`statnn.Run.summary` an experiment keeps, with their long names.
 _SUMMARY = {
@@ -32,6 +23,34 @@ _SUMMARY = {
     "susceptibility": "susceptibility chi (|m| convention)",
     "binder": "Binder cumulant U = 1 - <m^4>/(3<m^2>^2)",
 }
+
+
+def _summaries_per_size(
+    build, sizes, T, seed: int, keys, *, progress: bool, desc: str, **simulate_kwargs
+) -> tuple[dict, dict]:
+    """Columns ``keys`` of :meth:`statnn.Run.summary` and their errors, each (size, T).
+
+    One :func:`~statnn.dynamics.sampler.simulate` run of ``build(size)`` over all of ``T``
+    per size, with its own seed from ``seed``.
+    """
+    values = {k: np.empty((len(sizes), len(T))) for k in keys}
+    errors = {k: np.empty((len(sizes), len(T))) for k in keys}
+    seeds = child_seeds(seed, len(sizes))
+    for i in progress_bar(range(len(sizes)), enabled=progress, desc=desc):
+        summary = simulate(build(sizes[i]), T=T, seed=seeds[i], **simulate_kwargs).summary()
+        for k in keys:
+            values[k][i], errors[k][i] = summary[k], summary[k + "_err"]
+    return values, errors
+
+
+def _with_errors(dims, values: dict, errors: dict, long_names) -> dict:
+    """Dataset variables: each of ``values`` with its long name, followed by its ``*_err``."""
+    variables = {}
+    for k in values:
+        variables[k] = (dims, values[k], {"long_name": long_names[k]})
+        variables[k + "_err"] = (dims, errors[k], {"long_name": f"standard error of {k}"})
+    return variables
+
 
 ISING_SIZES = {
     "tiny": dict(
@@ -107,41 +126,32 @@ def ising_2d(
         ``onsager_energy``, ``onsager_magnetization``, ``onsager_specific_heat`` on
         ``T_theory``.
     """
-    caller = "ising_2d"
-    start = time.perf_counter()
-    p = resolve_params(caller, ISING_SIZES, size, overrides)
-    seed = resolve_seed(seed, caller)
-    name = resolve_backend(backend, caller)
+    call = start_experiment("ising_2d", ISING_SIZES, size, seed, backend, overrides)
+    p = call.params
     sizes = [int(L) for L in p["L"]]
     T = np.asarray(p["T"], dtype=float)
-    seeds = child_seeds(seed, len(sizes))
-    data = {k: np.empty((len(sizes), len(T))) for k in _SUMMARY}
-    errs = {k: np.empty((len(sizes), len(T))) for k in _SUMMARY}
-    for i in progress_bar(range(len(sizes)), enabled=progress, desc="Ising sizes"):
-        run = simulate(
-            ising((sizes[i], sizes[i])),
-            T=T,
-            sweeps=p["sweeps"],
-            burn_in=p["burn_in"],
-            chains=p["chains"],
-            schedule="checkerboard",
-            init="ones",
-            record_every=p["record_every"],
-            seed=seeds[i],
-            backend=name,
-        )
-        s = run.summary()
-        for k in _SUMMARY:
-            data[k][i], errs[k][i] = s[k], s[k + "_err"]
+    data, errs = _summaries_per_size(
+        lambda L: ising((L, L)),
+        sizes,
+        T,
+        call.seed,
+        _SUMMARY,
+        progress=progress,
+        desc="Ising sizes",
+        sweeps=p["sweeps"],
+        burn_in=p["burn_in"],
+        chains=p["chains"],
+        schedule="checkerboard",
+        init="ones",
+        record_every=p["record_every"],
+        backend=call.backend,
+    )
     pairs = [f"{a}-{b}" for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
     crossing = [
         _binder_crossing(T, data["binder"][i], data["binder"][i + 1]) for i in range(len(pairs))
     ]
     T_theory = np.linspace(min(1.0, T.min()), max(4.0, T.max()), 400)
-    variables = {}
-    for k, long_name in _SUMMARY.items():
-        variables[k] = (("L", "T"), data[k], {"long_name": long_name})
-        variables[k + "_err"] = (("L", "T"), errs[k], {"long_name": f"standard error of {k}"})
+    variables = _with_errors(("L", "T"), data, errs, _SUMMARY)
     variables["binder_crossing"] = (
         "pair",
         np.asarray(crossing, dtype=float),
@@ -166,15 +176,8 @@ def ising_2d(
         },
     )
     ds.attrs["T_c"] = float(theory.ising_critical_temperature())
-    return finish(
-        ds,
-        experiment="ising-2d",
-        title="2D Ising model vs Onsager; Binder cumulant crossing",
-        size=size,
-        params=p,
-        seed=seed,
-        backend=name,
-        start=start,
+    return call.finish(
+        ds, experiment="ising-2d", title="2D Ising model vs Onsager; Binder cumulant crossing"
     )
 
 
@@ -224,37 +227,28 @@ def curie_weiss(
         ``abs_magnetization``, ``energy``, ``susceptibility``, ``binder`` with ``*_err``
         (N, T); ``m_theory`` and ``e_theory`` on ``T_theory``.
     """
-    caller = "curie_weiss"
-    start = time.perf_counter()
-    p = resolve_params(caller, CW_SIZES, size, overrides)
-    seed = resolve_seed(seed, caller)
-    name = resolve_backend(backend, caller)
+    call = start_experiment("curie_weiss", CW_SIZES, size, seed, backend, overrides)
+    p = call.params
     Ns = [int(n) for n in p["N"]]
     T = np.asarray(p["T"], dtype=float)
     keys = ("abs_magnetization", "energy", "susceptibility", "binder")
-    data = {k: np.empty((len(Ns), len(T))) for k in keys}
-    errs = {k: np.empty((len(Ns), len(T))) for k in keys}
-    seeds = child_seeds(seed, len(Ns))
-    for i in progress_bar(range(len(Ns)), enabled=progress, desc="Curie-Weiss sizes"):
-        run = simulate(
-            curie_weiss_model(Ns[i]),
-            T=T,
-            sweeps=p["sweeps"],
-            burn_in=p["burn_in"],
-            chains=p["chains"],
-            init="ones",
-            seed=seeds[i],
-            backend=name,
-        )
-        s = run.summary()
-        for k in keys:
-            data[k][i], errs[k][i] = s[k], s[k + "_err"]
+    data, errs = _summaries_per_size(
+        curie_weiss_model,
+        Ns,
+        T,
+        call.seed,
+        keys,
+        progress=progress,
+        desc="Curie-Weiss sizes",
+        sweeps=p["sweeps"],
+        burn_in=p["burn_in"],
+        chains=p["chains"],
+        init="ones",
+        backend=call.backend,
+    )
     T_theory = np.linspace(0.01, max(2.0, T.max()), 300)
     m_theory = np.asarray(theory.curie_weiss_magnetization(T_theory))
-    variables = {}
-    for k in keys:
-        variables[k] = (("N", "T"), data[k], {"long_name": _SUMMARY[k]})
-        variables[k + "_err"] = (("N", "T"), errs[k], {"long_name": f"standard error of {k}"})
+    variables = _with_errors(("N", "T"), data, errs, _SUMMARY)
     variables["m_theory"] = ("T_theory", m_theory, {"long_name": "solution of m = tanh(m/T)"})
     variables["e_theory"] = ("T_theory", -0.5 * m_theory**2, {"long_name": "-m^2/2"})
     ds = xr.Dataset(
@@ -265,15 +259,8 @@ def curie_weiss(
             "T_theory": T_theory,
         },
     )
-    return finish(
-        ds,
-        experiment="curie-weiss",
-        title="Curie-Weiss magnetization vs m = tanh(beta m)",
-        size=size,
-        params=p,
-        seed=seed,
-        backend=name,
-        start=start,
+    return call.finish(
+        ds, experiment="curie-weiss", title="Curie-Weiss magnetization vs m = tanh(beta m)"
     )
 
 
@@ -352,11 +339,8 @@ def sk_glass(
         ``energy``, ``abs_q``, ``q2``, ``g`` with ``*_err`` (N, T); ``swap_acceptance``
         (N, T_pair); ``rs_energy``, ``rs_q`` on ``T_theory``.
     """
-    caller = "sk_glass"
-    start = time.perf_counter()
-    p = resolve_params(caller, SK_SIZES, size, overrides)
-    seed = resolve_seed(seed, caller)
-    name = resolve_backend(backend, caller)
+    call = start_experiment("sk_glass", SK_SIZES, size, seed, backend, overrides)
+    p = call.params
     Ns = [int(n) for n in p["N"]]
     T = np.sort(np.asarray(p["T"], dtype=float))
     samples, pairs, every = int(p["samples"]), int(p["pairs"]), int(p["record_every"])
@@ -366,15 +350,15 @@ def sk_glass(
     out = {k: np.full(shape, np.nan) for k in ("energy", "abs_q", "q2", "g")}
     err = {k: np.full(shape, np.nan) for k in out}
     swaps = np.full((len(Ns), len(T) - 1), np.nan)
-    seeds = child_seeds(seed, 3 * len(Ns) * samples)
+    seeds = child_seeds(call.seed, 3 * len(Ns) * samples)
     jobs = [(i, s) for i in range(len(Ns)) for s in range(samples)]
     per_unit = {i: {"e": [], "q": [], "q2": [], "q4": [], "swap": []} for i in range(len(Ns))}
     for i, smp in progress_bar(jobs, enabled=progress, desc="SK samples"):
         k = 3 * (i * samples + smp)
         net = sk(Ns[i], seed=seeds[k])
-        s = sampler(net, T, chains=2 * pairs, backend=name)
+        s = sampler(net, T, chains=2 * pairs, backend=call.backend)
         state = s.init(init="random", seed=seeds[k + 1])
-        exchange = ReplicaExchange(s.T, seeds[k + 2], caller)
+        exchange = ReplicaExchange(s.T, seeds[k + 2], "sk_glass")
         e_rec = np.empty((len(T), 2 * pairs, n_rec))
         q_rec = np.empty((len(T), pairs, n_rec))
         for r in range(n_burn + n_rec):
@@ -408,10 +392,7 @@ def sk_glass(
         "q2": "<q^2>",
         "g": "Binder parameter g = (3 - [<q^4>]/[<q^2>]^2)/2",
     }
-    variables = {}
-    for key in out:
-        variables[key] = (("N", "T"), out[key], {"long_name": long_names[key]})
-        variables[key + "_err"] = (("N", "T"), err[key], {"long_name": f"standard error of {key}"})
+    variables = _with_errors(("N", "T"), out, err, long_names)
     variables["swap_acceptance"] = (
         ("N", "T_pair"),
         swaps,
@@ -429,13 +410,6 @@ def sk_glass(
         },
     )
     ds.attrs["ground_state_energy"] = float(theory.SK_GROUND_STATE_ENERGY)
-    return finish(
-        ds,
-        experiment="sk-glass",
-        title="SK spin glass with parallel tempering vs replica symmetry",
-        size=size,
-        params=p,
-        seed=seed,
-        backend=name,
-        start=start,
+    return call.finish(
+        ds, experiment="sk-glass", title="SK spin glass with parallel tempering vs replica symmetry"
     )
