@@ -1028,13 +1028,12 @@ _MODEL_PARAMS = {
     "sk": {"N", "J", "J0", "field", "distribution", "disorder_seed"},
     "hopfield": {"N", "alpha", "P", "rule", "kappa", "dilution", "disorder_seed"},
 }
-_SIMULATE_PARAMS = {
-    "model",
-    "T",
+#: What the tasks pass on to :func:`statnn.simulate` / :func:`statnn.recall` as given (the
+#: sweep's ``dynamics`` goes as their ``rule``, see :func:`_forwarded`).
+_SIMULATE_ARGS = (
     "sweeps",
     "burn_in",
     "chains",
-    "dynamics",
     "schedule",
     "init",
     "backend",
@@ -1042,22 +1041,22 @@ _SIMULATE_PARAMS = {
     "record_every",
     "seed",
     "tempering",
-}
-_RECALL_PARAMS = {
-    "model",
-    "T",
+)
+_RECALL_ARGS = (
     "noise",
     "mask",
     "sweeps",
     "chains",
     "threshold",
     "schedule",
-    "dynamics",
     "backend",
     "device",
     "seed",
     "average",
-} | _MODEL_PARAMS["hopfield"]
+)
+#: Every name a sweep file may give the task (models add theirs, ``_MODEL_PARAMS``).
+_SIMULATE_PARAMS = {"model", "T", "dynamics", *_SIMULATE_ARGS}
+_RECALL_PARAMS = {"model", "T", "dynamics", *_RECALL_ARGS} | _MODEL_PARAMS["hopfield"]
 
 
 def _models_in_play(fixed: Mapping, grid: Mapping, caller: str, allowed=_MODELS) -> list[str]:
@@ -1170,6 +1169,22 @@ def _backend_name(p: Mapping) -> str:
     return p.get("backend") or DEFAULT_BACKEND
 
 
+def _forwarded(p: Mapping, names: tuple[str, ...]) -> dict:
+    """Keyword arguments for a task's function: those of ``names`` that ``p`` gives, and the
+    sweep's ``dynamics`` (glauber or metropolis) as the function's ``rule``."""
+    kwargs = {k: p[k] for k in names if k in p}
+    if "dynamics" in p:
+        kwargs["rule"] = p["dynamics"]
+    return kwargs
+
+
+def _task_result(values: Mapping[str, Any], T: Any, p: Mapping, **attrs):
+    """:func:`_per_T` of ``values``, its attributes the backend and device used and ``attrs``."""
+    ds = _per_T(values, T)
+    ds.attrs.update(backend=_backend_name(p), device=p.get("device") or "cpu", **attrs)
+    return ds
+
+
 @register_task("simulate", check=_check_simulate)
 def simulate_task(**p) -> Any:
     """Build ``model`` from the parameters and run :func:`statnn.simulate`.
@@ -1197,30 +1212,10 @@ def simulate_task(**p) -> Any:
 
     net = _build_network(p)
     T = p["T"]
-    kwargs = {
-        k: p[k]
-        for k in (
-            "sweeps",
-            "burn_in",
-            "chains",
-            "schedule",
-            "init",
-            "backend",
-            "device",
-            "record_every",
-            "seed",
-            "tempering",
-        )
-        if k in p
-    }
-    if "dynamics" in p:
-        kwargs["rule"] = p["dynamics"]
-    run = simulate(net, T=T, **kwargs)
+    run = simulate(net, T=T, **_forwarded(p, _SIMULATE_ARGS))
     values = {k: v for k, v in run.summary().items() if k != "T"}
     values["acceptance"] = run.acceptance.mean(axis=1)
-    ds = _per_T(values, T)
-    ds.attrs.update(backend=_backend_name(p), device=p.get("device") or "cpu", n=int(net.n))
-    return ds
+    return _task_result(values, T, p, n=int(net.n))
 
 
 @register_task("recall", check=_check_recall)
@@ -1245,25 +1240,7 @@ def recall_task(**p) -> Any:
 
     net, xi = _hopfield_net(p)
     T = p.get("T", 0.0)
-    kwargs = {
-        k: p[k]
-        for k in (
-            "noise",
-            "mask",
-            "sweeps",
-            "chains",
-            "threshold",
-            "schedule",
-            "backend",
-            "device",
-            "seed",
-            "average",
-        )
-        if k in p
-    }
-    if "dynamics" in p:
-        kwargs["rule"] = p["dynamics"]
-    out = recall(net, xi, T=T, squeeze=False, **kwargs)
+    out = recall(net, xi, T=T, squeeze=False, **_forwarded(p, _RECALL_ARGS))
     n_t = len(out.T)
     overlap = out.overlap.reshape(n_t, -1)
     count = overlap.shape[1]
@@ -1279,6 +1256,4 @@ def recall_task(**p) -> Any:
         "n_patterns": np.full(n_t, len(xi)),
         "load": np.full(n_t, len(xi) / net.n),
     }
-    ds = _per_T(values, T)
-    ds.attrs.update(backend=_backend_name(p), device=p.get("device") or "cpu")
-    return ds
+    return _task_result(values, T, p)
