@@ -523,12 +523,18 @@ def specific_heat(
     C, err : ndarray
         Shape (...).
     """
-    caller = "specific_heat"
-    y = _as_chains(e, "e", caller)
+    y, beta, n, n_blocks = _fluctuation_inputs(e, "e", T, n, n_blocks, "specific_heat")
+    return _variance_observable(y, beta**2 * n, n_blocks)
+
+
+def _fluctuation_inputs(
+    x: Any, name: str, T: Any, n: Any, n_blocks: Any, caller: str
+) -> tuple[np.ndarray, np.ndarray, int, int | None]:
+    """Checked ``(x, beta, n, n_blocks)`` of a fluctuation observable (C or chi)."""
+    y = _as_chains(x, name, caller)
     beta = _beta(T, y.shape[:-2], caller)
     n = check_int(n, "n", caller, minimum=1)
-    n_blocks = _check_n_blocks(n_blocks, caller)
-    return _variance_observable(y, beta**2 * n, n_blocks)
+    return y, beta, n, _check_n_blocks(n_blocks, caller)
 
 
 def _variance_observable(
@@ -570,11 +576,7 @@ def susceptibility(
     chi, err : ndarray
         Shape (...).
     """
-    caller = "susceptibility"
-    y = _as_chains(m, "m", caller)
-    beta = _beta(T, y.shape[:-2], caller)
-    n = check_int(n, "n", caller, minimum=1)
-    n_blocks = _check_n_blocks(n_blocks, caller)
+    y, beta, n, n_blocks = _fluctuation_inputs(m, "m", T, n, n_blocks, "susceptibility")
     # ⟨m²⟩ − ⟨|m|⟩² is the variance of |m|.
     return _variance_observable(np.abs(y), beta * n, n_blocks)
 
