@@ -18,18 +18,11 @@ A killed sweep restarted with the same command recomputes nothing that finished.
 """
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {value}")
-    return value
-
-
 def add_sweep_command(subparsers) -> argparse.ArgumentParser:
     """Add the ``sweep`` subcommand to an argparse ``subparsers`` object; return its parser."""
+    from .cli import int_at_least  # here, not at the top: statnn.cli imports this module
+
+    positive_int = int_at_least(1)
     p = subparsers.add_parser(
         "sweep",
         help="run a resumable parameter sweep from a TOML file",
@@ -50,7 +43,7 @@ def add_sweep_command(subparsers) -> argparse.ArgumentParser:
     where.add_argument(
         "--workers",
         metavar="N",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         help="run the points on a local Dask cluster of N processes (needs statnn[dist])",
     )
@@ -58,7 +51,7 @@ def add_sweep_command(subparsers) -> argparse.ArgumentParser:
     p.add_argument(
         "--numba-threads",
         metavar="K",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         help="numba threads per point (default: all cores locally, cores/workers on Dask)",
     )
