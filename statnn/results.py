@@ -32,7 +32,7 @@ import json
 import os
 import socket
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +86,24 @@ def _temp_path(path: Path) -> Path:
     return Path(tmp)
 
 
+def _atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
+    """Give ``path`` new content atomically; ``write(tmp)`` fills and fsyncs the temp file.
+
+    The temp file lies in the same directory; it is renamed over ``path`` (then the
+    directory is fsync'ed), or removed if anything fails before that.
+    """
+    tmp = _temp_path(path)
+    try:
+        write(tmp)
+        _replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    _fsync_dir(path.parent)
+    return path
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically: temp file in the same directory, fsync, rename.
 
@@ -101,20 +119,14 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     Path
         ``path``.
     """
-    path = Path(path)
-    tmp = _temp_path(path)
-    try:
+
+    def write(tmp: Path) -> None:
         with open(tmp, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        _replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    _fsync_dir(path.parent)
-    return path
+
+    return _atomic_write(Path(path), write)
 
 
 def _json_default(value: Any) -> Any:
@@ -366,18 +378,13 @@ def save_dataset(ds, path: str | os.PathLike) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temp_path(path)
-    try:
+
+    def write(tmp: Path) -> None:
         ds.to_netcdf(tmp, engine="h5netcdf", invalid_netcdf=False)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
-        _replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    _fsync_dir(path.parent)
-    return path
+
+    return _atomic_write(path, write)
 
 
 def load_results(path: str | os.PathLike):
