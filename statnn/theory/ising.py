@@ -39,8 +39,22 @@ def ising_critical_temperature(J: float = 1.0) -> float:
     H. A. Kramers and G. H. Wannier, Phys. Rev. 60, 252 (1941);
     L. Onsager, Phys. Rev. 65, 117 (1944).
     """
-    J = check_real(J, "J", "ising_critical_temperature", 0.0, strict_minimum=True)
+    return _critical_temperature(_coupling(J, "ising_critical_temperature"))
+
+
+def _critical_temperature(J: float) -> float:
     return 2.0 * J / math.log1p(math.sqrt(2.0))
+
+
+def _coupling(J, caller: str) -> float:
+    """The nearest-neighbour coupling, a float > 0."""
+    return check_real(J, "J", caller, 0.0, strict_minimum=True)
+
+
+def _onsager_arguments(T, J, caller: str) -> tuple[np.ndarray, bool, float]:
+    """``(T as an array, whether T was a scalar, J)``, checked, for Onsager's formulas."""
+    T_arr, scalar = temperature_array(T, caller)
+    return T_arr, scalar, _coupling(J, caller)
 
 
 def _hyperbolics(T: np.ndarray, J: float):
@@ -107,9 +121,7 @@ def onsager_magnetization(T, J: float = 1.0):
     ----------
     C. N. Yang, Phys. Rev. 85, 808 (1952).
     """
-    caller = "onsager_magnetization"
-    T_arr, scalar = temperature_array(T, caller)
-    J = check_real(J, "J", caller, 0.0, strict_minimum=True)
+    T_arr, scalar, J = _onsager_arguments(T, J, "onsager_magnetization")
     K, _ = _hyperbolics(T_arr, J)
     # sinh(2K)^-4 = 16 e^{-8K} / (1 - e^{-4K})^4, safe for large K
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
@@ -151,9 +163,7 @@ def onsager_energy(T, J: float = 1.0):
     L. Onsager, Phys. Rev. 65, 117 (1944); K. Huang, *Statistical Mechanics*, 2nd ed.
     (Wiley 1987), ch. 15.
     """
-    caller = "onsager_energy"
-    T_arr, scalar = temperature_array(T, caller)
-    J = check_real(J, "J", caller, 0.0, strict_minimum=True)
+    T_arr, scalar, J = _onsager_arguments(T, J, "onsager_energy")
     K, s2, g, _, k_minus, _ = _elliptic_parts(T_arr, J)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         # bracket = 1 + (2/pi)(2 tanh^2 2K - 1) K(k), rearranged with 1 - g = tanh^2 2K and
@@ -204,9 +214,7 @@ def onsager_specific_heat(T, J: float = 1.0):
     L. Onsager, Phys. Rev. 65, 117 (1944); K. Huang, *Statistical Mechanics*, 2nd ed.
     (Wiley 1987), ch. 15.
     """
-    caller = "onsager_specific_heat"
-    T_arr, scalar = temperature_array(T, caller)
-    J = check_real(J, "J", caller, 0.0, strict_minimum=True)
+    T_arr, scalar, J = _onsager_arguments(T, J, "onsager_specific_heat")
     K, s2, g, _, k_minus, ke_minus = _elliptic_parts(T_arr, J)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         finite = np.isfinite(K) & (K < 200.0)
@@ -215,5 +223,5 @@ def onsager_specific_heat(T, J: float = 1.0):
         c = (4.0 / math.pi) * (K * coth) ** 2 * brace
         c = np.where(finite, c, 0.0)
         c = np.where(K < 1e-6, 2.0 * K * K, c)  # T -> inf: c = 2K^2 (1 + O(K^2))
-        c = np.where(T_arr == 2.0 * J / math.log1p(math.sqrt(2.0)), np.inf, c)
+        c = np.where(T_arr == _critical_temperature(J), np.inf, c)
     return _out(c, scalar)
