@@ -69,6 +69,20 @@ def _errorbar(ax, x, y, err, **kwargs):
     return ax.errorbar(x, y, yerr=err, marker="o", ms=3.5, capsize=2, lw=1, **kwargs)
 
 
+def _errorbars_per_size(ax, ds, dim: str, key: str) -> None:
+    """``key`` (with its ``*_err``) vs T, one series per value of ``dim`` (``L`` or ``N``)."""
+    for k, size in enumerate(ds[dim].values):
+        sel = ds.sel({dim: size})
+        _errorbar(ax, ds["T"], sel[key], sel[key + "_err"], color=f"C{k}", label=f"{dim} = {size}")
+
+
+def _final_overlap_legend(ax, *, fontsize: int, loc: str) -> None:
+    """Label a Hopfield panel's final-overlap axis; a legend that keys the AGS curves."""
+    ax.set_ylabel("final overlap m")
+    ax.plot([], [], **THEORY, label="AGS m(α, T)")
+    ax.legend(fontsize=fontsize, loc=loc)
+
+
 def plot_hopfield_recall(ds, path=None) -> Figure:
     """Final overlap vs α at each T, one panel per rule, AGS m(α, T) dashed."""
     rules = [str(r) for r in ds.rule.values]
@@ -86,9 +100,7 @@ def plot_hopfield_recall(ds, path=None) -> Figure:
         ax.set_title(f"{rule} rule" + ("" if rule == "hebbian" else " (faint: Hebbian AGS)"))
         ax.set_xlabel("load α = P/N")
         ax.set_ylim(-0.02, 1.05)
-    axes[0, 0].set_ylabel("final overlap m")
-    axes[0, 0].plot([], [], **THEORY, label="AGS m(α, T)")
-    axes[0, 0].legend(fontsize=8, loc="lower left")
+    _final_overlap_legend(axes[0, 0], fontsize=8, loc="lower left")
     _title(fig, ds)
     return _done(fig, path)
 
@@ -134,9 +146,7 @@ def plot_ising_2d(ds, path=None) -> Figure:
     ]
     Tc = ds.attrs.get("T_c", 2.269185)
     for ax, (key, label, theory_key) in zip(axes.flat, panels, strict=False):
-        for k, L in enumerate(ds.L.values):
-            sel = ds.sel(L=L)
-            _errorbar(ax, ds["T"], sel[key], sel[key + "_err"], color=f"C{k}", label=f"L = {L}")
+        _errorbars_per_size(ax, ds, "L", key)
         if theory_key is not None:
             ax.plot(ds.T_theory, ds[theory_key], **THEORY, label="Onsager (L → ∞)")
         ax.axvline(Tc, color="gray", lw=0.8, ls=":")
@@ -147,9 +157,7 @@ def plot_ising_2d(ds, path=None) -> Figure:
     ax = axes[1, 2]
     near = (ds["T"] > Tc - 0.35) & (ds["T"] < Tc + 0.35)
     sub = ds.sel(T=near)
-    for k, L in enumerate(ds.L.values):
-        s = sub.sel(L=L)
-        _errorbar(ax, sub["T"], s.binder, s.binder_err, color=f"C{k}", label=f"L = {L}")
+    _errorbars_per_size(ax, sub, "L", "binder")
     for pair, t in zip(ds.pair.values, ds.binder_crossing.values, strict=True):
         if np.isfinite(t):
             ax.axvline(t, color="C3", lw=0.8, alpha=0.6)
@@ -166,17 +174,8 @@ def plot_ising_2d(ds, path=None) -> Figure:
 def plot_curie_weiss(ds, path=None) -> Figure:
     """⟨|m|⟩ and E/N vs T per N against m = tanh(m/T) and −m²/2."""
     fig, axes = _figure(1, 2, 9.0, 3.6)
-    for k, N in enumerate(ds.N.values):
-        sel = ds.sel(N=N)
-        _errorbar(
-            axes[0, 0],
-            ds["T"],
-            sel.abs_magnetization,
-            sel.abs_magnetization_err,
-            color=f"C{k}",
-            label=f"N = {N}",
-        )
-        _errorbar(axes[0, 1], ds["T"], sel.energy, sel.energy_err, color=f"C{k}", label=f"N = {N}")
+    _errorbars_per_size(axes[0, 0], ds, "N", "abs_magnetization")
+    _errorbars_per_size(axes[0, 1], ds, "N", "energy")
     axes[0, 0].plot(ds.T_theory, ds.m_theory, **THEORY, label="m = tanh(m/T)")
     axes[0, 1].plot(ds.T_theory, ds.e_theory, **THEORY, label="e = −m²/2")
     for ax, label in zip(axes[0], ("⟨|m|⟩", "energy per spin e"), strict=True):
@@ -191,10 +190,8 @@ def plot_curie_weiss(ds, path=None) -> Figure:
 def plot_sk_glass(ds, path=None) -> Figure:
     """SK energy, ⟨|q|⟩ and Binder g vs T per N, against replica symmetry."""
     fig, axes = _figure(1, 3, 12.0, 3.6)
-    for k, N in enumerate(ds.N.values):
-        sel = ds.sel(N=N)
-        for ax, key in zip(axes[0], ("energy", "abs_q", "g"), strict=True):
-            _errorbar(ax, ds["T"], sel[key], sel[key + "_err"], color=f"C{k}", label=f"N = {N}")
+    for ax, key in zip(axes[0], ("energy", "abs_q", "g"), strict=True):
+        _errorbars_per_size(ax, ds, "N", key)
     axes[0, 0].plot(ds.T_theory, ds.rs_energy, **THEORY, label="replica symmetric")
     gs = ds.attrs.get("ground_state_energy", -0.7633)
     axes[0, 0].plot([0.0], [gs], "k*", ms=9, clip_on=False, label=f"Parisi e₀ = {gs:.4f}")
@@ -225,9 +222,7 @@ def plot_basins(ds, path=None) -> Figure:
         ax.set_xlabel("initial overlap m₀")
         ax.set_xlim(0, 1.02)
         ax.set_ylim(-0.05, 1.05)
-    axes[0, 0].set_ylabel("final overlap m")
-    axes[0, 0].plot([], [], **THEORY, label="AGS m(α, T)")
-    axes[0, 0].legend(fontsize=7, loc="lower right")
+    _final_overlap_legend(axes[0, 0], fontsize=7, loc="lower right")
     _title(fig, ds)
     return _done(fig, path)
 
