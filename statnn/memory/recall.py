@@ -363,7 +363,8 @@ def _run(s, state, net, xi, temps, sweeps, average):
     xi_t = xi.T.astype(np.float64)  # ±1 products summed in float64 are exact integers
     n = xi.shape[1]
     done_at = np.full((n_T, K), -1, dtype=np.int64)
-    total = np.zeros((n_T, K, xi.shape[0]))
+    # overlaps are linear in S: average the spins, then project once at the end
+    spin_sum = np.zeros((n_T, K, n), dtype=np.int64)
     recorded = 0
     if not zero_T.any():
         # T > 0 everywhere: no convergence test, run in one block then average
@@ -371,10 +372,10 @@ def _run(s, state, net, xi, temps, sweeps, average):
             state, _ = s.step(state, sweeps - average)
         for _ in range(average):
             state, _ = s.step(state, 1)
-            total += (s.spins(state) @ xi_t) / n
+            spin_sum += s.spins(state)
             recorded += 1
         spins = s.spins(state)
-        overlaps = total / recorded if recorded else (spins @ xi_t) / n
+        overlaps = (spin_sum / recorded if recorded else spins) @ xi_t / n
         return spins, overlaps, np.full((n_T, K), sweeps), np.zeros((n_T, K), dtype=bool)
 
     for t in range(1, sweeps + 1):
@@ -389,7 +390,7 @@ def _run(s, state, net, xi, temps, sweeps, average):
             done_at[idx[:, 0], idx[:, 1]] = t
         if t > sweeps - average:
             spins = s.spins(state) if spins is None else spins
-            total += (spins @ xi_t) / n
+            spin_sum += spins
             recorded += 1
         if zero_T.all() and np.all(done_at > 0):
             break
@@ -398,7 +399,7 @@ def _run(s, state, net, xi, temps, sweeps, average):
     steps = np.where(converged, done_at, sweeps)
     steps[~zero_T] = sweeps
     if recorded and not (zero_T.all() and t < sweeps):
-        overlaps = total / recorded
+        overlaps = (spin_sum / recorded) @ xi_t / n
     else:
-        overlaps = (spins @ xi_t) / n
+        overlaps = spins @ xi_t / n
     return spins, overlaps, steps, converged
