@@ -58,8 +58,8 @@ from .numba_patterns import (
 from .numba_rng import seed_states
 from .numba_rules import RULE_CODES
 from .numba_sparse import sparse_sweeps, sparse_synchronous
+from .numba_sweep import FIXED, SCHEDULE_CODES
 
-RANDOM, FIXED, PERMUTED = 0, 1, 2
 set_num_threads = numba_threads.set_num_threads
 get_num_threads = numba_threads.get_num_threads
 
@@ -119,7 +119,7 @@ class NumbaKernel:
         c = net.couplings
         n = c.n
         self.order = np.arange(n, dtype=np.int64)
-        self.code = {"random": RANDOM, "sequential": FIXED, "permuted": PERMUTED}.get(schedule)
+        self.code = SCHEDULE_CODES.get(schedule)
         if schedule == "checkerboard":
             colors = c.colors()
             self.order = np.concatenate(

@@ -20,12 +20,8 @@ from __future__ import annotations
 import numpy as np
 from numba import float32, float64, int8, int64, njit, prange, uint64, void
 
-from .numba_rng import bounded, shuffle
 from .numba_rules import new_spin
-
-RANDOM = 0
-FIXED = 1  # the site order given (sequential: 0..N-1)
-PERMUTED = 2
+from .numba_sweep import add_row_twice, order_buffer, signed_row_sum, site, start_sweep
 
 
 @njit(cache=True, nogil=True)
@@ -38,27 +34,9 @@ def _refresh_chain(s, h, JT, bias, acc):
     n = s.shape[0]
     for i in range(n):
         acc[i] = bias[i]
-    for j in range(n):
-        column = JT[j]
-        if s[j] > 0:
-            for i in range(n):
-                acc[i] += column[i]
-        else:
-            for i in range(n):
-                acc[i] -= column[i]
+    signed_row_sum(acc, s, JT)
     for i in range(n):
         h[i] = acc[i]
-
-
-@njit(cache=True, nogil=True)
-def _add_column(h, column, new):
-    """h += 2 · new · column, in the dtype of h (2x is exact, so no multiplication)."""
-    if new > 0:
-        for j in range(h.shape[0]):
-            h[j] += column[j] + column[j]
-    else:
-        for j in range(h.shape[0]):
-            h[j] -= column[j] + column[j]
 
 
 def _fields_signature(ftype):
@@ -108,25 +86,19 @@ def dense_sweeps(S, H, JT, bias, beta, rng, order, schedule, rule, sweeps, done,
         h = H[k]
         st = rng[k]
         b = beta[k]
-        perm = np.empty(n if schedule == PERMUTED else 0, dtype=np.int64)
+        perm = order_buffer(schedule, n)
         acc = np.empty(n)
         count = 0
         for sweep in range(sweeps):
-            if schedule == PERMUTED:
-                shuffle(perm, st)
+            start_sweep(schedule, perm, st)
             for t in range(n):
-                if schedule == RANDOM:
-                    i = bounded(st, n)
-                elif schedule == FIXED:
-                    i = order[t]
-                else:
-                    i = perm[t]
+                i = site(schedule, t, n, order, perm, st)
                 old = np.int64(s[i])
                 new = new_spin(rule, old, np.float64(h[i]), b, st)
                 if new != old:
                     s[i] = new
                     count += 1
-                    _add_column(h, JT[i], new)
+                    add_row_twice(h, JT[i], new)
             if (done + sweep + 1) % refresh == 0:
                 _refresh_chain(s, h, JT, bias, acc)
         flips[k] += count
@@ -168,7 +140,7 @@ def dense_synchronous(S, H, JT, bias, beta, rng, rule, sweeps, done, refresh, fl
                 if new[i] != s[i]:
                     s[i] = new[i]
                     count += 1
-                    _add_column(h, JT[i], new[i])
+                    add_row_twice(h, JT[i], new[i])
             if (done + sweep + 1) % refresh == 0:
                 _refresh_chain(s, h, JT, bias, acc)
         flips[k] += count

@@ -23,12 +23,9 @@ import math
 import numpy as np
 from numba import boolean, float64, int8, int64, njit, prange, uint64, void
 
-from .numba_rng import bounded, next_u64_local, shuffle, to_uniform, uniform
+from .numba_rng import next_u64_local, to_uniform, uniform
 from .numba_rules import GLAUBER, new_spin
-
-RANDOM = 0
-FIXED = 1
-PERMUTED = 2
+from .numba_sweep import order_buffer, site, start_sweep
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -99,18 +96,12 @@ def lattice_sweeps(S, nbr, J, bias, uniform_bias, beta, rng, order, schedule, ru
         st = rng[k]
         b = beta[k]
         table = _tables(rule, J, bias[0], b, degree)
-        perm = np.empty(n if schedule == PERMUTED else 0, dtype=np.int64)
+        perm = order_buffer(schedule, n)
         count = 0
         for _ in range(sweeps):
-            if schedule == PERMUTED:
-                shuffle(perm, st)
+            start_sweep(schedule, perm, st)
             for t in range(n):
-                if schedule == RANDOM:
-                    i = bounded(st, n)
-                elif schedule == FIXED:
-                    i = order[t]
-                else:
-                    i = perm[t]
+                i = site(schedule, t, n, order, perm, st)
                 old = np.int64(s[i])
                 ns = _neighbour_sum(s, nbr, i)
                 new = _update(rule, old, ns, i, J, bias, uniform_bias, table, degree, b, st)

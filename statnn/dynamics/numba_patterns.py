@@ -24,12 +24,8 @@ from __future__ import annotations
 import numpy as np
 from numba import float64, int8, int16, int32, int64, njit, prange, uint64, void
 
-from .numba_rng import bounded, shuffle
 from .numba_rules import new_spin
-
-RANDOM = 0
-FIXED = 1
-PERMUTED = 2
+from .numba_sweep import add_row_twice, order_buffer, signed_row_sum, site, start_sweep
 
 #: Patterns per int32 partial sum of ξ_i · M with int16 overlaps: 32 768 · 32 767 < 2³¹.
 CHUNK = 32768
@@ -57,14 +53,7 @@ def pattern_overlaps(S, M, xiT):
     for kk in prange(K):
         k = np.int64(kk)
         acc = np.zeros(p, dtype=np.int64)
-        for j in range(n):
-            row = xiT[j]
-            if S[k, j] > 0:
-                for mu in range(p):
-                    acc[mu] += row[mu]
-            else:
-                for mu in range(p):
-                    acc[mu] -= row[mu]
+        signed_row_sum(acc, S[k], xiT)
         for mu in range(p):
             M[k, mu] = acc[mu]
 
@@ -108,17 +97,6 @@ def _field(m, row, s_i, scale, p, b_i):
     return scale * np.float64(acc - p * s_i) + b_i
 
 
-@njit(cache=True, nogil=True)
-def _flip(m, row, new):
-    """m_μ += 2 new ξ_i^μ (exact: |m_μ| ≤ N stays in range)."""
-    if new > 0:
-        for mu in range(row.shape[0]):
-            m[mu] += row[mu] + row[mu]
-    else:
-        for mu in range(row.shape[0]):
-            m[mu] -= row[mu] + row[mu]
-
-
 def _sweeps_signature(mtype):
     return void(
         int8[:, ::1],  # S (K, N)
@@ -152,18 +130,12 @@ def pattern_sweeps(S, M, xiT, scale, bias, beta, rng, order, schedule, rule, swe
         m = M[k]
         st = rng[k]
         b = beta[k]
-        perm = np.empty(n if schedule == PERMUTED else 0, dtype=np.int64)
+        perm = order_buffer(schedule, n)
         count = 0
         for _ in range(sweeps):
-            if schedule == PERMUTED:
-                shuffle(perm, st)
+            start_sweep(schedule, perm, st)
             for t in range(n):
-                if schedule == RANDOM:
-                    i = bounded(st, n)
-                elif schedule == FIXED:
-                    i = order[t]
-                else:
-                    i = perm[t]
+                i = site(schedule, t, n, order, perm, st)
                 old = np.int64(s[i])
                 row = xiT[i]
                 h = _field(m, row, old, scale, p, bias[i])
@@ -171,7 +143,7 @@ def pattern_sweeps(S, M, xiT, scale, bias, beta, rng, order, schedule, rule, swe
                 if new != old:
                     s[i] = new
                     count += 1
-                    _flip(m, row, new)
+                    add_row_twice(m, row, new)  # m_μ += 2 new ξ_i^μ, exact
         flips[k] += count
 
 
@@ -216,5 +188,5 @@ def pattern_synchronous(S, M, xiT, scale, bias, beta, rng, rule, sweeps, flips):
                 if new[i] != s[i]:
                     s[i] = new[i]
                     count += 1
-                    _flip(m, xiT[i], new[i])
+                    add_row_twice(m, xiT[i], new[i])
         flips[k] += count

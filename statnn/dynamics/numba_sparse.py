@@ -14,12 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numba import float64, int8, int64, njit, prange, uint64, void
 
-from .numba_rng import bounded, shuffle
 from .numba_rules import new_spin
-
-RANDOM = 0
-FIXED = 1
-PERMUTED = 2
+from .numba_sweep import order_buffer, site, start_sweep
 
 
 @njit(cache=True, nogil=True)
@@ -58,18 +54,12 @@ def sparse_sweeps(S, indptr, indices, data, bias, beta, rng, order, schedule, ru
         s = S[k]
         st = rng[k]
         b = beta[k]
-        perm = np.empty(n if schedule == PERMUTED else 0, dtype=np.int64)
+        perm = order_buffer(schedule, n)
         count = 0
         for _ in range(sweeps):
-            if schedule == PERMUTED:
-                shuffle(perm, st)
+            start_sweep(schedule, perm, st)
             for t in range(n):
-                if schedule == RANDOM:
-                    i = bounded(st, n)
-                elif schedule == FIXED:
-                    i = order[t]
-                else:
-                    i = perm[t]
+                i = site(schedule, t, n, order, perm, st)
                 old = np.int64(s[i])
                 h = _field(s, i, indptr, indices, data, bias[i])
                 new = new_spin(rule, old, h, b, st)
