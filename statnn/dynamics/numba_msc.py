@@ -273,6 +273,17 @@ def _add(c0, c1, c2, x):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _add_pair(c0, c1, c2, x, z, s, aligned):
+    """Add the neighbour words x and z (one axis, both sides) to the counter; with
+    ``aligned`` count the neighbours equal to the spin s, else those set (+1)."""
+    if aligned:
+        x = ~(x ^ s)
+        z = ~(z ^ s)
+    c0, c1, c2 = _add(c0, c1, c2, x)
+    return _add(c0, c1, c2, z)
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _class_mask(cls, q, c0, c1, c2, s):
     return (c0 ^ cls[q, 0]) & (c1 ^ cls[q, 1]) & (c2 ^ cls[q, 2]) & ((s ^ cls[q, 3]) | cls[q, 4])
 
@@ -323,21 +334,9 @@ def _block(P, k, color, r0, r1, A, B, n, nw, aligned, glauber, rcls, rgrp, cnt, 
             c1 = v & w
             c2 = _ZERO
             if B > 1:
-                x = nb[up, j]
-                z = nb[down, j]
-                if aligned:
-                    x = ~(x ^ s)
-                    z = ~(z ^ s)
-                c0, c1, c2 = _add(c0, c1, c2, x)
-                c0, c1, c2 = _add(c0, c1, c2, z)
+                c0, c1, c2 = _add_pair(c0, c1, c2, nb[up, j], nb[down, j], s, aligned)
             if A > 1:
-                x = nb[front, j]
-                z = nb[back, j]
-                if aligned:
-                    x = ~(x ^ s)
-                    z = ~(z ^ s)
-                c0, c1, c2 = _add(c0, c1, c2, x)
-                c0, c1, c2 = _add(c0, c1, c2, z)
+                c0, c1, c2 = _add_pair(c0, c1, c2, nb[front, j], nb[back, j], s, aligned)
             # lanes that need random bits, by threshold group (classes sorted by group)
             und = _ZERO
             q = 0

@@ -36,29 +36,6 @@ _TWO32 = np.uint64(1 << 32)
 _INV53 = 1.0 / 9007199254740992.0  # 2^-53
 
 
-@njit(uint64(uint64[::1]), cache=True, nogil=True, inline="always")
-def next_u64(st):
-    """Next 64-bit output of the xoshiro256** stream ``st`` (4 uint64 words, updated in place)."""
-    s0 = st[0]
-    s1 = st[1]
-    s2 = st[2]
-    s3 = st[3]
-    x = s1 * _U5
-    result = ((x << _U7) | (x >> _U57)) * _U9
-    t = s1 << _U17
-    s2 ^= s0
-    s3 ^= s1
-    s1 ^= s2
-    s0 ^= s3
-    s2 ^= t
-    s3 = (s3 << _U45) | (s3 >> _U19)
-    st[0] = s0
-    st[1] = s1
-    st[2] = s2
-    st[3] = s3
-    return result
-
-
 @njit(cache=True, nogil=True, inline="always")
 def next_u64_local(s0, s1, s2, s3):
     """:func:`next_u64` on a state held in local variables: (output, s0, s1, s2, s3).
@@ -75,6 +52,17 @@ def next_u64_local(s0, s1, s2, s3):
     s2 ^= t
     s3 = (s3 << _U45) | (s3 >> _U19)
     return result, s0, s1, s2, s3
+
+
+@njit(uint64(uint64[::1]), cache=True, nogil=True, inline="always")
+def next_u64(st):
+    """Next 64-bit output of the xoshiro256** stream ``st`` (4 uint64 words, updated in place)."""
+    result, s0, s1, s2, s3 = next_u64_local(st[0], st[1], st[2], st[3])
+    st[0] = s0
+    st[1] = s1
+    st[2] = s2
+    st[3] = s3
+    return result
 
 
 @njit(cache=True, nogil=True, inline="always")
