@@ -52,6 +52,7 @@ class NumpyKernel:
             self.color_sites = [np.flatnonzero(colors == c) for c in (0, 1)]
 
     def init(self, spins, seed):
+        """State with one numpy Generator per chain (advanced in place by ``step``)."""
         rngs = [
             np.random.Generator(np.random.PCG64(s))
             for s in seed.spawn(spins.shape[0] * spins.shape[1])
@@ -86,24 +87,24 @@ class NumpyKernel:
         rows = np.arange(S.shape[0])
         for _ in range(sweeps):
             order, u = self._draws(state.rng, n)
-            before = S.copy()
-            if self.schedule == "synchronous":
-                h = self.net.couplings.field(S) + self.net.bias
-                S = update(self.rule, S, h, u, beta[:, None])
-            elif self.schedule == "checkerboard":
-                for sites in self.color_sites:
-                    h = self.net.couplings.field(S)[:, sites] + self.net.bias[sites]
-                    S[:, sites] = update(self.rule, S[:, sites], h, u[:, sites], beta[:, None])
-            else:
-                for t in range(n):
-                    sites = order[:, t]
-                    h = self.net.couplings.field_at(S, sites) + self.net.bias[sites]
-                    old = S[rows, sites]
-                    new = update(self.rule, old, h, u[:, t], beta)
-                    flips += new != old
-                    S[rows, sites] = new
             if self.schedule in ("synchronous", "checkerboard"):
+                before = S.copy()
+                if self.schedule == "synchronous":
+                    h = self.net.couplings.field(S) + self.net.bias
+                    S = update(self.rule, S, h, u, beta[:, None])
+                else:
+                    for sites in self.color_sites:
+                        h = self.net.couplings.field(S)[:, sites] + self.net.bias[sites]
+                        S[:, sites] = update(self.rule, S[:, sites], h, u[:, sites], beta[:, None])
                 flips += np.count_nonzero(S != before, axis=1)
+                continue
+            for t in range(n):
+                sites = order[:, t]
+                h = self.net.couplings.field_at(S, sites) + self.net.bias[sites]
+                old = S[rows, sites]
+                new = update(self.rule, old, h, u[:, t], beta)
+                flips += new != old
+                S[rows, sites] = new
         new_spins = S.reshape(state.spins.shape)
         return state._replace(spins=new_spins, sweep=state.sweep + sweeps), flips.reshape(
             self.shape
