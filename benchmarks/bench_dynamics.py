@@ -75,7 +75,7 @@ def statnn_row(
     label=None,
 ):
     """Time ``sweeps`` sweeps of ``sn.sampler(...)`` for one temperature and ``chains`` chains."""
-    from statnn.dynamics import numba_threads
+    import statnn.dynamics.numba.threads as numba_threads
 
     before = numba_threads.get_num_threads()
     if threads is not None:

@@ -54,12 +54,12 @@ def _time_kernel(module, net, schedule, n_temps, chains, T, sweeps, **kw):
 
 
 def _backends(args):
-    import statnn.dynamics.torch_kernels as tk
+    import statnn.dynamics.torch.kernels as tk
 
     yield f"torch[{args.device}]", tk, dict(device=args.device, block_size=args.block_size)
     if not args.no_numba:
         try:
-            yield "numba", importlib.import_module("statnn.dynamics.numba_cpu"), {}
+            yield "numba", importlib.import_module("statnn.dynamics.numba.kernel"), {}
         except ImportError as exc:
             print(f"  (numba backend unavailable: {exc})")
 

@@ -1,26 +1,25 @@
 """statnn — statistical mechanics of neural networks.
 
 Hopfield networks, Ising magnets and spin glasses simulated by Glauber Monte Carlo, next to
-a perceptron/MLP trainer on the same neuron-and-coupling abstraction. See SPEC §1 in
-docs/conventions.md for the exact physics conventions.
+a perceptron/MLP trainer on the same neuron-and-coupling abstraction. The exact physics
+conventions are in docs/conventions.md.
 """
 
-__version__ = "0.1.0"
+import importlib
 
-import importlib  # noqa: E402
-
-from . import errors, theory  # noqa: E402
-from .core.couplings import (  # noqa: E402
+from statnn import errors, theory
+from statnn._version import __version__
+from statnn.core.couplings import (
     Couplings,
     DenseCouplings,
     LatticeCouplings,
     PatternCouplings,
     SparseCouplings,
 )
-from .core.models import curie_weiss, ising, sk  # noqa: E402
-from .core.network import Network  # noqa: E402
-from .dynamics import Run, Sampler, sampler, simulate  # noqa: E402
-from .memory import hopfield, random_patterns, recall  # noqa: E402
+from statnn.core.models import curie_weiss, ising, sk
+from statnn.core.network import Network
+from statnn.dynamics import Run, Sampler, sampler, simulate
+from statnn.memory import hopfield, random_patterns, recall
 
 #: Imported on first use: the feedforward half loads scikit-learn, which would double the
 #: start-up time of every ``import statnn`` (PEP 562 module ``__getattr__``).

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ValidationError
+from statnn.errors import ValidationError
 
 
 def _show(value: Any) -> str:

@@ -17,9 +17,10 @@ import textwrap
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__
-from .errors import StatnnError, ValidationError
-from .sweep_cli import add_sweep_command, run_sweep_command
+from statnn._argparse import OneLineParser, int_at_least
+from statnn._version import __version__
+from statnn.errors import StatnnError, ValidationError
+from statnn.sweep.command import add_sweep_command, run_sweep_command
 
 MC_BACKENDS = ("numpy", "numba", "torch")
 
@@ -37,35 +38,11 @@ EXAMPLES = """examples:
 """
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports a bad command line in one line, exit status 2."""
-
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
-
-
-def int_at_least(minimum: int):
-    """An argparse ``type``: the integer the text spells, which must be ``>= minimum``."""
-
-    def convert(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"must be an integer >= {minimum}, got {text!r}"
-            ) from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {value}")
-        return value
-
-    return convert
-
-
 _seed = int_at_least(0)
 
 
 def _experiment_table() -> str:
-    from .experiments import EXPERIMENTS
+    from statnn.experiments import EXPERIMENTS
 
     width = max(map(len, EXPERIMENTS))
     lines = ["experiments (NAME: what its figure shows):"]
@@ -77,7 +54,7 @@ def _experiment_table() -> str:
 
 
 def _add_run(sub) -> None:
-    from .experiments import EXPERIMENTS
+    from statnn.experiments import EXPERIMENTS
 
     run = sub.add_parser(
         "run",
@@ -110,7 +87,7 @@ def _add_run(sub) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``statnn`` command."""
-    parser = _Parser(
+    parser = OneLineParser(
         prog="statnn",
         description="Statistical mechanics of neural networks: Hopfield networks, Ising "
         "magnets and spin glasses by Glauber Monte Carlo, perceptrons and MLPs.",
@@ -119,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"statnn {__version__}")
     sub = parser.add_subparsers(
-        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+        dest="command", required=True, metavar="COMMAND", parser_class=OneLineParser
     )
     _add_run(sub)
 
@@ -178,8 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run(args) -> int:
-    from .dynamics.backends import DEFAULT_BACKEND
-    from .experiments import run_experiment
+    from statnn.dynamics.backends import DEFAULT_BACKEND
+    from statnn.experiments import run_experiment
 
     size = "tiny" if args.tiny else "quick" if args.quick else "full"
     backend = args.backend or DEFAULT_BACKEND
@@ -199,8 +176,8 @@ def _run(args) -> int:
 
 
 def _plot(args) -> int:
-    from .experiments import load_dataset
-    from .plotting import plot_result
+    from statnn.experiments import load_dataset
+    from statnn.plotting import plot_result
 
     path = Path(args.results)
     ds = load_dataset(path)
@@ -234,7 +211,7 @@ def _version(dist: str) -> str:
 
 def environment_report() -> str:
     """What ``statnn info`` prints: versions, backends, CUDA devices, numba threads."""
-    from .dynamics.backends import BACKENDS, DEFAULT_BACKEND
+    from statnn.dynamics.backends import BACKENDS, DEFAULT_BACKEND
 
     lines = [
         f"statnn       {__version__}  ({Path(__file__).resolve().parent})",
@@ -288,7 +265,7 @@ def environment_report() -> str:
     try:
         import numba
 
-        from .dynamics.numba_threads import get_num_threads
+        from statnn.dynamics.numba.threads import get_num_threads
 
         lines.append(
             f"numba threads {get_num_threads()} (of NUMBA_NUM_THREADS="
@@ -316,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
             print(environment_report())
             return 0
         if args.command == "demo":
-            from .demo import run_demo
+            from statnn.demo import run_demo
 
             print(run_demo(seed=args.seed, backend=args.backend, quick=args.quick))
     except StatnnError as exc:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validation import check_choice, check_int, check_real, check_seed, param_error
-from .errors import ValidationError
+from statnn._validation import check_choice, check_int, check_real, check_seed, param_error
+from statnn.errors import ValidationError
 
 GATES = {
     "and": (0, 0, 0, 1),

@@ -11,10 +11,10 @@ import time
 
 import numpy as np
 
-from . import theory
-from .core.models import ising
-from .dynamics.sampler import simulate
-from .memory import hopfield, random_patterns, recall
+import statnn.theory as theory
+from statnn.core.models import ising
+from statnn.dynamics.sampling import simulate
+from statnn.memory import hopfield, random_patterns, recall
 
 
 def hopfield_recall_table(n: int, loads, temperatures, noise: float, seed: int, backend) -> str:

@@ -20,7 +20,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .errors import ValidationError
+from statnn.errors import ValidationError
 
 THEORY = dict(color="black", lw=1.2, ls="--")
 DPI = 100

@@ -38,8 +38,8 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import param_error
-from .errors import StatnnError
+from statnn._validation import param_error
+from statnn.errors import StatnnError
 
 POINT_FORMAT = "statnn.sweep.point"
 POINT_FORMAT_VERSION = 1
@@ -278,7 +278,7 @@ def point_record(
     Parameters
     ----------
     key : str
-        The point's key (a hash of its task and parameters, :func:`statnn.sweep.point_key`).
+        The point's key (a hash of its task and parameters, :func:`statnn.sweep.core.point_key`).
     task : str
         The task's name (registered name or ``"module:function"``).
     params : mapping
@@ -301,7 +301,7 @@ def point_record(
     dict
     """
     if version is None:
-        from . import __version__ as version
+        from statnn._version import __version__ as version
     record = {
         "format": POINT_FORMAT,
         "format_version": POINT_FORMAT_VERSION,

@@ -17,7 +17,7 @@ import pytest
 import xarray as xr
 
 import statnn.results as results_mod
-from statnn import sweep as sw
+import statnn.sweep.core as sw
 from statnn.cli import main
 from statnn.errors import BackendUnavailableError, StatnnError, ValidationError
 from statnn.results import load_results, read_point
@@ -39,7 +39,7 @@ def slow(x, y, seed, log, delay=0.0):
 
 def sim_threads(**p):
     import numba
-    from statnn.sweep import simulate_task
+    from statnn.sweep.core import simulate_task
     ds = simulate_task(**p)
     ds["numba_threads"] = numba.get_num_threads()
     return ds

@@ -21,7 +21,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 import scipy.sparse as sp
 
-from .._validation import check_array, check_patterns, check_real, param_error
+from statnn._validation import check_array, check_patterns, check_real, param_error
 
 _SYMMETRY_RTOL = 1e-12
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_choice, check_int, check_real, check_seed
-from .couplings import DenseCouplings, LatticeCouplings, PatternCouplings
-from .network import Network
+from statnn._validation import check_choice, check_int, check_real, check_seed
+from statnn.core.couplings import DenseCouplings, LatticeCouplings, PatternCouplings
+from statnn.core.network import Network
 
 
 def ising(shape, J: float = 1.0, field: float = 0.0, periodic: bool = True) -> Network:

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_array, check_spins, param_error
-from ..errors import AsymmetricCouplingsError
-from .couplings import Couplings, LatticeCouplings, PatternCouplings, as_couplings
+from statnn._validation import check_array, check_spins, param_error
+from statnn.core.couplings import Couplings, LatticeCouplings, PatternCouplings, as_couplings
+from statnn.errors import AsymmetricCouplingsError
 
 
 class Network:

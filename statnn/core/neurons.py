@@ -204,6 +204,6 @@ def get_activation(name, caller: str = "get_activation", param: str = "activatio
     """
     if isinstance(name, Activation):
         return name
-    from .._validation import check_choice
+    from statnn._validation import check_choice
 
     return ACTIVATIONS[check_choice(name, param, caller, sorted(ACTIVATIONS))]

@@ -1,6 +1,6 @@
 """Monte Carlo dynamics: the sampler, simulate, backends, tempering and observables."""
 
-from .backends import BACKENDS, SamplerState, StepInfo
-from .sampler import Run, Sampler, sampler, simulate
+from statnn.dynamics.backends import BACKENDS, SamplerState, StepInfo
+from statnn.dynamics.sampling import Run, Sampler, sampler, simulate
 
 __all__ = ["BACKENDS", "Run", "Sampler", "SamplerState", "StepInfo", "sampler", "simulate"]

@@ -12,13 +12,13 @@ from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
-from .._validation import param_error
-from ..errors import BackendUnavailableError
+from statnn._validation import param_error
+from statnn.errors import BackendUnavailableError
 
 BACKENDS: dict[str, str] = {
-    "numpy": "statnn.dynamics.numpy_ref",
-    "numba": "statnn.dynamics.numba_cpu",
-    "torch": "statnn.dynamics.torch_kernels",
+    "numpy": "statnn.dynamics.reference",
+    "numba": "statnn.dynamics.numba.kernel",
+    "torch": "statnn.dynamics.torch.kernels",
 }
 DEFAULT_BACKEND = "numba"
 

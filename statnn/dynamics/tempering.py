@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import param_error
+from statnn._validation import param_error
 
 
 class ReplicaExchange:

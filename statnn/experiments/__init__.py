@@ -23,12 +23,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from .._validation import check_choice, param_error
-from ..errors import StatnnError
-from ._common import SIZES, load_dataset, resolve_backend, resolve_seed, save_dataset
-from .feedforward import perceptron_capacity, seed_examples, xor_digits
-from .hopfield import basins, hopfield_phase_diagram, hopfield_recall
-from .magnets import curie_weiss, ising_2d, sk_glass
+from statnn._validation import check_choice, param_error
+from statnn.errors import StatnnError
+from statnn.experiments._common import (
+    SIZES,
+    load_dataset,
+    resolve_backend,
+    resolve_seed,
+    save_dataset,
+)
+from statnn.experiments.feedforward import perceptron_capacity, seed_examples, xor_digits
+from statnn.experiments.hopfield import basins, hopfield_phase_diagram, hopfield_recall
+from statnn.experiments.magnets import curie_weiss, ising_2d, sk_glass
 
 
 @dataclass(frozen=True)
@@ -189,7 +195,7 @@ def run_experiment(
         folder = Path(out)
         data, sidecar = save_dataset(ds, folder / f"{name}.nc")
         if plot:
-            from ..plotting import plot_result
+            from statnn.plotting import plot_result
 
             figure = plot_result(ds, folder / f"{name}.png")
     return ExperimentOutput(ds, data, sidecar, figure, time.perf_counter() - start)
@@ -200,10 +206,10 @@ def script_main(name: str, argv: list[str] | None = None) -> int:
 
     Bad arguments print one line and exit with status 2, like ``statnn run``.
     """
-    from ..cli import _Parser  # one-line errors, exit status 2
+    from statnn._argparse import OneLineParser  # one-line errors, exit status 2
 
     experiment = get_experiment(name)
-    parser = _Parser(
+    parser = OneLineParser(
         prog=Path(experiment.script).name,
         description=f"{experiment.summary} (the '{name}' experiment; same as "
         f"'statnn run {name}'). Figure: {experiment.figure}.",

@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import __version__
-from .._validation import check_choice, check_seed, param_error
-from ..errors import ValidationError
+from statnn._validation import check_choice, check_seed, param_error
+from statnn._version import __version__
+from statnn.errors import ValidationError
 
 #: The sizes every experiment knows: ``tiny`` for the test suite (seconds), ``quick`` for a
 #: laptop or CI (under a minute on 2 cores with the numba backend), ``full`` for the figure.
@@ -51,7 +51,7 @@ def resolve_params(
 
 def resolve_backend(backend: str | None, caller: str) -> str:
     """The Monte Carlo backend name that ``backend`` means (None: the package default)."""
-    from ..dynamics.backends import DEFAULT_BACKEND
+    from statnn.dynamics.backends import DEFAULT_BACKEND
 
     if backend is None:
         return DEFAULT_BACKEND
@@ -199,8 +199,8 @@ def save_dataset(ds, path) -> tuple[Path, Path]:
     Both files are written atomically (:func:`statnn.results.save_dataset`,
     :func:`statnn.results.atomic_write_json`). Returns the two paths.
     """
-    from ..results import atomic_write_json
-    from ..results import save_dataset as save_netcdf
+    from statnn.results import atomic_write_json
+    from statnn.results import save_dataset as save_netcdf
 
     path = Path(path)
     if path.suffix != ".nc":
@@ -212,7 +212,7 @@ def save_dataset(ds, path) -> tuple[Path, Path]:
 
 def load_dataset(path):
     """Read a result written by :func:`save_dataset` (the ``.nc`` file or its ``.json``)."""
-    from ..results import load_results
+    from statnn.results import load_results
 
     path = Path(path)
     if path.suffix == ".json":

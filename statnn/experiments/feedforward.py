@@ -12,11 +12,12 @@ from dataclasses import replace
 import numpy as np
 import xarray as xr
 
-from .. import datasets, theory
-from ..nn.capacity import perceptron_capacity as capacity_run
-from ..nn.mlp import MLP, MLPRegressor
-from ..nn.perceptron import Perceptron
-from ._common import ExperimentCall, child_seeds, start_experiment
+import statnn.datasets as datasets
+import statnn.theory as theory
+from statnn.experiments._common import ExperimentCall, child_seeds, start_experiment
+from statnn.nn.capacity import perceptron_capacity as capacity_run
+from statnn.nn.mlp import MLP, MLPRegressor
+from statnn.nn.perceptron import Perceptron
 
 
 def _with_mlp_backend(call: ExperimentCall) -> ExperimentCall:

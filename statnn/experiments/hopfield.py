@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from .. import theory
-from ..memory.experiments import basin_of_attraction, capacity_curve, phase_diagram
-from ._common import child_seeds, progress_bar, start_experiment
+import statnn.theory as theory
+from statnn.experiments._common import child_seeds, progress_bar, start_experiment
+from statnn.memory.studies import basin_of_attraction, capacity_curve, phase_diagram
 
 RECALL_SIZES = {
     "tiny": dict(

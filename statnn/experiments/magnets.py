@@ -8,12 +8,12 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from .. import theory
-from ..core.models import curie_weiss as curie_weiss_model
-from ..core.models import ising, sk
-from ..dynamics.sampler import sampler, simulate
-from ..dynamics.tempering import ReplicaExchange
-from ._common import child_seeds, progress_bar, start_experiment
+import statnn.theory as theory
+from statnn.core.models import curie_weiss as curie_weiss_model
+from statnn.core.models import ising, sk
+from statnn.dynamics.sampling import sampler, simulate
+from statnn.dynamics.tempering import ReplicaExchange
+from statnn.experiments._common import child_seeds, progress_bar, start_experiment
 
 #: The columns of :meth:`statnn.Run.summary` an experiment keeps, with their long names.
 _SUMMARY = {
@@ -30,7 +30,7 @@ def _summaries_per_size(
 ) -> tuple[dict, dict]:
     """Columns ``keys`` of :meth:`statnn.Run.summary` and their errors, each (size, T).
 
-    One :func:`~statnn.dynamics.sampler.simulate` run of ``build(size)`` over all of ``T``
+    One :func:`~statnn.dynamics.sampling.simulate` run of ``build(size)`` over all of ``T``
     per size, with its own seed from ``seed``.
     """
     values = {k: np.empty((len(sizes), len(T))) for k in keys}

@@ -9,21 +9,21 @@
   (T, α) phase diagram, as functions returning plain dicts.
 """
 
-from .experiments import (
+from statnn.memory.networks import hopfield
+from statnn.memory.patterns import random_patterns
+from statnn.memory.retrieval import RecallResult, recall, relax
+from statnn.memory.rules import (
+    hebbian_couplings,
+    perceptron_couplings,
+    pseudo_inverse_couplings,
+    storkey_couplings,
+)
+from statnn.memory.studies import (
     basin_of_attraction,
     capacity_curve,
     classify_states,
     phase_diagram,
     spurious_states,
-)
-from .hopfield import hopfield
-from .patterns import random_patterns
-from .recall import RecallResult, recall, relax
-from .rules import (
-    hebbian_couplings,
-    perceptron_couplings,
-    pseudo_inverse_couplings,
-    storkey_couplings,
 )
 
 __all__ = [

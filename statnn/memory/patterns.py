@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_int, check_real, check_seed, param_error
+from statnn._validation import check_int, check_real, check_seed, param_error
 
 
 def random_patterns(P: int, N: int, bias: float = 0.0, seed: int | None = None) -> np.ndarray:

@@ -12,7 +12,7 @@ any rule, diluted      J_ij c_ij / c                                sparse (CSR)
 =====================  ===========================================  ====================
 
 Every function validates the patterns (a (P, N) array of ±1, N ≥ 2) and returns a
-:class:`~statnn.core.couplings.Couplings`; :func:`statnn.memory.hopfield` wraps it in a
+:class:`~statnn.core.couplings.Couplings`; :func:`statnn.memory.networks` wraps it in a
 :class:`~statnn.core.network.Network`. Dilution (``dilution=c``): keep each coupling with
 probability c, symmetrically (c_ij = c_ji) or not, see :mod:`statnn.memory.dilution`.
 """
@@ -25,7 +25,7 @@ import numpy as np
 import scipy.linalg.blas as blas
 import scipy.sparse as sp
 
-from .._validation import (
+from statnn._validation import (
     check_int,
     check_patterns,
     check_probability,
@@ -33,8 +33,8 @@ from .._validation import (
     check_seed,
     param_error,
 )
-from ..core.couplings import Couplings, DenseCouplings, PatternCouplings, SparseCouplings
-from .dilution import dilute_dense, dilution_mask, mask_matrix, sparse_from_pairs
+from statnn.core.couplings import Couplings, DenseCouplings, PatternCouplings, SparseCouplings
+from statnn.memory.dilution import dilute_dense, dilution_mask, mask_matrix, sparse_from_pairs
 
 _PAIR_CHUNK = 1 << 22  # pattern entries handled at once by the diluted Hebbian rule
 _MARGIN_TOL = 1e-9  # relative tolerance of the margin test Δ >= κ
@@ -321,7 +321,7 @@ def perceptron_couplings(
     thresholds : bool
         Also learn a threshold per neuron (then ξ_i(h_i + b_i)/‖J_i‖ ≥ κ); useful for
         biased patterns. The learned b_i are returned by ``return_fit`` and become the
-        network's biases in :func:`statnn.memory.hopfield`.
+        network's biases in :func:`statnn.memory.networks`.
     lr : float > 0
         Learning rate of the perceptron rule (irrelevant at κ = 0).
     max_epochs : int >= 1
@@ -345,7 +345,7 @@ def perceptron_couplings(
     symmetric = _bool(symmetric_dilution, "symmetric_dilution", caller)
     p, n = xi.shape
 
-    from ..nn.perceptron import train_perceptrons  # numba: imported only when needed
+    from statnn.nn.perceptron import train_perceptrons  # numba: imported only when needed
 
     if c is None:
         mask = ~np.eye(n, dtype=np.bool_)

@@ -5,12 +5,12 @@ torch is imported only when an MLP is trained or used with ``backend="torch"``.
 
 from __future__ import annotations
 
-from .capacity import CapacityResult, perceptron_capacity
-from .layers import Dense, count_parameters
-from .losses import LOSSES
-from .mlp import MLP, MLPRegressor
-from .optimizers import GD, OPTIMIZERS, SGD, Adagrad, Adam, Momentum, Optimizer, RMSprop
-from .perceptron import Perceptron, PerceptronFit, train_perceptrons
+from statnn.nn.capacity import CapacityResult, perceptron_capacity
+from statnn.nn.layers import Dense, count_parameters
+from statnn.nn.losses import LOSSES
+from statnn.nn.mlp import MLP, MLPRegressor
+from statnn.nn.optimizers import GD, OPTIMIZERS, SGD, Adagrad, Adam, Momentum, Optimizer, RMSprop
+from statnn.nn.perceptron import Perceptron, PerceptronFit, train_perceptrons
 
 __all__ = [
     "GD",

@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from .._validation import _show, param_error
+from statnn._validation import _show, param_error
 
 
 def check_X(estimator, X, caller, *, reset):

@@ -6,9 +6,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validation import check_int, check_seed, param_error
-from ..theory import cover_probability
-from .perceptron import train_perceptrons
+from statnn._validation import check_int, check_seed, param_error
+from statnn.nn.perceptron import train_perceptrons
+from statnn.theory import cover_probability
 
 
 class CapacityResult(NamedTuple):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..core.neurons import PRELU_INIT, get_activation
+from statnn.core.neurons import PRELU_INIT, get_activation
 
 BN_EPS = 1e-5
 BN_MOMENTUM = 0.1

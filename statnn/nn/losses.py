@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp
 
-from ..core.neurons import ACTIVATIONS, Activation
+from statnn.core.neurons import ACTIVATIONS, Activation
 
 
 class Loss:

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.model_selection import train_test_split
 
-from .._validation import (
+from statnn._validation import (
     check_choice,
     check_int,
     check_probability,
@@ -24,12 +24,12 @@ from .._validation import (
     check_seed,
     param_error,
 )
-from ..core.neurons import ACTIVATIONS, Activation, get_activation
-from ..errors import BackendUnavailableError
-from ._sk import check_fitted, check_X, check_y_labels, check_y_values
-from .layers import INITS, build_layers, count_parameters
-from .losses import LOSSES
-from .optimizers import OPTIMIZERS, Optimizer
+from statnn.core.neurons import ACTIVATIONS, Activation, get_activation
+from statnn.errors import BackendUnavailableError
+from statnn.nn._sk import check_fitted, check_X, check_y_labels, check_y_values
+from statnn.nn.layers import INITS, build_layers, count_parameters
+from statnn.nn.losses import LOSSES
+from statnn.nn.optimizers import OPTIMIZERS, Optimizer
 
 BACKENDS = ("numpy", "torch")
 DTYPES = ("float64", "float32")
@@ -157,11 +157,11 @@ class _BaseMLP(BaseEstimator):
             device=self.device,
         )
         if s["backend"] == "numpy":
-            from .mlp_numpy import NumpyTrainer
+            from statnn.nn.mlp_numpy import NumpyTrainer
 
             return NumpyTrainer(layers, loss, s["optimizer"], **kwargs)
         try:
-            from .mlp_torch import TorchTrainer
+            from statnn.nn.mlp_torch import TorchTrainer
         except ImportError as err:  # pragma: no cover
             raise BackendUnavailableError(str(err)) from err
         return TorchTrainer(layers, loss, s["optimizer"], **kwargs)
@@ -239,11 +239,11 @@ class _BaseMLP(BaseEstimator):
     def _forward(self, X, caller):
         check_fitted(self, "layers_")
         X = check_X(self, X, caller, reset=False)
-        from .mlp_numpy import forward
+        from statnn.nn.mlp_numpy import forward
 
         dtype = self.layers_[0].W.dtype
         if self.backend == "torch":
-            from .mlp_torch import predict
+            from statnn.nn.mlp_torch import predict
 
             return predict(self.layers_, X.astype(dtype), self.device).astype(np.float64)
         return forward(self.layers_, X.astype(dtype), train=False)[0].astype(np.float64)

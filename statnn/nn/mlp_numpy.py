@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.neurons import get_activation
-from .layers import BN_EPS, BN_MOMENTUM, Dense
-from .losses import Loss
+from statnn.core.neurons import get_activation
+from statnn.nn.layers import BN_EPS, BN_MOMENTUM, Dense
+from statnn.nn.losses import Loss
 
 
 def forward(layers: list[Dense], X, *, train=False, dropout=0.0, rng=None):

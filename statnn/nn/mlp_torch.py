@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import BackendUnavailableError
-from .layers import BN_EPS, BN_MOMENTUM, Dense
+from statnn.errors import BackendUnavailableError
+from statnn.nn.layers import BN_EPS, BN_MOMENTUM, Dense
 
 try:
     import torch

@@ -25,8 +25,8 @@ import numba
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from .._validation import check_array, check_int, check_real, check_seed, param_error
-from ._sk import check_fitted, check_X, check_y_labels
+from statnn._validation import check_array, check_int, check_real, check_seed, param_error
+from statnn.nn._sk import check_fitted, check_X, check_y_labels
 
 
 class PerceptronFit(NamedTuple):

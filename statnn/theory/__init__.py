@@ -15,7 +15,7 @@ first and raises :class:`~statnn.errors.ValidationError` naming the bad one; arr
 give array outputs.
 """
 
-from .ags import (
+from statnn.theory.ags import (
     AGSSolution,
     ags_critical_load,
     ags_free_energy,
@@ -26,15 +26,20 @@ from .ags import (
     one_step_error,
     spin_glass_temperature,
 )
-from .curie_weiss import curie_weiss_magnetization
-from .ising import (
+from statnn.theory.curie_weiss import curie_weiss_magnetization
+from statnn.theory.ising import (
     ising_critical_temperature,
     onsager_energy,
     onsager_magnetization,
     onsager_specific_heat,
 )
-from .perceptron import cover_count, cover_probability, gardner_capacity, gardner_margin
-from .sk import SK_GROUND_STATE_ENERGY, sk_rs_energy, sk_rs_overlap
+from statnn.theory.perceptron import (
+    cover_count,
+    cover_probability,
+    gardner_capacity,
+    gardner_margin,
+)
+from statnn.theory.sk import SK_GROUND_STATE_ENERGY, sk_rs_energy, sk_rs_overlap
 
 __all__ = [
     "AGSSolution",

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from scipy.special import erf
 
-from .._validation import param_error
+from statnn._validation import param_error
 
 SQRT2 = math.sqrt(2.0)
 SQRT2PI = math.sqrt(2.0 * math.pi)

@@ -55,8 +55,8 @@ import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 from scipy.special import erf, erfc
 
-from .._validation import param_error
-from ._common import (
+from statnn._validation import param_error
+from statnn.theory._common import (
     SQRT2,
     SQRT_2_OVER_PI,
     gauss_averages,
@@ -64,7 +64,7 @@ from ._common import (
     temperature_array,
     vectorize,
 )
-from .curie_weiss import _cw_scalar
+from statnn.theory.curie_weiss import _cw_scalar
 
 __all__ = [
     "AGSSolution",

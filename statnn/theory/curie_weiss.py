@@ -6,8 +6,8 @@ import math
 
 from scipy.optimize import brentq
 
-from .._validation import check_real
-from ._common import real_array, temperature_array, vectorize
+from statnn._validation import check_real
+from statnn.theory._common import real_array, temperature_array, vectorize
 
 __all__ = ["curie_weiss_magnetization"]
 

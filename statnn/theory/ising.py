@@ -7,8 +7,8 @@ import math
 import numpy as np
 from scipy.special import ellipe, ellipkm1
 
-from .._validation import check_real
-from ._common import temperature_array
+from statnn._validation import check_real
+from statnn.theory._common import temperature_array
 
 __all__ = [
     "ising_critical_temperature",

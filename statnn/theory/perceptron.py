@@ -9,7 +9,7 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import bdtr, erfcx, ndtr
 
-from ._common import SQRT2, SQRT2PI, int_array, real_array, vectorize
+from statnn.theory._common import SQRT2, SQRT2PI, int_array, real_array, vectorize
 
 __all__ = ["cover_count", "cover_probability", "gardner_capacity", "gardner_margin"]
 

@@ -9,8 +9,9 @@ import pytest
 import scipy.sparse as sp
 
 import statnn as sn
+import statnn.dynamics.numba.kernel as numba_cpu
+import statnn.dynamics.reference as numpy_ref
 from statnn.core.couplings import LatticeCouplings
-from statnn.dynamics import numba_cpu, numpy_ref
 from statnn.errors import ValidationError
 
 N_T, CHAINS = 2, 3
@@ -175,7 +176,7 @@ def test_permute_moves_the_cache_with_the_spins(name):
 
 
 def test_uniform_and_bounded_draws_are_uniform():
-    from statnn.dynamics.numba_rng import bounded, seed_states, uniform
+    from statnn.dynamics.numba.rng import bounded, seed_states, uniform
 
     st = seed_states(np.random.SeedSequence(0), 1)[0]
     u = np.array([uniform(st) for _ in range(20000)])

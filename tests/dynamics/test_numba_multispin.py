@@ -17,8 +17,10 @@ import pytest
 from scipy import stats
 
 import statnn as sn
+import statnn.dynamics.numba.kernel as numba_cpu
+import statnn.dynamics.numba.multispin as numba_msc
+import statnn.dynamics.reference as numpy_ref
 from statnn.core.couplings import LatticeCouplings
-from statnn.dynamics import numba_cpu, numba_msc, numpy_ref
 from statnn.theory import onsager_energy, onsager_magnetization
 
 SHAPES = [(6, 8), (4, 256), (2, 4), (4, 2), (8, 128), (4, 4, 4), (2, 2, 2), (10,)]
@@ -219,7 +221,7 @@ def test_threshold_bits_are_the_binary_expansion():
 
 def test_int16_overlap_dot_product_is_exact():
     """ξ_i · M with int16 overlaps (float32 partial sums over 512 patterns) is exact."""
-    from statnn.dynamics import numba_patterns
+    import statnn.dynamics.numba.patterns as numba_patterns
 
     assert numba_patterns.overlap_dtype(32767) == np.int16
     assert numba_patterns.overlap_dtype(32768) == np.int32

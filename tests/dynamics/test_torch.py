@@ -17,11 +17,12 @@ import pytest
 import scipy.sparse as sp
 
 import statnn as sn
-from statnn.dynamics import numpy_ref
+import statnn.dynamics.reference as numpy_ref
 from statnn.errors import BackendUnavailableError, ValidationError
 
 torch = pytest.importorskip("torch")
-from statnn.dynamics import torch_fields, torch_kernels  # noqa: E402
+import statnn.dynamics.torch.fields as torch_fields  # noqa: E402
+import statnn.dynamics.torch.kernels as torch_kernels  # noqa: E402
 
 N = 24
 

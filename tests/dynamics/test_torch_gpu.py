@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 import statnn as sn
-from statnn.dynamics import numpy_ref
+import statnn.dynamics.reference as numpy_ref
 
 torch = pytest.importorskip("torch")
-from statnn.dynamics import torch_kernels  # noqa: E402
+import statnn.dynamics.torch.kernels as torch_kernels  # noqa: E402
 
 pytestmark = [
     pytest.mark.gpu,

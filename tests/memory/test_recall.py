@@ -6,7 +6,7 @@ import pytest
 import statnn as sn
 from statnn.errors import ValidationError
 from statnn.memory import hopfield, random_patterns, recall, relax
-from statnn.memory.recall import corrupt
+from statnn.memory.retrieval import corrupt
 
 
 @pytest.fixture(scope="module")

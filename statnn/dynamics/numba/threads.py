@@ -20,7 +20,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numba  # noqa: E402
 
-from .._validation import check_int, param_error  # noqa: E402
+from statnn._validation import check_int, param_error  # noqa: E402
 
 
 def set_num_threads(n: int) -> None:

@@ -6,7 +6,7 @@ colour 0 (even coordinate sum), then all of colour 1, each from the fields
     h_i = J Σ_{j ∈ nn(i)} S_j + b_i,
 
 which for a bipartite lattice only involve the other colour: exact Glauber / Metropolis
-dynamics (the rules of :func:`statnn.dynamics.torch_kernels.new_spins`). The neighbour sum
+dynamics (the rules of :func:`statnn.dynamics.torch.kernels.new_spins`). The neighbour sum
 is built in place in an int8 buffer from shifted slices of the grid (periodic wrap-around
 as two extra slice adds per axis; open boundaries simply omit them) — no matrix, no
 Python loop over sites, no neighbour table. One uniform per site per sweep is drawn into a
@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .torch_kernels import TorchKernel, new_spins
+from statnn.dynamics.torch.base import TorchKernel, new_spins
 
 
 def neighbour_sum_(S, out, periodic: bool):

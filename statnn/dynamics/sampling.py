@@ -13,8 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import __version__
-from .._validation import (
+from statnn._validation import (
     check_choice,
     check_int,
     check_seed,
@@ -22,8 +21,16 @@ from .._validation import (
     check_temperatures,
     param_error,
 )
-from ..core.network import Network, check_network
-from .backends import DEFAULT_BACKEND, RULES, SCHEDULES, SamplerState, StepInfo, load_backend
+from statnn._version import __version__
+from statnn.core.network import Network, check_network
+from statnn.dynamics.backends import (
+    DEFAULT_BACKEND,
+    RULES,
+    SCHEDULES,
+    SamplerState,
+    StepInfo,
+    load_backend,
+)
 
 
 def betas_from(T: np.ndarray) -> np.ndarray:
@@ -224,7 +231,7 @@ class Run:
 
     def summary(self):
         """Per temperature: means and standard errors, C, χ, Binder cumulant, τ_int."""
-        from .observables import summarize
+        from statnn.stats.observables import summarize
 
         return summarize(
             self.energy,
@@ -296,7 +303,7 @@ def simulate(
         caller=caller,
     )
     if tempering:
-        from .tempering import ReplicaExchange
+        from statnn.dynamics.tempering import ReplicaExchange
 
         exchange = ReplicaExchange(s.T, seed, caller)
     state = s.init(init=init, seed=seed)

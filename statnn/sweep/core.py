@@ -4,7 +4,7 @@ A sweep runs one *task* (a function of keyword parameters that returns scalars o
 labelled arrays) at every point of a *grid* (the cartesian product of lists of values),
 with the *fixed* parameters shared by every point::
 
-    import statnn.sweep as sw
+    import statnn.sweep.core as sw
 
     ds = sw.run_sweep(
         "simulate",
@@ -57,10 +57,10 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
-from ._validation import check_int, param_error
-from .errors import BackendUnavailableError, StatnnError, ValidationError
-from .results import (
+from statnn._validation import check_int, param_error
+from statnn._version import __version__
+from statnn.errors import BackendUnavailableError, StatnnError, ValidationError
+from statnn.results import (
     atomic_write_json,
     decode_result,
     dumps,
@@ -126,7 +126,7 @@ def register_task(name: str, check: Callable[..., None] | None = None):
 
     Examples
     --------
-    >>> from statnn.sweep import register_task
+    >>> from statnn.sweep.core import register_task
     >>> @register_task("square")
     ... def square(x, seed=None):
     ...     return {"x2": x * x}
@@ -295,7 +295,7 @@ def expand_grid(params: Mapping[str, Sequence]) -> list[dict[str, Any]]:
 
     Examples
     --------
-    >>> from statnn.sweep import expand_grid
+    >>> from statnn.sweep.core import expand_grid
     >>> expand_grid({"T": [1.0, 2.0], "seed": [0, 1]})
     [{'T': 1.0, 'seed': 0}, {'T': 1.0, 'seed': 1}, {'T': 2.0, 'seed': 0}, {'T': 2.0, 'seed': 1}]
     """
@@ -1124,7 +1124,7 @@ def _n_patterns(p: Mapping) -> int:
 
 
 def _hopfield_net(p: Mapping):
-    from .memory import hopfield, random_patterns
+    from statnn.memory import hopfield, random_patterns
 
     n = int(p["N"])
     xi = random_patterns(_n_patterns(p), n, seed=_disorder_seed(p))
@@ -1135,7 +1135,7 @@ def _hopfield_net(p: Mapping):
 
 
 def _build_network(p: Mapping):
-    from .core.models import curie_weiss, ising, sk
+    from statnn.core.models import curie_weiss, ising, sk
 
     model = p["model"]
     if model == "ising":
@@ -1164,7 +1164,7 @@ def _per_T(values: Mapping[str, Any], T: Any):
 
 
 def _backend_name(p: Mapping) -> str:
-    from .dynamics.backends import DEFAULT_BACKEND
+    from statnn.dynamics.backends import DEFAULT_BACKEND
 
     return p.get("backend") or DEFAULT_BACKEND
 
@@ -1208,7 +1208,7 @@ def simulate_task(**p) -> Any:
         specific_heat, susceptibility, binder with ``_err`` twins, tau_*, overlap for
         Hopfield) and ``acceptance``; ``attrs``: backend, device.
     """
-    from .dynamics.sampler import simulate
+    from statnn.dynamics.sampling import simulate
 
     net = _build_network(p)
     T = p["T"]
@@ -1236,7 +1236,7 @@ def recall_task(**p) -> Any:
         of T = 0 runs at a fixed point), ``mean_sweeps``, ``n_patterns``, ``load``
         (P/N); ``attrs``: backend, device.
     """
-    from .memory import recall
+    from statnn.memory import recall
 
     net, xi = _hopfield_net(p)
     T = p.get("T", 0.0)

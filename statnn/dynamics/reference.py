@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.network import Network
-from ..core.neurons import glauber_probability, metropolis_acceptance
-from .backends import SamplerState
+from statnn.core.network import Network
+from statnn.core.neurons import glauber_probability, metropolis_acceptance
+from statnn.dynamics.backends import SamplerState
 
 
 def update(

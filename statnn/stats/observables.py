@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_int, check_real, param_error
+from statnn._validation import check_int, check_real, param_error
 
 __all__ = [
     "Summary",

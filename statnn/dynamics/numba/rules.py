@@ -16,7 +16,7 @@ import math
 
 from numba import njit
 
-from .numba_rng import uniform
+from statnn.dynamics.numba.rng import uniform
 
 GLAUBER = 0
 METROPOLIS = 1

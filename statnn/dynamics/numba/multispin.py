@@ -18,7 +18,7 @@ neighbours of a colour-c word are words of colour 1 − c:
 boundaries, every side even, one bias value for all sites, and a row of colour c that fills
 whole words or fits in one: n = C / 2 ≤ 64 or n a multiple of 64 (C ≤ 128 or C a multiple
 of 128). Any other lattice runs the one-spin-at-a-time kernel
-:func:`statnn.dynamics.numba_lattice.lattice_checkerboard`; the choice is made when the
+:func:`statnn.dynamics.numba.lattice.lattice_checkerboard`; the choice is made when the
 kernel is built and is visible as ``NumbaKernel.multispin``.
 
 Update (exact)
@@ -30,7 +30,7 @@ local field h = J (2 n₊ − D) + b and so the probability p(s, count) of the o
 
 * Glauber: new spin +1 with p = 1 / (1 + exp(−2βh)) — new = [U < p];
 * Metropolis: flip with p = min(1, exp(−β ΔE)), ΔE = 2 s h — new = s XOR [U < p];
-* β = ∞: p ∈ {0, 1} with the sign rule of :mod:`statnn.dynamics.numba_rules` (h = 0 keeps s).
+* β = ∞: p ∈ {0, 1} with the sign rule of :mod:`statnn.dynamics.numba.rules` (h = 0 keeps s).
 
 Spins whose p is 0 or 1 need no random bits. For the others, [U < p] with U uniform in
 [0, 1) is decided bitwise, all 64 lanes at once: p is written as a 64-bit binary fraction
@@ -60,8 +60,8 @@ import numpy as np
 from numba import boolean, float64, int8, int64, njit, prange, types, uint64, void
 from numba.extending import intrinsic
 
-from .numba_rng import next_u64_local
-from .numba_rules import GLAUBER
+from statnn.dynamics.numba.rng import next_u64_local
+from statnn.dynamics.numba.rules import GLAUBER
 
 #: Rows per RNG block: fixed, so that the random streams do not depend on the thread count.
 ROWS_PER_BLOCK = 16

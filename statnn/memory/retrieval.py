@@ -1,7 +1,7 @@
 """Recall: cue stored patterns with corrupted copies, run the dynamics, measure overlaps.
 
 All cued patterns (× ``chains`` independent cues each, × temperatures) are chains of one
-:func:`statnn.dynamics.sampler` run, so every backend runs them in one batch.
+:func:`statnn.dynamics.sampling` run, so every backend runs them in one batch.
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import __version__
-from .._validation import (
+from statnn._validation import (
     check_int,
     check_patterns,
     check_probability,
@@ -21,8 +20,9 @@ from .._validation import (
     check_temperatures,
     param_error,
 )
-from ..core.network import Network, check_network
-from ..dynamics.sampler import sampler
+from statnn._version import __version__
+from statnn.core.network import Network, check_network
+from statnn.dynamics.sampling import sampler
 
 #: Tolerance of the fixed-point test S_i h_i >= -tol (cached fields carry rounding errors).
 FIXED_POINT_TOL = 1e-9
@@ -146,7 +146,7 @@ def recall(
     Parameters
     ----------
     net : Network
-        A network storing the patterns (e.g. :func:`statnn.memory.hopfield`).
+        A network storing the patterns (e.g. :func:`statnn.memory.networks`).
     patterns : (P, N) array of ±1, optional
         The stored patterns: cues are made from them and overlaps measured against them.
         Defaults to ``net.patterns`` for Hebbian networks in pattern form.

@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numba import float64, int8, int64, njit, prange, uint64, void
 
-from .numba_rules import new_spin
-from .numba_sweep import order_buffer, site, start_sweep
+from statnn.dynamics.numba.rules import new_spin
+from statnn.dynamics.numba.schedule import order_buffer, site, start_sweep
 
 
 @njit(cache=True, nogil=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_choice, param_error
-from ..core.network import Network
-from .rules import (
+from statnn._validation import check_choice, param_error
+from statnn.core.network import Network
+from statnn.memory.rules import (
     _patterns,
     hebbian_couplings,
     perceptron_couplings,

@@ -20,10 +20,10 @@ Checkerboard sweeps use multi-spin coding when :func:`numba_msc.multispin_applie
 (periodic, even sides, one bias value, C/2 ≤ 64 or a multiple of 64) and
 :data:`USE_MULTISPIN` is true; ``NumbaKernel.multispin`` tells which path a kernel runs.
 
-The update rule and the random draws are described in :mod:`statnn.dynamics.numba_rules`
-and :mod:`statnn.dynamics.numba_rng`. Threads: :func:`set_num_threads`, or the environment
+The update rule and the random draws are described in :mod:`statnn.dynamics.numba.rules`
+and :mod:`statnn.dynamics.numba.rng`. Threads: :func:`set_num_threads`, or the environment
 variable ``STATNN_NUM_THREADS`` read when this module is first imported (default: numba's,
-one per core); see :mod:`statnn.dynamics.numba_threads`.
+one per core); see :mod:`statnn.dynamics.numba.threads`.
 """
 
 from __future__ import annotations
@@ -32,13 +32,18 @@ import weakref
 
 import numpy as np
 
-from .._validation import param_error
-from ..core.couplings import DenseCouplings, LatticeCouplings, PatternCouplings, SparseCouplings
-from . import numba_threads  # first: sets OMP_WAIT_POLICY before numba starts threads
-from .backends import SamplerState
-from .numba_dense import dense_fields, dense_sweeps, dense_synchronous
-from .numba_lattice import lattice_checkerboard, lattice_sweeps, lattice_synchronous
-from .numba_msc import (
+import statnn.dynamics.numba.threads as numba_threads  # first: sets OMP_WAIT_POLICY before numba starts threads
+from statnn._validation import param_error
+from statnn.core.couplings import (
+    DenseCouplings,
+    LatticeCouplings,
+    PatternCouplings,
+    SparseCouplings,
+)
+from statnn.dynamics.backends import SamplerState
+from statnn.dynamics.numba.dense import dense_fields, dense_sweeps, dense_synchronous
+from statnn.dynamics.numba.lattice import lattice_checkerboard, lattice_sweeps, lattice_synchronous
+from statnn.dynamics.numba.multispin import (
     MAXQ,
     geometry,
     msc_sweeps_blocks,
@@ -49,16 +54,16 @@ from .numba_msc import (
     tables,
     unpack,
 )
-from .numba_patterns import (
+from statnn.dynamics.numba.patterns import (
     overlap_dtype,
     pattern_overlaps,
     pattern_sweeps,
     pattern_synchronous,
 )
-from .numba_rng import seed_states
-from .numba_rules import RULE_CODES
-from .numba_sparse import sparse_sweeps, sparse_synchronous
-from .numba_sweep import FIXED, SCHEDULE_CODES
+from statnn.dynamics.numba.rng import seed_states
+from statnn.dynamics.numba.rules import RULE_CODES
+from statnn.dynamics.numba.schedule import FIXED, SCHEDULE_CODES
+from statnn.dynamics.numba.sparse import sparse_sweeps, sparse_synchronous
 
 set_num_threads = numba_threads.set_num_threads
 get_num_threads = numba_threads.get_num_threads
@@ -81,7 +86,7 @@ KERNELS = {
 """The numba kernels by name: ``<representation>`` and ``<representation>_synchronous``."""
 
 #: Use multi-spin coding for checkerboard sweeps of the lattices it applies to
-#: (:func:`statnn.dynamics.numba_msc.multispin_applies`); read when a kernel is built. Set
+#: (:func:`statnn.dynamics.numba.multispin.multispin_applies`); read when a kernel is built. Set
 #: it to False to run the one-spin-at-a-time checkerboard kernel on every lattice.
 USE_MULTISPIN = True
 

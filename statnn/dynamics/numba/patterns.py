@@ -24,8 +24,14 @@ from __future__ import annotations
 import numpy as np
 from numba import float64, int8, int16, int32, int64, njit, prange, uint64, void
 
-from .numba_rules import new_spin
-from .numba_sweep import add_row_twice, order_buffer, signed_row_sum, site, start_sweep
+from statnn.dynamics.numba.rules import new_spin
+from statnn.dynamics.numba.schedule import (
+    add_row_twice,
+    order_buffer,
+    signed_row_sum,
+    site,
+    start_sweep,
+)
 
 #: Patterns per int32 partial sum of ξ_i · M with int16 overlaps: 32 768 · 32 767 < 2³¹.
 CHUNK = 32768

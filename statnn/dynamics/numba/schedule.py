@@ -3,7 +3,7 @@
 Every coupling representation (dense, pattern form, sparse CSR, lattice) runs the same
 asynchronous driver: per sweep, N update attempts at sites drawn by the schedule —
 
-* ``RANDOM``: i uniform in [0, N) (one :func:`~statnn.dynamics.numba_rng.bounded` draw
+* ``RANDOM``: i uniform in [0, N) (one :func:`~statnn.dynamics.numba.rng.bounded` draw
   per attempt);
 * ``FIXED``: the site order given (sequential 0 … N−1, or checkerboard colours);
 * ``PERMUTED``: a fresh uniform permutation per sweep (one Fisher–Yates shuffle per sweep);
@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .numba_rng import bounded, shuffle
+from statnn.dynamics.numba.rng import bounded, shuffle
 
 RANDOM = 0
 FIXED = 1  # the site order given (sequential: 0..N-1, or the checkerboard colours)

@@ -20,7 +20,7 @@ A killed sweep restarted with the same command recomputes nothing that finished.
 
 def add_sweep_command(subparsers) -> argparse.ArgumentParser:
     """Add the ``sweep`` subcommand to an argparse ``subparsers`` object; return its parser."""
-    from .cli import int_at_least  # here, not at the top: statnn.cli imports this module
+    from statnn._argparse import int_at_least
 
     positive_int = int_at_least(1)
     p = subparsers.add_parser(
@@ -73,8 +73,8 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     """
     from pathlib import Path
 
-    from .errors import ValidationError
-    from .sweep import _run, load_sweep_file
+    from statnn.errors import ValidationError
+    from statnn.sweep.core import _run, load_sweep_file
 
     spec = load_sweep_file(args.file)
     out = args.out if args.out is not None else spec.out

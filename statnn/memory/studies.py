@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import __version__
-from .._validation import (
+from statnn._validation import (
     check_int,
     check_probability,
     check_real,
@@ -25,9 +24,10 @@ from .._validation import (
     check_temperatures,
     param_error,
 )
-from .hopfield import RULES, hopfield
-from .patterns import random_patterns
-from .recall import recall, relax
+from statnn._version import __version__
+from statnn.memory.networks import RULES, hopfield
+from statnn.memory.patterns import random_patterns
+from statnn.memory.retrieval import recall, relax
 
 #: labels of :func:`classify_states`
 STATE_CLASSES = ("retrieval", "mixture-3", "spin-glass", "other")

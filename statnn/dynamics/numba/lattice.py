@@ -9,7 +9,7 @@ boundary)::
 When every b_i is the same, n_i takes 4d + 1 values, so each chain tabulates its update
 probabilities once per call — P(S_i = +1) = 1/(1 + exp(−2β(J n + b))) for Glauber and
 min(1, exp(−2β s (J n + b))) for Metropolis — and an update costs one table look-up and one
-uniform. Otherwise the exact rule of :mod:`statnn.dynamics.numba_rules` is applied.
+uniform. Otherwise the exact rule of :mod:`statnn.dynamics.numba.rules` is applied.
 
 Checkerboard updates are the fixed site order "all sites of colour 0, then all of colour
 1": on a bipartite lattice no two sites of one colour interact, so updating a colour in
@@ -23,9 +23,9 @@ import math
 import numpy as np
 from numba import boolean, float64, int8, int64, njit, prange, uint64, void
 
-from .numba_rng import next_u64_local, to_uniform, uniform
-from .numba_rules import GLAUBER, new_spin
-from .numba_sweep import order_buffer, site, start_sweep
+from statnn.dynamics.numba.rng import next_u64_local, to_uniform, uniform
+from statnn.dynamics.numba.rules import GLAUBER, new_spin
+from statnn.dynamics.numba.schedule import order_buffer, site, start_sweep
 
 
 @njit(cache=True, nogil=True, inline="always")

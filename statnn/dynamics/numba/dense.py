@@ -12,7 +12,7 @@ sweeps (counted from the start of the run, so the result does not depend on how 
 are split between calls) the fields are recomputed from scratch with float64 sums.
 
 All chains run in parallel (``prange`` over the flattened temperature × replica index);
-each draws from its own xoshiro256** stream (:mod:`statnn.dynamics.numba_rng`).
+each draws from its own xoshiro256** stream (:mod:`statnn.dynamics.numba.rng`).
 """
 
 from __future__ import annotations
@@ -20,8 +20,14 @@ from __future__ import annotations
 import numpy as np
 from numba import float32, float64, int8, int64, njit, prange, uint64, void
 
-from .numba_rules import new_spin
-from .numba_sweep import add_row_twice, order_buffer, signed_row_sum, site, start_sweep
+from statnn.dynamics.numba.rules import new_spin
+from statnn.dynamics.numba.schedule import (
+    add_row_twice,
+    order_buffer,
+    signed_row_sum,
+    site,
+    start_sweep,
+)
 
 
 @njit(cache=True, nogil=True)

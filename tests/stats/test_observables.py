@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from scipy.signal import lfilter
 
-from statnn.dynamics.observables import (
+from statnn.errors import ValidationError
+from statnn.stats.observables import (
     Summary,
     autocorrelation,
     binder_cumulant,
@@ -26,7 +27,6 @@ from statnn.dynamics.observables import (
     summarize,
     susceptibility,
 )
-from statnn.errors import ValidationError
 
 
 def ar1(phi: float, shape: tuple[int, ...], seed: int) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Cached coupling fields for the torch kernels, one class per coupling representation.
 
-Block-sequential dynamics (:mod:`statnn.dynamics.torch_kernels`) needs four things from
+Block-sequential dynamics (:mod:`statnn.dynamics.torch.kernels`) needs four things from
 the couplings, for a block of B sites ``idx`` shared by all K = n_T · chains states:
 
 * ``block_raw(cache, S, idx)`` — the coupling fields of the block sites, (K, B);
@@ -12,7 +12,7 @@ the couplings, for a block of B sites ``idx`` shared by all K = n_T · chains st
 Fields are kept in *raw* units: h_i = scale · raw_i + b_i. Where raw is an integer
 (pattern form: raw_i = Σ_μ ξ_i^μ (ξ^μ · S) − P S_i; lattices: raw_i = Σ_{j∈nn(i)} S_j) the
 cache is exact, never drifts, and h is computed by the same two operations as
-:mod:`statnn.dynamics.numpy_ref` (scale · raw + b), so T = 0 trajectories agree bit for
+:mod:`statnn.dynamics.reference` (scale · raw + b), so T = 0 trajectories agree bit for
 bit. Dense float couplings are cached in their own precision and recomputed from scratch
 every ``FIELD_REFRESH_SWEEPS`` sweeps to bound round-off drift.
 """
@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..core.couplings import (
+from statnn.core.couplings import (
     Couplings,
     DenseCouplings,
     LatticeCouplings,

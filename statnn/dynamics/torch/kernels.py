@@ -1,0 +1,108 @@
+"""The torch backend: batched kernels on the CPU and on CUDA (``backend="torch"``).
+
+All K = n_T · chains states form the batch dimension. The update of neuron i with local
+field h_i = Σ_j J_ij S_j + b_i, inverse temperature β and uniform u ∈ [0, 1) is the one of
+:mod:`statnn.dynamics.reference` (SPEC §1):
+
+* Glauber: S_i ← +1 if u < 1/(1 + exp(−2β h_i)), else −1;
+* Metropolis: flip if u < min(1, exp(−β ΔE)), ΔE = 2 S_i h_i;
+* T = 0 (β = ∞), both rules: S_i ← sign h_i, a zero field keeps S_i.
+
+Kernels (see ``docs/backends.md``):
+
+* **Block-sequential** (schedules ``random``, ``sequential``, ``permuted``; every
+  coupling representation): the sweep's site order is cut into blocks of B sites. Inside
+  a block the B updates run one after another, exactly, from fields kept current by
+  h_a ← h_a + J[idx_a, idx_b] ΔS_b after each update b (a B × B sub-matrix G); after the
+  block every cached field is corrected with one product h ← h + ΔS_block · J[:, block]ᵀ
+  (pattern form: overlaps m ← m + ΔS_block · ξ[:, block]ᵀ). The result is the plain
+  sequential dynamics, update for update. The site order (and, for ``random``, the sites
+  drawn with replacement) is drawn once per sweep and *shared by all chains* — that is
+  what makes the correction a matrix product. Each chain still follows exact random-
+  sequential dynamics with its own uniforms; given the shared order the chains are
+  independent, so at stationarity their time averages are uncorrelated and errors
+  across chains stay valid.
+* **Synchronous**: one field product per sweep, all sites from the old state.
+* **Checkerboard** (lattices): :mod:`statnn.dynamics.torch.lattice`.
+
+Random numbers come from one ``torch.Generator`` on the device, seeded from the
+SeedSequence ``init`` receives: per sweep the order (``randint`` / ``randperm``), then the
+uniforms (K, n) in column chunks. The same seed on the same device gives the same run;
+different devices (or torch versions) give different streams, equal in distribution.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from statnn._validation import param_error
+from statnn.dynamics.torch.base import (
+    FIELD_REFRESH_SWEEPS,
+    TorchKernel,
+    new_spins,
+    resolve_device,
+    torch_seed,
+)
+from statnn.dynamics.torch.blocks import BLOCK_SIZE, BlockKernel, SynchronousKernel, block_loop
+
+__all__ = [
+    "BLOCK_SIZE",
+    "FIELD_REFRESH_SWEEPS",
+    "BlockKernel",
+    "SynchronousKernel",
+    "TorchKernel",
+    "block_loop",
+    "make_kernel",
+    "new_spins",
+    "resolve_device",
+    "torch_seed",
+]
+
+
+def make_kernel(
+    net,
+    *,
+    rule,
+    schedule,
+    n_temps,
+    chains,
+    device=None,
+    block_size: int | None = None,
+    compile: bool | None = None,
+    pattern_mode: str | None = None,
+):
+    """Build the torch kernel for ``net`` on ``device`` (None → ``"cpu"``).
+
+    Parameters
+    ----------
+    block_size : int, optional
+        B of block-sequential updates (default :data:`BLOCK_SIZE`).
+    compile : bool, optional
+        Compile the within-block loop and the lattice half-sweep with ``torch.compile``
+        (default: on CUDA only, where it fuses B updates / a half-sweep into few kernels).
+    pattern_mode : {"float", "int8"}, optional
+        Exact arithmetic of pattern-form couplings (default "int8" on CUDA, "float" on the
+        CPU); see :class:`statnn.dynamics.torch.fields.PatternFields`.
+    """
+    dev = resolve_device(device)
+    if compile is None:
+        compile = dev.type == "cuda"
+    if pattern_mode is None:
+        pattern_mode = "int8" if dev.type == "cuda" else "float"
+    if pattern_mode not in ("float", "int8"):
+        raise param_error("pattern_mode", "the torch backend", "'float' or 'int8'", pattern_mode)
+    block_size = BLOCK_SIZE if block_size is None else block_size
+    if (
+        not isinstance(block_size, int | np.integer)
+        or isinstance(block_size, bool)
+        or block_size < 1
+    ):
+        raise param_error("block_size", "the torch backend", "an int >= 1", block_size)
+    kw = dict(rule=rule, schedule=schedule, n_temps=n_temps, chains=chains, device=dev)
+    if schedule == "checkerboard":
+        from statnn.dynamics.torch.lattice import CheckerboardKernel  # lattice only
+
+        return CheckerboardKernel(net, compile=compile, **kw)
+    if schedule == "synchronous":
+        return SynchronousKernel(net, pattern_mode=pattern_mode, **kw)
+    return BlockKernel(net, block_size=block_size, compile=compile, pattern_mode=pattern_mode, **kw)
