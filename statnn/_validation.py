@@ -130,9 +130,16 @@ def check_array(
         ):
             want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
             raise param_error(name, caller, f"an array of shape {want}", f"<shape {arr.shape}>")
-    if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
+    if np.issubdtype(arr.dtype, np.floating) and not _all_finite(arr):
         raise param_error(name, caller, "an array of finite values (no NaN or inf)", arr)
     return arr
+
+
+def _all_finite(arr: np.ndarray) -> bool:
+    """Every entry finite; checked in chunks so a large matrix needs no full-size mask."""
+    flat = arr.ravel(order="K")  # a view of any contiguous layout
+    step = _CHECK_CHUNK
+    return all(np.isfinite(flat[i : i + step]).all() for i in range(0, flat.size, step))
 
 
 def check_spins(value: Any, name: str, caller: str, n: int | None = None) -> np.ndarray:
@@ -154,8 +161,8 @@ def check_spins(value: Any, name: str, caller: str, n: int | None = None) -> np.
             f"an array of ±1 spins whose last axis has length {n}",
             f"<shape {arr.shape}>",
         )
-    if not np.all((arr == 1) | (arr == -1)):
-        bad = arr[(arr != 1) & (arr != -1)].ravel()[:3]
+    bad = _non_spin_values(arr)
+    if bad is not None:
         raise param_error(
             name,
             caller,
@@ -166,16 +173,40 @@ def check_spins(value: Any, name: str, caller: str, n: int | None = None) -> np.
     return arr.astype(np.int8, copy=False)
 
 
+#: Entries checked at once by :func:`check_spins`: its temporaries stay a few MB however
+#: large the array (a pattern table of 10^9 entries is checked in place).
+_CHECK_CHUNK = 1 << 22
+
+
+def _non_spin_values(arr: np.ndarray) -> np.ndarray | None:
+    """Up to three entries of ``arr`` that are not ±1, or None; works in chunks."""
+    flat = arr.reshape(-1, arr.shape[-1]) if arr.ndim > 1 else arr[None, :]
+    rows = max(1, _CHECK_CHUNK // max(flat.shape[1], 1))
+    for start in range(0, flat.shape[0], rows):
+        block = flat[start : start + rows]
+        ok = (block == 1) | (block == -1)
+        if not ok.all():
+            return block[~ok].ravel()[:3]
+    return None
+
+
 def check_patterns(
     value: Any, caller: str, name: str = "patterns", n: int | None = None
 ) -> np.ndarray:
-    """Patterns: a (P, N) array of ±1 (a single 1-D pattern becomes P = 1), as int8."""
+    """Patterns: a (P, N) array of ±1 (a single 1-D pattern becomes P = 1), as int8.
+
+    An int8 array is returned as it is, in its own memory layout (no copy): pattern tables
+    can be as large as the machine allows, and the Fortran-ordered tables of
+    :func:`statnn.random_patterns` are exactly what the pattern-form kernels read.
+    """
     arr = check_spins(value, name, caller, n=n)
     if arr.ndim == 1:
         arr = arr[None, :]
     if arr.ndim != 2:
         raise param_error(name, caller, "a (P, N) array of ±1 patterns", f"<shape {arr.shape}>")
-    return np.ascontiguousarray(arr)
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise param_error(name, caller, "at least one pattern of at least one neuron", f"<shape {arr.shape}>")
+    return arr
 
 
 def check_seed(seed: Any, caller: str, name: str = "seed") -> int | None:

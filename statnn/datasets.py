@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import gzip
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from statnn._validation import check_choice, check_int, check_real, check_seed, param_error
 from statnn.errors import ValidationError
+from statnn.memory.patterns import random_patterns as _patterns
 
 GATES = {
     "and": (0, 0, 0, 1),
@@ -104,19 +106,46 @@ def km_to_miles(n: int = 50, noise: float = 0.0, km_max: float = 100.0, seed: in
     return km[:, None], miles
 
 
-def random_patterns(P: int, N: int, seed: int | None = None):
+def random_dichotomies(P: int, N: int, seed: int | None = None):
     """P random ±1 patterns of N units with random ±1 labels (Cover/Gardner capacity).
+
+    The patterns are :func:`statnn.random_patterns` (unbiased), the labels independent
+    fair ±1 coins from a second stream of the same seed.
+
+    Parameters
+    ----------
+    P, N : int >= 1
+        Number of patterns and of units.
+    seed : int, optional
 
     Returns
     -------
-    X : (P, N) int8 array of ±1;  y : (P,) int8 array of ±1
+    X : (P, N) int8 array of ±1 (C-ordered, one row per pattern)
+    y : (P,) int8 array of ±1
     """
-    P = check_int(P, "P", "random_patterns", minimum=1)
-    N = check_int(N, "N", "random_patterns", minimum=1)
-    rng = np.random.default_rng(check_seed(seed, "random_patterns"))
-    X = (2 * rng.integers(0, 2, size=(P, N)) - 1).astype(np.int8)
-    y = (2 * rng.integers(0, 2, size=P) - 1).astype(np.int8)
+    caller = "random_dichotomies"
+    P = check_int(P, "P", caller, minimum=1)
+    N = check_int(N, "N", caller, minimum=1)
+    seed = check_seed(seed, caller)
+    pattern_seed, label_seed = np.random.SeedSequence(seed).spawn(2)
+    X = np.ascontiguousarray(_patterns(P, N, seed=_entropy(pattern_seed)))
+    y = (2 * np.random.default_rng(label_seed).integers(0, 2, size=P) - 1).astype(np.int8)
     return X, y
+
+
+def _entropy(seq: np.random.SeedSequence) -> int:
+    return int(seq.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
+def random_patterns(P: int, N: int, seed: int | None = None):
+    """Deprecated name of :func:`random_dichotomies` (removed in the next release)."""
+    warnings.warn(
+        "statnn.datasets.random_patterns is renamed random_dichotomies (statnn.random_patterns "
+        "makes patterns without labels); the old name goes in the next release.",
+        FutureWarning,
+        stacklevel=2,
+    )
+    return random_dichotomies(P, N, seed)
 
 
 def digits(scale: bool = True):

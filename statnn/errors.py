@@ -21,3 +21,7 @@ class AsymmetricCouplingsError(ValidationError):
 
 class BackendUnavailableError(StatnnError, RuntimeError):
     """The requested backend or device cannot be used on this machine."""
+
+
+class InsufficientMemoryError(StatnnError, MemoryError):
+    """A requested array would not fit in the memory available on this machine."""

@@ -55,14 +55,23 @@ def test_km_to_miles():
     assert np.std(noisy - y) > 0.1
 
 
-def test_random_patterns():
-    X, y = datasets.random_patterns(500, 40, seed=0)
+def test_random_dichotomies():
+    X, y = datasets.random_dichotomies(500, 40, seed=0)
     assert X.shape == (500, 40) and X.dtype == np.int8 and y.shape == (500,)
+    assert X.flags.c_contiguous
     assert set(np.unique(X)) == {-1, 1} and set(np.unique(y)) == {-1, 1}
     assert abs(X.mean()) < 0.02
     np.testing.assert_array_equal(
-        datasets.random_patterns(5, 4, seed=1)[0], datasets.random_patterns(5, 4, seed=1)[0]
+        datasets.random_dichotomies(5, 4, seed=1)[0], datasets.random_dichotomies(5, 4, seed=1)[0]
     )
+
+
+def test_random_patterns_old_name_warns_and_agrees():
+    with pytest.warns(FutureWarning, match="random_dichotomies"):
+        X, y = datasets.random_patterns(30, 7, seed=2)
+    X2, y2 = datasets.random_dichotomies(30, 7, seed=2)
+    np.testing.assert_array_equal(X, X2)
+    np.testing.assert_array_equal(y, y2)
 
 
 def test_digits():

@@ -21,6 +21,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 import scipy.sparse as sp
 
+from statnn._memory import check_allocation
 from statnn._validation import check_array, check_patterns, check_real, param_error
 
 _SYMMETRY_RTOL = 1e-12
@@ -49,6 +50,16 @@ class Couplings(ABC):
         return f"{type(self).__name__}(n={self.n}, symmetric={self.symmetric})"
 
 
+def _is_symmetric(J: np.ndarray, tol: float, block: int = 512) -> bool:
+    """|J_ij − J_ji| <= tol everywhere, compared by row blocks (no N × N temporaries)."""
+    n = J.shape[0]
+    for start in range(0, n, block):
+        rows = J[start : start + block]
+        if not np.all(np.abs(rows - J[:, start : start + block].T) <= tol):
+            return False
+    return True
+
+
 class DenseCouplings(Couplings):
     """A dense n × n coupling matrix (float32 or float64), zero diagonal.
 
@@ -74,8 +85,8 @@ class DenseCouplings(Couplings):
             )
         self.J = np.ascontiguousarray(J)
         self.n = J.shape[0]
-        scale = float(np.max(np.abs(J))) if J.size else 0.0
-        self.symmetric = bool(np.all(np.abs(J - J.T) <= _SYMMETRY_RTOL * max(scale, 1e-300)))
+        scale = max(float(J.max()), -float(J.min())) if J.size else 0.0
+        self.symmetric = _is_symmetric(self.J, _SYMMETRY_RTOL * max(scale, 1e-300))
 
     @property
     def dtype(self):
@@ -138,6 +149,35 @@ class SparseCouplings(Couplings):
         return self.J.toarray().astype(dtype, copy=False)
 
 
+def pattern_projections(S, patterns, block_entries: int = 1 << 20) -> np.ndarray:
+    """Projections ξ^μ · S = Σ_i ξ_i^μ S_i of spins on every pattern, exactly.
+
+    Parameters
+    ----------
+    S : array_like of ±1, shape (..., N)
+    patterns : ndarray of ±1, shape (P, N), any memory layout
+    block_entries : int
+        Patterns are converted to float in blocks of at most this many entries, so no
+        float copy of the whole table is ever made (the table may be GBs of int8).
+
+    Returns
+    -------
+    ndarray of float64, shape (..., P)
+        Integers: ±1 products summed in float32 blocks are exact while N < 2²⁴, and
+        in float64 beyond.
+    """
+    p, n = patterns.shape
+    dtype = np.float32 if n < (1 << 24) else np.float64
+    S = np.asarray(S)
+    flat = S.reshape(-1, n).astype(dtype)
+    out = np.empty((flat.shape[0], p), dtype=np.float64)
+    rows = max(1, block_entries // max(n, 1))
+    for start in range(0, p, rows):
+        block = patterns[start : start + rows].astype(dtype)
+        out[:, start : start + len(block)] = flat @ block.T
+    return out.reshape(S.shape[:-1] + (p,))
+
+
 class PatternCouplings(Couplings):
     """Hebbian couplings J_ij = s Σ_μ ξ_i^μ ξ_j^μ (i ≠ j) kept as the P × N patterns.
 
@@ -154,13 +194,22 @@ class PatternCouplings(Couplings):
     symmetric = True
     #: Patterns are converted to float64 in blocks of at most this many entries, so the
     #: int8 patterns are the only full-size copy (N = 10^5, P = 10^4 is 1 GB, not 8 GB).
-    block_entries = 1 << 22
+    block_entries = 1 << 20
 
     def __init__(self, patterns, scale: float | None = None, *, caller: str = "hopfield"):
-        self.patterns = check_patterns(patterns, caller)
-        self.p, self.n = self.patterns.shape
+        xi = check_patterns(patterns, caller)
+        #: The table in the kernels' layout, (N, P) C-ordered: the P pattern bits of neuron
+        #: i are one contiguous row. A Fortran-ordered (P, N) table (as
+        #: :func:`statnn.random_patterns` makes) is used in place, without a copy.
+        self.patterns_t = np.ascontiguousarray(xi.T)
+        self.p, self.n = xi.shape
         self.scale = 1.0 / self.n if scale is None else check_real(scale, "scale", caller)
         self._xi_float: np.ndarray | None = None
+
+    @property
+    def patterns(self) -> np.ndarray:
+        """The stored patterns ξ, (P, N) int8: a view of :attr:`patterns_t`."""
+        return self.patterns_t.T
 
     def _float_blocks(self):
         """Yield (start, float64 block of patterns); the single block of a small set is kept."""
@@ -175,11 +224,7 @@ class PatternCouplings(Couplings):
 
     def projections(self, S: np.ndarray) -> np.ndarray:
         """ξ^μ · S for every pattern: (..., n) → float64 (..., P)."""
-        S = np.asarray(S, dtype=np.float64)
-        out = np.empty(S.shape[:-1] + (self.p,))
-        for start, block in self._float_blocks():
-            out[..., start : start + len(block)] = S @ block.T
-        return out
+        return pattern_projections(S, self.patterns, self.block_entries)
 
     def overlaps(self, S: np.ndarray) -> np.ndarray:
         """Pattern overlaps m_μ = (1/N) Σ_i ξ_i^μ S_i: (..., n) → (..., P)."""
@@ -201,10 +246,23 @@ class PatternCouplings(Couplings):
         return self.scale * (np.einsum("bm,mb->b", projections, columns) - self.p * own)
 
     def to_dense(self, dtype=np.float64):
-        xi = self.patterns.astype(np.float64)
-        J = self.scale * (xi.T @ xi)
+        """J = s ξᵀξ with a zero diagonal, formed in ``dtype`` (one N × N matrix).
+
+        Σ_μ ξ_i^μ ξ_j^μ are integers, exact in float32 while P < 2²⁴. The memory needed is
+        checked first (:class:`~statnn.errors.InsufficientMemoryError` if it cannot fit).
+        """
+        dtype = np.dtype(dtype)
+        check_allocation(
+            self.n * self.n * dtype.itemsize + self.p * self.n * dtype.itemsize,
+            f"the dense {self.n} x {self.n} {dtype.name} form of the pattern couplings",
+            "PatternCouplings.to_dense",
+            "Keep the pattern form (O(P) per update, the P x N int8 patterns only).",
+        )
+        xi = self.patterns.astype(dtype)
+        J = xi.T @ xi
+        J *= dtype.type(self.scale)
         np.fill_diagonal(J, 0.0)
-        return J.astype(dtype, copy=False)
+        return J
 
     def __repr__(self):
         return f"PatternCouplings(P={self.p}, N={self.n}, scale={self.scale:g})"

@@ -24,12 +24,15 @@ _RULE_OPTIONS = {
     "lr": ("perceptron", 1.0),
     "max_epochs": ("perceptron", 1000),
     "activity": ("hebbian", 0.0),
+    "dtype": (("pseudo_inverse", "storkey"), "float64"),
 }
 
 
 def _is_default(value, default) -> bool:
     if isinstance(default, bool) or isinstance(value, bool | np.bool_):
         return isinstance(value, bool | np.bool_) and bool(value) == default
+    if isinstance(default, str):
+        return isinstance(value, str) and value == default
     if isinstance(value, str) or np.ndim(value) != 0:
         return False
     try:
@@ -51,6 +54,7 @@ def hopfield(
     lr: float = 1.0,
     max_epochs: int = 1000,
     seed: int | None = None,
+    dtype: str = "float64",
 ) -> Network:
     """A Hopfield network storing ``patterns`` (P, N) of ±1 with a learning rule.
 
@@ -87,6 +91,10 @@ def hopfield(
         Perceptron rule only, see :func:`statnn.memory.rules.perceptron_couplings`.
     seed : int, optional
         Seed of the dilution.
+    dtype : {"float64", "float32"}
+        Pseudo-inverse and Storkey rules only: precision of the dense N × N couplings
+        (float32 halves their memory). Dense rules check the memory they need before
+        allocating and refuse with the size (:class:`~statnn.errors.InsufficientMemoryError`).
 
     Returns
     -------
@@ -113,14 +121,18 @@ def hopfield(
         "lr": lr,
         "max_epochs": max_epochs,
         "activity": activity,
+        "dtype": dtype,
     }
     for name, (owner, default) in _RULE_OPTIONS.items():
         value = given[name]
-        if owner != rule and not _is_default(value, default):
+        owners = owner if isinstance(owner, tuple) else (owner,)
+        if rule not in owners and not _is_default(value, default):
             raise param_error(
                 name,
                 caller,
-                f"left at its default ({default!r}): it applies to rule={owner!r} only",
+                f"left at its default ({default!r}): it applies to rule="
+                + " or ".join(repr(o) for o in owners)
+                + " only",
                 value,
                 hint=f"rule={rule!r} was asked for.",
             )
@@ -134,9 +146,11 @@ def hopfield(
         couplings = hebbian_couplings(xi, activity=activity, **dilute)
         info["activity"] = float(xi.mean()) if activity == "auto" else activity
     elif rule == "pseudo_inverse":
-        couplings = pseudo_inverse_couplings(xi, **dilute)
+        couplings = pseudo_inverse_couplings(xi, dtype=dtype, **dilute)
+        info["dtype"] = str(dtype)
     elif rule == "storkey":
-        couplings = storkey_couplings(xi, **dilute)
+        couplings = storkey_couplings(xi, dtype=dtype, **dilute)
+        info["dtype"] = str(dtype)
     else:
         couplings, bias, fit = perceptron_couplings(
             xi,

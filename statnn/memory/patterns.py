@@ -6,6 +6,9 @@ import numpy as np
 
 from statnn._validation import check_int, check_real, check_seed, param_error
 
+#: Entries drawn at once: the temporaries stay a few MB however large the table.
+_BLOCK_ENTRIES = 1 << 20
+
 
 def random_patterns(P: int, N: int, bias: float = 0.0, seed: int | None = None) -> np.ndarray:
     """P independent random patterns of N neurons, ξ_i^μ ∈ {−1, +1}.
@@ -29,6 +32,10 @@ def random_patterns(P: int, N: int, bias: float = 0.0, seed: int | None = None) 
     Returns
     -------
     ndarray of int8, shape (P, N)
+        Fortran-ordered: the transpose of a C-ordered (N, P) table, the layout in which
+        the pattern-form kernels read the P pattern bits of one neuron at once.
+        :func:`statnn.hopfield` stores it without a copy; the peak memory of this call
+        is the table plus a few MB.
 
     Examples
     --------
@@ -45,6 +52,14 @@ def random_patterns(P: int, N: int, bias: float = 0.0, seed: int | None = None) 
         raise param_error("bias", caller, "a float strictly between -1 and 1", bias)
     seed = check_seed(seed, caller)
     rng = np.random.default_rng(seed)
-    if a == 0.0:
-        return (2 * rng.integers(0, 2, size=(P, N), dtype=np.int8) - 1).astype(np.int8)
-    return np.where(rng.random((P, N)) < (1.0 + a) / 2.0, 1, -1).astype(np.int8)
+    xi_t = np.empty((N, P), dtype=np.int8)  # the table, in the kernels' (N, P) layout
+    rows = max(1, _BLOCK_ENTRIES // P)
+    for start in range(0, N, rows):
+        block = xi_t[start : start + rows]
+        if a == 0.0:
+            block[...] = rng.integers(0, 2, size=block.shape, dtype=np.int8)
+        else:
+            block[...] = rng.random(block.shape) < (1.0 + a) / 2.0
+        block *= 2
+        block -= 1
+    return xi_t.T

@@ -21,6 +21,7 @@ from statnn._validation import (
     param_error,
 )
 from statnn._version import __version__
+from statnn.core.couplings import pattern_projections
 from statnn.core.network import Network, check_network
 from statnn.dynamics.sampling import sampler
 
@@ -244,7 +245,7 @@ def recall(
     shape = (len(temps), chains, len(cued))
     overlaps = mean_overlaps.reshape(*shape, p)
     own = np.take_along_axis(overlaps, np.broadcast_to(cued[:, None], (*shape, 1)), axis=-1)[..., 0]
-    initial = np.einsum("cpn,pn->cp", cues.astype(np.float64), xi[cued].astype(np.float64)) / n
+    initial = _cue_overlaps(cues, xi, cued)
     out = {
         "overlaps": overlaps,
         "overlap": own,
@@ -353,6 +354,37 @@ def _cue_indices(cue, p: int, caller: str) -> np.ndarray:
     return arr.astype(np.int64)
 
 
+def _cue_overlaps(cues, xi, cued):
+    """Overlap of each cue (chains, P_cued, N) with its own pattern, in exact integers."""
+    out = np.empty(cues.shape[:2])
+    for j, mu in enumerate(cued):
+        out[:, j] = (cues[:, j].astype(np.int32) @ xi[mu].astype(np.int32)) / xi.shape[1]
+    return out
+
+
+def _overlaps(S, xi):
+    """m_μ = (1/N) ξ^μ · S, projected in blocks (no float copy of the pattern table).
+
+    ``S`` holds spins or their time averages (multiples of 1/records); the projections of
+    spins are exact integers, those of averages are rounded once.
+    """
+    n = xi.shape[1]
+    if np.issubdtype(np.asarray(S).dtype, np.integer):
+        return pattern_projections(S, xi) / n
+    return _float_projections(S, xi) / n
+
+
+def _float_projections(S, xi, block_entries: int = 1 << 20):
+    """ξ^μ · S for float S (time-averaged spins), in float64 blocks of patterns."""
+    p, n = xi.shape
+    flat = np.asarray(S, dtype=np.float64).reshape(-1, n)
+    out = np.empty((flat.shape[0], p))
+    rows = max(1, block_entries // n)
+    for start in range(0, p, rows):
+        out[:, start : start + rows] = flat @ xi[start : start + rows].astype(np.float64).T
+    return out.reshape(np.shape(S)[:-1] + (p,))
+
+
 def _run(s, state, net, xi, temps, sweeps, average):
     """Run the dynamics; return final spins, overlaps, sweep counts and convergence flags.
 
@@ -360,11 +392,11 @@ def _run(s, state, net, xi, temps, sweeps, average):
     """
     n_T, K = len(temps), s.chains
     zero_T = temps == 0.0
-    xi_t = xi.T.astype(np.float64)  # ±1 products summed in float64 are exact integers
     n = xi.shape[1]
     done_at = np.full((n_T, K), -1, dtype=np.int64)
     # overlaps are linear in S: average the spins, then project once at the end
-    spin_sum = np.zeros((n_T, K, n), dtype=np.int64)
+    # int32 sums of at most `average` <= sweeps < 2^31 spins; none when nothing is averaged
+    spin_sum = np.zeros((n_T, K, n) if average else (1, 1, 1), dtype=np.int32)
     recorded = 0
     if not zero_T.any():
         # T > 0 everywhere: no convergence test, run in one block then average
@@ -375,7 +407,7 @@ def _run(s, state, net, xi, temps, sweeps, average):
             spin_sum += s.spins(state)
             recorded += 1
         spins = s.spins(state)
-        overlaps = (spin_sum / recorded if recorded else spins) @ xi_t / n
+        overlaps = _overlaps(spin_sum / recorded if recorded else spins, xi)
         return spins, overlaps, np.full((n_T, K), sweeps), np.zeros((n_T, K), dtype=bool)
 
     for t in range(1, sweeps + 1):
@@ -399,7 +431,7 @@ def _run(s, state, net, xi, temps, sweeps, average):
     steps = np.where(converged, done_at, sweeps)
     steps[~zero_T] = sweeps
     if recorded and not (zero_T.all() and t < sweeps):
-        overlaps = (spin_sum / recorded) @ xi_t / n
+        overlaps = _overlaps(spin_sum / recorded, xi)
     else:
-        overlaps = spins @ xi_t / n
+        overlaps = _overlaps(spins, xi)
     return spins, overlaps, steps, converged

@@ -25,6 +25,7 @@ import numpy as np
 import scipy.linalg.blas as blas
 import scipy.sparse as sp
 
+from statnn._memory import check_allocation, format_bytes
 from statnn._validation import (
     check_int,
     check_patterns,
@@ -37,6 +38,7 @@ from statnn.core.couplings import Couplings, DenseCouplings, PatternCouplings, S
 from statnn.memory.dilution import dilute_dense, dilution_mask, mask_matrix, sparse_from_pairs
 
 _PAIR_CHUNK = 1 << 22  # pattern entries handled at once by the diluted Hebbian rule
+_FLOAT64 = np.dtype(np.float64)
 _MARGIN_TOL = 1e-9  # relative tolerance of the margin test Δ >= κ
 
 
@@ -73,6 +75,39 @@ def _bool(value, name: str, caller: str) -> bool:
 
 def _rng(seed, caller: str) -> np.random.Generator:
     return np.random.default_rng(check_seed(seed, caller))
+
+
+def _float_dtype(dtype, caller: str) -> np.dtype:
+    """float64 or float32 couplings (``dtype`` as a name or numpy dtype)."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise param_error("dtype", caller, "'float64' or 'float32'", dtype)
+    return dt
+
+
+def _check_dense(n: int, p: int, dtype: np.dtype, copies: float, caller: str) -> None:
+    """Refuse N × N couplings (``copies`` matrices at peak) that cannot fit in memory."""
+    need = copies * n * n * dtype.itemsize + 8.0 * p * n
+    cheaper = (
+        "Use dtype='float32' (half the memory), dilution= (sparse couplings) or the "
+        "Hebbian rule, which keeps only the P x N int8 patterns "
+        f"({format_bytes(p * n)})."
+    )
+    check_allocation(need, f"the {n} x {n} {dtype.name} couplings", caller, cheaper)
+
+
+def _mirror_upper(A: np.ndarray, block: int = 1024) -> np.ndarray:
+    """Copy the upper triangle of square ``A`` onto the lower one, in place, by blocks."""
+    n = A.shape[0]
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        A[stop:, start:stop] = A[start:stop, stop:].T
+        sub = A[start:stop, start:stop]
+        sub[np.tril_indices(stop - start, -1)] = sub.T[np.tril_indices(stop - start, -1)]
+    return A
 
 
 def _dense_or_diluted(
@@ -128,10 +163,12 @@ def hebbian_couplings(
     p, n = xi.shape
     if a == 0.0 and c is None:
         return PatternCouplings(xi, caller=caller)
-    centred = xi.astype(np.float64) - a
     scale = 1.0 / (n * (1.0 - a * a))
     if c is None:
-        J = scale * (centred.T @ centred)
+        _check_dense(n, p, _FLOAT64, 1, caller)
+        centred = xi.astype(np.float64) - a
+        J = centred.T @ centred
+        J *= scale
         np.fill_diagonal(J, 0.0)
         return DenseCouplings(J, caller=caller)
     rows, cols = dilution_mask(n, c, symmetric, _rng(seed, caller))
@@ -139,7 +176,9 @@ def hebbian_couplings(
     step = max(1, _PAIR_CHUNK // p)
     for start in range(0, len(rows), step):
         r, k = rows[start : start + step], cols[start : start + step]
-        values[start : start + step] = np.einsum("mb,mb->b", centred[:, r], centred[:, k])
+        left = xi[:, r].astype(np.float64) - a  # (P, chunk): no float copy of the table
+        right = xi[:, k].astype(np.float64) - a
+        values[start : start + step] = np.einsum("mb,mb->b", left, right)
     return SparseCouplings(sparse_from_pairs(n, rows, cols, values * (scale / c)), caller=caller)
 
 
@@ -165,6 +204,7 @@ def pseudo_inverse_couplings(
     dilution: float | None = None,
     symmetric_dilution: bool = True,
     seed: int | None = None,
+    dtype="float64",
 ) -> Couplings:
     """Pseudo-inverse (projection) rule of Personnaz, Guyon & Dreyfus (1985).
 
@@ -181,18 +221,24 @@ def pseudo_inverse_couplings(
     with the self-couplings J_ii ≈ α kept, every state near a pattern is stabilised by its
     own spin and the basins of attraction vanish as α → 1/2; without them a pattern stays
     a fixed point while the stability ξ_i h_i = 1 − J_ii > 0, i.e. up to α = 1, with
-    basins that shrink to zero only as α → 1. The couplings are symmetric; dense float64.
+    basins that shrink to zero only as α → 1. The couplings are symmetric and dense.
 
     Parameters
     ----------
     patterns : (P, N) array of ±1
     dilution, symmetric_dilution, seed
         Random dilution J_ij ← c_ij J_ij / c, as in :func:`hebbian_couplings`.
+    dtype : {"float64", "float32"}
+        Precision of J (the SVD always runs in float64 on the P × N patterns; J = V Vᵀ is
+        formed directly in ``dtype``, one N × N matrix). The memory needed is checked
+        first: an N × N matrix that cannot fit is refused with its size.
     """
     caller = "pseudo_inverse_couplings"
     xi = _patterns(patterns, caller)
     c = _dilution(dilution, caller)
     symmetric = _bool(symmetric_dilution, "symmetric_dilution", caller)
+    dtype = _float_dtype(dtype, caller)
+    _check_dense(xi.shape[1], xi.shape[0], dtype, 1, caller)
     _, s, vt = np.linalg.svd(xi.astype(np.float64), full_matrices=False)
     tol = s.max() * max(xi.shape) * np.finfo(np.float64).eps if s.size else 0.0
     v = vt[s > tol]
@@ -206,10 +252,12 @@ def pseudo_inverse_couplings(
             RuntimeWarning,
             stacklevel=2,
         )
-        return _dense_or_diluted(np.zeros((len(v), len(v))), c, symmetric, seed, caller)
-    J = v.T @ v
-    J = 0.5 * (J + J.T)  # exactly symmetric despite rounding
-    return _dense_or_diluted(J, c, symmetric, seed, caller)
+        return _dense_or_diluted(np.zeros((len(v), len(v)), dtype), c, symmetric, seed, caller)
+    vf = np.asfortranarray(v.astype(dtype))
+    syrk = blas.ssyrk if dtype == np.float32 else blas.dsyrk
+    J = syrk(1.0, vf, trans=1, lower=0)  # upper triangle of Vᵀ V, N × N, Fortran order
+    _mirror_upper(J)  # exactly symmetric
+    return _dense_or_diluted(J.T, c, symmetric, seed, caller)  # C-ordered view
 
 
 # ---------------------------------------------------------------------------------------
@@ -222,6 +270,7 @@ def storkey_couplings(
     dilution: float | None = None,
     symmetric_dilution: bool = True,
     seed: int | None = None,
+    dtype="float64",
 ) -> Couplings:
     """Storkey's incremental learning rule (A. Storkey, ICANN 1997, LNCS 1327, 451).
 
@@ -243,30 +292,43 @@ def storkey_couplings(
     dilution, symmetric_dilution, seed
         Random dilution J_ij ← c_ij J_ij / c after learning, as in
         :func:`hebbian_couplings`.
+    dtype : {"float64", "float32"}
+        Precision of J and of the learning (float32 uses ``ssymv``/``ssyr2``: half the
+        memory, couplings rounded to ~1e-7 relative). One N × N matrix is allocated; the
+        memory needed is checked first.
     """
     caller = "storkey_couplings"
     xi = _patterns(patterns, caller)
     c = _dilution(dilution, caller)
     symmetric = _bool(symmetric_dilution, "symmetric_dilution", caller)
-    J = _storkey_dense(xi)
+    dtype = _float_dtype(dtype, caller)
+    _check_dense(xi.shape[1], xi.shape[0], dtype, 1, caller)
+    J = _storkey_dense(xi, dtype)
     return _dense_or_diluted(J, c, symmetric, seed, caller)
 
 
-def _storkey_dense(xi: np.ndarray) -> np.ndarray:
-    """Storkey couplings J (N × N, zero diagonal); J = s · A with A's upper triangle kept."""
+def _storkey_dense(xi: np.ndarray, dtype: np.dtype = _FLOAT64) -> np.ndarray:
+    """Storkey couplings J (N × N, zero diagonal); J = s · A with A's upper triangle kept.
+
+    Works in one N × N array: A (Fortran order, upper triangle updated by BLAS), then
+    mirrored and scaled in place; the C-ordered transpose view is returned (J symmetric).
+    """
     p, n = xi.shape
-    A = np.zeros((n, n), order="F")
+    single = dtype == np.float32
+    symv, syr2 = (blas.ssymv, blas.ssyr2) if single else (blas.dsymv, blas.dsyr2)
+    A = np.zeros((n, n), dtype=dtype, order="F")
     s = 1.0
     grow = 1.0 + 2.0 / n
     diag = np.arange(n)
-    for x in xi.astype(np.float64):
-        h = s * blas.dsymv(1.0, A, x, lower=0)
+    for row in range(p):
+        x = xi[row].astype(dtype)
+        h = s * symv(1.0, A, x, lower=0)
         s *= grow
-        A = blas.dsyr2(1.0 / (n * s), x, 0.5 * x - h, lower=0, a=A, overwrite_a=1)
+        A = syr2(1.0 / (n * s), x, (0.5 * x - h).astype(dtype), lower=0, a=A, overwrite_a=1)
         A[diag, diag] = 0.0
-    J = np.triu(A)
-    J = s * (J + np.triu(A, 1).T)
-    return np.ascontiguousarray(J)
+    _mirror_upper(A)
+    A *= dtype.type(s)
+    return A.T  # C-ordered view of the symmetric matrix
 
 
 # ---------------------------------------------------------------------------------------
@@ -344,6 +406,7 @@ def perceptron_couplings(
     c = _dilution(dilution, caller)
     symmetric = _bool(symmetric_dilution, "symmetric_dilution", caller)
     p, n = xi.shape
+    _check_dense(n, p, _FLOAT64, 4.2, caller)  # mask, weights, normalised J, temporaries
 
     from statnn.nn.perceptron import train_perceptrons  # numba: imported only when needed
 
