@@ -175,7 +175,7 @@ def check_spins(value: Any, name: str, caller: str, n: int | None = None) -> np.
 
 #: Entries checked at once by :func:`check_spins`: its temporaries stay a few MB however
 #: large the array (a pattern table of 10^9 entries is checked in place).
-_CHECK_CHUNK = 1 << 22
+_CHECK_CHUNK = 1 << 20
 
 
 def _non_spin_values(arr: np.ndarray) -> np.ndarray | None:
