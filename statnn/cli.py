@@ -1,8 +1,9 @@
 """The ``statnn`` command: run the named experiments, plot saved results, run sweeps and
 benchmarks, show the environment, and the demo.
 
-Bad arguments and bad input print one line on stderr and exit with status 2, without a
-traceback.
+Bad arguments and bad input print one line on stderr and exit with status 2, file
+problems (a full disk, missing permissions, an output path in the way) one line and
+status 1, without a traceback.
 """
 
 from __future__ import annotations
@@ -306,4 +307,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `statnn info | head`: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as exc:  # a file problem (full disk, permissions, a path in the way)
+        from statnn.results import os_error_text
+
+        print(f"statnn {args.command}: error: {os_error_text(exc)}", file=sys.stderr)
+        return 1
     return 0

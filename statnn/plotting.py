@@ -12,8 +12,7 @@ Only :mod:`statnn.cli` and :mod:`statnn.experiments` import this module.
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from statnn.errors import ValidationError
+from statnn.results import atomic_write_bytes
 
 THEORY = dict(color="black", lw=1.2, ls="--")
 DPI = 100
@@ -43,19 +43,16 @@ def _title(fig, ds) -> None:
 
 
 def save_figure(fig, path) -> Path:
-    """Write ``fig`` as PNG to ``path`` atomically (temporary file, then rename)."""
+    """Write ``fig`` as PNG to ``path`` atomically (:func:`statnn.results.atomic_write_bytes`).
+
+    The image is drawn in memory, then written with the free space checked, the user's
+    umask honoured and no partial file left under ``path``.
+    """
     path = Path(path)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, format="png", dpi=DPI)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return atomic_write_bytes(path, buffer.getvalue())
 
 
 def _done(fig, path):
@@ -341,7 +338,8 @@ def plot_seed_examples(ds, path=None) -> Figure:
     ax.set_ylabel("w (mi/km)")
     ax.legend(fontsize=8)
     ax = axes[0, 2]
-    X, y = ds.fruit_X.values, ds.fruit_y.values
+    X = np.column_stack([ds.fruit_weight.values, ds.fruit_sweetness.values])
+    y = ds.fruit_y.values
     ax.scatter(X[y == 0, 0], X[y == 0, 1], color="C3", s=14, label="apples")
     ax.scatter(X[y == 1, 0], X[y == 1, 1], color="C1", s=14, label="oranges")
     w1, w2, b = a["fruit_w_weight"], a["fruit_w_sweetness"], a["fruit_b"]

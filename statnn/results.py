@@ -27,12 +27,16 @@ of a sweep is handled by the per-point JSON records instead.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
+import math
 import os
+import re
+import secrets
 import socket
-import tempfile
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -46,19 +50,36 @@ POINT_FORMAT_VERSION = 1
 
 __all__ = [
     "POINT_FORMAT",
+    "VARIABLE_ATTRS",
     "atomic_write_bytes",
     "atomic_write_json",
+    "check_free_space",
+    "check_output_dir",
+    "clean_stale_temporaries",
     "decode_result",
     "encode_result",
+    "label_variables",
     "load_results",
+    "netcdf_bytes",
+    "os_error_text",
     "point_record",
     "read_point",
     "save_dataset",
+    "to_jsonable",
     "write_point",
 ]
 
 
 # ----------------------------------------------------------------------------- atomic I/O
+
+#: Free space kept on a file system beyond a file's size: 1 MiB plus 10 % of the file.
+SPACE_MARGIN_BYTES = 1 << 20
+SPACE_MARGIN_FRACTION = 0.1
+
+#: A temporary file of a write that no live process finishes is removed after this long.
+STALE_TEMP_AGE_S = 3600.0
+
+_HOST = re.sub(r"[^A-Za-z0-9_]", "_", socket.gethostname()) or "host"
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -80,32 +101,108 @@ def _replace(src: Path, dst: Path) -> None:
     os.replace(src, dst)
 
 
-def _temp_path(path: Path) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    return Path(tmp)
+def _free_bytes(directory: Path) -> int:
+    """Bytes free to an unprivileged user on ``directory``'s file system (a test seam)."""
+    st = os.statvfs(directory)
+    return st.f_bavail * st.f_frsize
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
-    """Give ``path`` new content atomically; ``write(tmp)`` fills and fsyncs the temp file.
+def _size_text(nbytes: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if nbytes < 1024 or unit == "GiB":
+            return f"{nbytes:.0f} {unit}" if unit == "B" else f"{nbytes:.1f} {unit}"
+        nbytes /= 1024
+    return f"{nbytes:.1f} TiB"  # pragma: no cover
 
-    The temp file lies in the same directory; it is renamed over ``path`` (then the
-    directory is fsync'ed), or removed if anything fails before that.
+
+def check_free_space(path: str | os.PathLike, nbytes: int) -> None:
+    """Refuse to write ``nbytes`` to ``path`` unless its file system has room to spare.
+
+    Needed: ``nbytes`` plus a margin of :data:`SPACE_MARGIN_BYTES` and
+    :data:`SPACE_MARGIN_FRACTION` of ``nbytes``.
+
+    Raises
+    ------
+    OSError
+        ``errno.ENOSPC``, with a message giving the space needed and the space free.
     """
-    tmp = _temp_path(path)
+    path = Path(path)
+    need = int(nbytes + SPACE_MARGIN_BYTES + SPACE_MARGIN_FRACTION * nbytes)
     try:
-        write(tmp)
-        _replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    _fsync_dir(path.parent)
-    return path
+        free = _free_bytes(path.parent)
+    except (OSError, AttributeError):  # no statvfs (Windows) or an unusual file system
+        return
+    if free < need:
+        raise OSError(
+            errno.ENOSPC,
+            f"Not enough free space to write {path}: it needs {_size_text(need)} "
+            f"({_size_text(nbytes)} plus a margin), the file system has {_size_text(free)} free",
+        )
+
+
+def _temp_name(path: Path) -> str:
+    return f".{path.name}.{_HOST}-{os.getpid()}.{secrets.token_hex(4)}.tmp"
+
+
+_TEMP = re.compile(r"\.(?P<host>[A-Za-z0-9_]+)-(?P<pid>\d+)\.[0-9a-f]{8}\.tmp$")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process
+        return True
+    return True
+
+
+def clean_stale_temporaries(path: str | os.PathLike) -> list[Path]:
+    """Remove temporary files ``.NAME.*.tmp`` left beside ``path`` by crashed writes.
+
+    A temporary file is stale when the process that made it (named in the file name) is
+    gone from this host, or when it is older than :data:`STALE_TEMP_AGE_S` (files of other
+    hosts, or of older statnn versions). Writes in progress are left alone.
+
+    Returns
+    -------
+    list of Path
+        The files removed.
+    """
+    path = Path(path)
+    prefix, removed = f".{path.name}.", []
+    now = time.time()
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith(prefix) and name.endswith(".tmp")):
+            continue
+        match = _TEMP.search(name[len(prefix) - 1 :])
+        if match and match["host"] == _HOST:
+            stale = not _pid_alive(int(match["pid"]))
+        else:
+            try:
+                stale = now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_AGE_S
+            except OSError:
+                continue
+        if stale:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically: temp file in the same directory, fsync, rename.
+
+    Before writing, stale temporary files of earlier crashed writes of ``path`` are removed
+    (:func:`clean_stale_temporaries`) and the free space is checked
+    (:func:`check_free_space`). The file is created with mode ``0o666`` less the process's
+    umask, like any file the user creates. A crash at any moment leaves either the old
+    file or the complete new one under ``path``; a failed write removes its temporary file.
 
     Parameters
     ----------
@@ -118,25 +215,71 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     -------
     Path
         ``path``.
-    """
 
-    def write(tmp: Path) -> None:
-        with open(tmp, "wb") as fh:
+    Raises
+    ------
+    OSError
+        The directory is missing or not writable, the disk is (nearly) full, …
+    """
+    path = Path(path)
+    data = bytes(data)
+    clean_stale_temporaries(path)
+    check_free_space(path, len(data))
+    tmp = path.parent / _temp_name(path)
+    # O_EXCL: never follow or reuse an existing name; 0o666: the kernel applies the umask
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        _replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    _fsync_dir(path.parent)
+    return path
 
-    return _atomic_write(Path(path), write)
+
+def to_jsonable(value: Any, *, strict: bool = False) -> Any:
+    """Plain JSON values for ``value``: the one converter the package's JSON goes through.
+
+    Numpy scalars become Python numbers, arrays and tuples lists, mappings dicts with
+    string keys, paths strings. With ``strict=True`` non-finite floats become the strings
+    ``"nan"``, ``"inf"``, ``"-inf"`` (standard JSON has no such numbers); otherwise they
+    stay floats (written as ``NaN``/``Infinity``, Python's JSON dialect).
+
+    Parameters
+    ----------
+    value : any
+    strict : bool, default False
+
+    Returns
+    -------
+    any
+        Built of dict, list, str, int, float, bool and None (other objects unchanged).
+    """
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v, strict=strict) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v, strict=strict) for v in value]
+    if isinstance(value, np.ndarray):
+        return to_jsonable(value.tolist(), strict=strict)
+    if isinstance(value, np.generic):
+        return to_jsonable(value.item(), strict=strict)
+    if isinstance(value, Path):
+        return str(value)
+    if strict and isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+    plain = to_jsonable(value)
+    if plain is value:
+        raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+    return plain
 
 
 def dumps(obj: Any, *, indent: int | None = None) -> str:
@@ -148,9 +291,68 @@ def dumps(obj: Any, *, indent: int | None = None) -> str:
     return json.dumps(obj, sort_keys=True, indent=indent, default=_json_default, allow_nan=True)
 
 
-def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
-    """Write ``obj`` as JSON (sorted keys, indented) to ``path`` atomically."""
+def atomic_write_json(path: str | os.PathLike, obj: Any, *, strict: bool = False) -> Path:
+    """Write ``obj`` as JSON (sorted keys, indented) to ``path`` atomically.
+
+    ``strict=True`` writes standard JSON: non-finite floats as strings (:func:`to_jsonable`).
+    """
+    if strict:
+        obj = to_jsonable(obj, strict=True)
     return atomic_write_bytes(path, (dumps(obj, indent=1) + "\n").encode("utf-8"))
+
+
+def os_error_text(exc: OSError) -> str:
+    """One line for an :class:`OSError`: its message and the file it concerns, no errno."""
+    text = exc.strerror or str(exc)
+    names = [n for n in (exc.filename, exc.filename2) if n is not None]
+    if names:
+        text += ": " + " -> ".join(map(str, names))
+    return " ".join(text.split())
+
+
+def check_output_dir(directory: str | os.PathLike, files: Iterable[str] = ()) -> Path:
+    """Make sure results can be written into ``directory`` before any work starts.
+
+    The folder is created if missing (with its parents); then a temporary file is created
+    and removed in it, which catches a path that is a file, missing permissions and
+    read-only file systems alike. Each of ``files`` must not be a folder.
+
+    Parameters
+    ----------
+    directory : path-like
+    files : iterable of str
+        Names of the files that will be written in ``directory``.
+
+    Returns
+    -------
+    Path
+        ``directory``.
+
+    Raises
+    ------
+    OSError
+        With a message naming the folder and what is wrong.
+    """
+    d = Path(directory)
+    if d.exists() and not d.is_dir():
+        raise NotADirectoryError(
+            errno.ENOTDIR, f"Cannot write results in {d}: it exists and is not a folder"
+        )
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        probe = d / _temp_name(d / ".statnn-write-test")
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        os.unlink(probe)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise OSError(exc.errno, f"Cannot write results in {d}: {reason}") from None
+    for name in files:
+        if (d / name).is_dir():
+            raise IsADirectoryError(
+                errno.EISDIR, f"Cannot write {d / name}: a folder of that name is in the way"
+            )
+    check_free_space(d / ".statnn-write-test", 0)
+    return d
 
 
 # --------------------------------------------------------------------- result encoding
@@ -358,11 +560,135 @@ def read_point(path: str | os.PathLike) -> tuple[dict | None, str]:
     return record, ""
 
 
+# ------------------------------------------------------------------------ units, names
+
+#: Unit strings of the files statnn writes (docs/conventions.md, "Units in saved files").
+#: Physics is in reduced units: J is the coupling scale (an energy, not the joule) and
+#: k_B = 1, so temperatures are in units of J/k_B, energies in J, β = 1/T in 1/J.
+DIMENSIONLESS = "1"
+TEMPERATURE = "J/k_B"
+ENERGY = "J"
+HEAT_CAPACITY = "k_B"
+SUSCEPTIBILITY = "1/J"
+
+#: name → (units, long_name) of the variables that mean the same in every file statnn
+#: writes (Monte Carlo runs, summaries, experiments). A variable ``X_err`` is the standard
+#: error of ``X``: same units, long name "standard error of …".
+VARIABLE_ATTRS: dict[str, tuple[str, str]] = {
+    "T": (TEMPERATURE, "temperature"),
+    "T_theory": (TEMPERATURE, "temperature of the theory curves"),
+    "energy": (ENERGY, "energy per spin E/N"),
+    "magnetization": (DIMENSIONLESS, "magnetization m = (1/N) sum_i S_i"),
+    "abs_magnetization": (DIMENSIONLESS, "mean |m|"),
+    "specific_heat": (HEAT_CAPACITY, "specific heat per spin C = N (<e^2> - <e>^2)/T^2"),
+    "susceptibility": (SUSCEPTIBILITY, "susceptibility N (<m^2> - <|m|>^2)/T (|m| convention)"),
+    "binder": (DIMENSIONLESS, "Binder cumulant U = 1 - <m^4>/(3 <m^2>^2)"),
+    "tau_energy": (
+        DIMENSIONLESS,
+        "integrated autocorrelation time of the energy, in records",
+    ),
+    "tau_abs_magnetization": (
+        DIMENSIONLESS,
+        "integrated autocorrelation time of |m|, in records",
+    ),
+    "overlap": (DIMENSIONLESS, "overlap with the best-matching pattern <max_mu |m_mu|>"),
+    "overlaps": (DIMENSIONLESS, "pattern overlaps m_mu = (1/N) sum_i xi_i^mu S_i"),
+    "q_abs": (DIMENSIONLESS, "replica overlap <|q|>"),
+    "q2": (DIMENSIONLESS, "replica overlap <q^2>"),
+    "replica_overlap": (DIMENSIONLESS, "replica overlap q = (1/N) sum_i S_i^a S_i^b"),
+    "states": (DIMENSIONLESS, "final spins S_i = +-1"),
+    "acceptance": (DIMENSIONLESS, "fraction of update attempts that flipped a spin"),
+    "swap_acceptance": (
+        DIMENSIONLESS,
+        "replica-exchange acceptance between neighbouring temperatures",
+    ),
+    "sweep": (DIMENSIONLESS, "Monte Carlo sweeps after burn-in (N update attempts each)"),
+    "chain": (DIMENSIONLESS, "chain index"),
+    "pattern": (DIMENSIONLESS, "pattern index mu"),
+    "pair": (DIMENSIONLESS, "replica pair (chains 2k, 2k + 1)"),
+    "site": (DIMENSIONLESS, "spin index i"),
+    "T_pair": (TEMPERATURE, "midpoint of neighbouring temperatures"),
+}
+
+
+def label_variables(ds, attrs: Mapping[str, tuple[str, str]] | None = None):
+    """Give every variable and coordinate of ``ds`` ``units`` and ``long_name`` (in place).
+
+    Attributes already set are kept. Others come from ``attrs`` (name → (units,
+    long_name)), then :data:`VARIABLE_ATTRS`; ``X_err`` takes the units of ``X`` and the
+    long name "standard error of …".
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+    attrs : mapping, optional
+        Extra name → (units, long_name) entries, taking precedence over the shared ones.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``ds``.
+    """
+    table = {**VARIABLE_ATTRS, **(attrs or {})}
+
+    def entry(name: str) -> tuple[str, str] | None:
+        if name in table:
+            return table[name]
+        if name.endswith("_err"):
+            base = name[: -len("_err")]
+            found = entry(base)
+            if found is None:
+                return None
+            long = ds.variables[base].attrs.get("long_name", found[1]) if base in ds else found[1]
+            return found[0], f"standard error of {long}"
+        return None
+
+    for name, var in ds.variables.items():
+        found = entry(str(name))
+        if found is None:
+            continue
+        var.attrs.setdefault("units", found[0])
+        var.attrs.setdefault("long_name", found[1])
+    return ds
+
+
 # ----------------------------------------------------------------------------- datasets
+
+
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _netcdf_attr(value: Any) -> Any:
+    """An attribute netCDF can store: integers beyond int64 become their decimal text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if _INT64[0] <= value <= _INT64[1] else str(value)
+    if isinstance(value, list | tuple) and any(
+        isinstance(v, int) and not isinstance(v, bool) and not _INT64[0] <= v <= _INT64[1]
+        for v in value
+    ):
+        return json.dumps(to_jsonable(value))
+    return value
+
+
+def netcdf_bytes(ds) -> bytes:
+    """The netCDF-4 file (h5netcdf engine) of ``ds``, built in memory.
+
+    HDF5 never writes to a disk this way: h5py/HDF5 can crash the process when a disk
+    fills up under it, so the file is built in memory and then written with ordinary,
+    checked writes (:func:`save_dataset`).
+    """
+    ds = ds.copy(deep=False)
+    ds.attrs = {k: _netcdf_attr(v) for k, v in ds.attrs.items()}
+    return bytes(ds.to_netcdf(engine="h5netcdf", invalid_netcdf=False))
 
 
 def save_dataset(ds, path: str | os.PathLike) -> Path:
     """Save an :class:`xarray.Dataset` as netCDF-4 (h5netcdf engine) atomically.
+
+    The file is built in memory (:func:`netcdf_bytes`), the free space is checked, then
+    it is written with :func:`atomic_write_bytes`: a full disk gives a clear
+    :class:`OSError` and leaves any earlier file untouched, never a crash or a partial
+    file. Integer attributes beyond 64 bits are stored as decimal text.
 
     Parameters
     ----------
@@ -377,14 +703,9 @@ def save_dataset(ds, path: str | os.PathLike) -> Path:
     Path
     """
     path = Path(path)
+    data = netcdf_bytes(ds)
     path.parent.mkdir(parents=True, exist_ok=True)
-
-    def write(tmp: Path) -> None:
-        ds.to_netcdf(tmp, engine="h5netcdf", invalid_netcdf=False)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-
-    return _atomic_write(path, write)
+    return atomic_write_bytes(path, data)
 
 
 def load_results(path: str | os.PathLike):

@@ -35,6 +35,7 @@ from statnn.experiments._common import (
 from statnn.experiments.feedforward import perceptron_capacity, seed_examples, xor_digits
 from statnn.experiments.hopfield import basins, hopfield_phase_diagram, hopfield_recall
 from statnn.experiments.magnets import curie_weiss, ising_2d, sk_glass
+from statnn.results import check_output_dir, os_error_text
 
 
 @dataclass(frozen=True)
@@ -159,9 +160,12 @@ def run_experiment(
     size : {'tiny', 'quick', 'full'}
         Preset size.
     out : path, optional
-        Folder for the results; None saves nothing (the dataset is still returned).
-    seed : int >= 0
-        Seed of everything random in the experiment.
+        Folder for the results, created if missing; None saves nothing (the dataset is
+        still returned). It is checked before the run starts: a path that is a file, a
+        folder without write permission or on a read-only or full file system raises
+        :class:`OSError` at once.
+    seed : int, 0 <= seed <= 2**63 - 1
+        Seed of everything random in the experiment (stored in the files as an int64).
     backend : str, optional
         ``'numpy'``, ``'numba'`` or ``'torch'`` (None: the package default).
     progress : bool
@@ -188,6 +192,9 @@ def run_experiment(
     check_choice(size, "size", "run_experiment", SIZES)
     resolve_seed(seed, "run_experiment")
     resolve_backend(backend, "run_experiment")
+    if out is not None:  # a folder that cannot take the results fails now, not after the run
+        files = [f"{name}.nc", f"{name}.json"] + ([f"{name}.png"] if plot else [])
+        check_output_dir(out, files)
     start = time.perf_counter()
     ds = experiment.function(size, seed=seed, backend=backend, progress=progress, **overrides)
     data = sidecar = figure = None
@@ -233,6 +240,9 @@ def script_main(name: str, argv: list[str] | None = None) -> int:
     except StatnnError as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"{parser.prog}: error: {os_error_text(exc)}", file=sys.stderr)
+        return 1
     print(f"{name} ({size}) done in {res.wall_time:.1f} s")
     print(f"  data:   {res.data}\n  figure: {res.figure}")
     return 0

@@ -26,6 +26,18 @@ import numpy as np
 from statnn._validation import check_choice, check_seed, param_error
 from statnn._version import __version__
 from statnn.errors import ValidationError
+from statnn.results import (
+    DIMENSIONLESS,
+    ENERGY,
+    HEAT_CAPACITY,
+    TEMPERATURE,
+    atomic_write_bytes,
+    atomic_write_json,
+    label_variables,
+    load_results,
+    netcdf_bytes,
+    to_jsonable,
+)
 
 #: The sizes every experiment knows: ``tiny`` for the test suite (seconds), ``quick`` for a
 #: laptop or CI (under a minute on 2 cores with the numba backend), ``full`` for the figure.
@@ -58,11 +70,18 @@ def resolve_backend(backend: str | None, caller: str) -> str:
     return check_choice(backend, "backend", caller, MC_BACKENDS)
 
 
+#: Seeds are stored as 64-bit integers in the result files.
+MAX_SEED = 2**63 - 1
+
+
 def resolve_seed(seed: Any, caller: str) -> int:
-    """An explicit integer seed >= 0 (experiments are reproducible: no ``None``)."""
-    seed = check_seed(seed, caller)
+    """An explicit integer seed in [0, 2**63 - 1] (reproducible: no ``None``; storable)."""
+    expected = "an int >= 0 and <= 2**63 - 1 (seeds are stored as 64-bit integers)"
     if seed is None:
-        raise param_error("seed", caller, "an int >= 0", seed)
+        raise param_error("seed", caller, expected, seed)
+    seed = check_seed(seed, caller)
+    if seed > MAX_SEED:
+        raise param_error("seed", caller, expected, seed)
     return seed
 
 
@@ -72,18 +91,64 @@ def child_seeds(seed: int, count: int) -> list[int]:
     return [int(s >> 1) for s in states]
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return str(value)
-    return value
+#: Units and long names of the experiments' own variables (beyond the shared
+#: :data:`statnn.results.VARIABLE_ATTRS`); an experiment's inline ``long_name`` wins.
+EXPERIMENT_VARIABLES: dict[str, tuple[str, str]] = {
+    # axes
+    "N": (DIMENSIONLESS, "number of neurons (spins, inputs)"),
+    "L": (DIMENSIONLESS, "side length of the lattice, in sites"),
+    "alpha": (DIMENSIONLESS, "load alpha = P/N"),
+    "alpha_theory": (DIMENSIONLESS, "load alpha = P/N of the theory curves"),
+    "rule": (DIMENSIONLESS, "learning rule"),
+    "m0": (DIMENSIONLESS, "initial overlap of the cue with its pattern"),
+    "T_line": (TEMPERATURE, "temperature of the global-minimum line"),
+    "pair": (DIMENSIONLESS, "pair of successive lattice sizes"),
+    "x": (DIMENSIONLESS, "input x_1"),
+    "y": (DIMENSIONLESS, "input x_2"),
+    "xor_epoch": (DIMENSIONLESS, "training epoch (XOR)"),
+    "digits_epoch": (DIMENSIONLESS, "training epoch (digits)"),
+    "km_epoch": (DIMENSIONLESS, "training epoch (km to miles)"),
+    # Hopfield
+    "m_mean": (DIMENSIONLESS, "mean final overlap with the cued pattern"),
+    "retrieval_rate": (DIMENSIONLESS, "fraction of runs that retrieved their pattern"),
+    "ags_m": (DIMENSIONLESS, "AGS replica-symmetric retrieval overlap m(alpha, T)"),
+    "T_g": (TEMPERATURE, "spin-glass temperature T_g = 1 + sqrt(alpha)"),
+    "T_M": (TEMPERATURE, "AGS: highest temperature with retrieval states"),
+    "alpha_global": (DIMENSIONLESS, "AGS: load below which retrieval states are global minima"),
+    # magnets
+    "binder_crossing": (TEMPERATURE, "temperature where the Binder cumulants of two sizes cross"),
+    "onsager_energy": (ENERGY, "exact energy per spin of the infinite lattice (Onsager)"),
+    "onsager_magnetization": (DIMENSIONLESS, "exact spontaneous magnetization (Yang)"),
+    "onsager_specific_heat": (HEAT_CAPACITY, "exact specific heat per spin (Onsager)"),
+    "m_theory": (DIMENSIONLESS, "mean-field magnetization, solution of m = tanh(m/T)"),
+    "e_theory": (ENERGY, "mean-field energy per spin e = -m^2/2"),
+    "abs_q": (DIMENSIONLESS, "replica overlap <|q|>"),
+    "g": (DIMENSIONLESS, "spin-glass Binder parameter g = (3 - [<q^4>]/[<q^2>]^2)/2"),
+    "rs_energy": (ENERGY, "replica-symmetric energy per spin"),
+    "rs_q": (DIMENSIONLESS, "replica-symmetric overlap q"),
+    # feedforward
+    "fraction": (DIMENSIONLESS, "fraction of random dichotomies learned"),
+    "cover": (DIMENSIONLESS, "Cover probability C(P, N)/2^P"),
+    "cover_curve": (DIMENSIONLESS, "Cover probability at P = round(alpha N)"),
+    "P": (DIMENSIONLESS, "number of patterns"),
+    "xor_loss": (DIMENSIONLESS, "MLP training loss on XOR (cross-entropy)"),
+    "xor_accuracy": (DIMENSIONLESS, "MLP training accuracy on XOR"),
+    "xor_perceptron_map": (DIMENSIONLESS, "perceptron output (0 or 1)"),
+    "xor_mlp_map": (DIMENSIONLESS, "MLP probability of class 1"),
+    "xor_X": (DIMENSIONLESS, "XOR inputs"),
+    "xor_y": (DIMENSIONLESS, "XOR labels"),
+    "digits_loss": (DIMENSIONLESS, "training loss (cross-entropy)"),
+    "digits_accuracy": (DIMENSIONLESS, "training accuracy"),
+    "digits_val_loss": (DIMENSIONLESS, "validation loss (cross-entropy)"),
+    "digits_val_accuracy": (DIMENSIONLESS, "validation accuracy"),
+    "km": ("km", "distance"),
+    "miles": ("mi", "distance, measured with noise"),
+    "km_w": ("mi/km", "learned factor w after each epoch"),
+    "km_mlp_loss": ("1e4 mi^2", "MLPRegressor loss (1/n) sum (y - t)^2/2, distances in 100 mi"),
+    "fruit_weight": ("g", "fruit weight"),
+    "fruit_sweetness": (DIMENSIONLESS, "fruit sweetness, on a 1-10 scale"),
+    "fruit_y": (DIMENSIONLESS, "class: 0 apple, 1 orange"),
+}
 
 
 def environment() -> dict:
@@ -107,7 +172,12 @@ def finish(
     backend: str,
     start: float,
 ):
-    """Attach the self-describing metadata to ``ds`` (in place) and return it."""
+    """Attach the self-describing metadata to ``ds`` (in place) and return it.
+
+    Every variable and coordinate gets ``units`` and ``long_name``
+    (:func:`statnn.results.label_variables` with :data:`EXPERIMENT_VARIABLES`).
+    """
+    label_variables(ds, EXPERIMENT_VARIABLES)
     attrs = {
         "experiment": experiment,
         "title": title,
@@ -117,7 +187,7 @@ def finish(
         "wall_time_s": round(time.perf_counter() - start, 3),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **environment(),
-        "params": json.dumps(_jsonable(dict(params)), sort_keys=True),
+        "params": json.dumps(to_jsonable(dict(params), strict=True), sort_keys=True),
     }
     ds.attrs.update(attrs)
     return ds
@@ -178,7 +248,7 @@ def params_of(ds) -> dict:
 
 def describe(ds) -> dict:
     """The JSON sidecar of a dataset: its attributes (params parsed) and its variables."""
-    attrs = {k: _jsonable(v) for k, v in ds.attrs.items() if k != "params"}
+    attrs = {k: to_jsonable(v, strict=True) for k, v in ds.attrs.items() if k != "params"}
     return {
         **attrs,
         "params": params_of(ds),
@@ -186,7 +256,7 @@ def describe(ds) -> dict:
         "variables": {
             str(name): {
                 "dims": list(map(str, var.dims)),
-                **{k: _jsonable(v) for k, v in var.attrs.items()},
+                **{k: to_jsonable(v, strict=True) for k, v in var.attrs.items()},
             }
             for name, var in ds.variables.items()
         },
@@ -197,23 +267,20 @@ def save_dataset(ds, path) -> tuple[Path, Path]:
     """Write ``ds`` to ``path`` (netCDF via h5netcdf) and ``path`` with ``.json`` beside it.
 
     Both files are written atomically (:func:`statnn.results.save_dataset`,
-    :func:`statnn.results.atomic_write_json`). Returns the two paths.
+    :func:`statnn.results.atomic_write_json`, standard JSON). Returns the two paths.
     """
-    from statnn.results import atomic_write_json
-    from statnn.results import save_dataset as save_netcdf
-
     path = Path(path)
     if path.suffix != ".nc":
         path = path.with_suffix(".nc")
-    save_netcdf(ds, path)
-    sidecar = atomic_write_json(path.with_suffix(".json"), describe(ds))
+    data = netcdf_bytes(ds)  # built in memory: a bad attribute fails before any write
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, data)
+    sidecar = atomic_write_json(path.with_suffix(".json"), describe(ds), strict=True)
     return path, Path(sidecar)
 
 
 def load_dataset(path):
     """Read a result written by :func:`save_dataset` (the ``.nc`` file or its ``.json``)."""
-    from statnn.results import load_results
-
     path = Path(path)
     if path.suffix == ".json":
         path = path.with_suffix(".nc")

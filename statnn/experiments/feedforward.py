@@ -291,8 +291,8 @@ def seed_examples(
     Returns
     -------
     xarray.Dataset
-        ``km``, ``miles`` (km_sample); ``km_w``, ``km_mlp_loss`` (km_epoch); ``fruit_X``, ``fruit_y``
-        (fruit_sample); attributes: the learned w, the package neuron's weight and bias, the exact factor, the perceptron's line
+        ``km``, ``miles`` (km_sample); ``km_w``, ``km_mlp_loss`` (km_epoch);
+        ``fruit_weight``, ``fruit_sweetness``, ``fruit_y`` (fruit_sample); attributes: the learned w, the package neuron's weight and bias, the exact factor, the perceptron's line
         w·x + b = 0 in original units and its accuracy.
     """
     call = start_experiment("seed_examples", SEED_SIZES, size, seed, backend, overrides)
@@ -339,13 +339,11 @@ def seed_examples(
                 np.asarray(neuron.history_["loss"]),
                 {"long_name": "MLPRegressor loss, distances in units of 100"},
             ),
-            "fruit_X": (("fruit_sample", "feature"), X),
-            "fruit_y": ("fruit_sample", y, {"long_name": "0 apple, 1 orange"}),
+            "fruit_weight": ("fruit_sample", X[:, 0]),
+            "fruit_sweetness": ("fruit_sample", X[:, 1]),
+            "fruit_y": ("fruit_sample", y, {"long_name": "class: 0 apple, 1 orange"}),
         },
-        coords={
-            "km_epoch": np.arange(1, len(w_history) + 1),
-            "feature": ["weight_g", "sweetness"],
-        },
+        coords={"km_epoch": np.arange(1, len(w_history) + 1)},
     )
     ds.attrs.update(
         km_weight=float(w_km),
