@@ -64,7 +64,9 @@ __all__ = [
     "os_error_text",
     "point_record",
     "read_point",
+    "run_dataset",
     "save_dataset",
+    "summary_dataset",
     "to_jsonable",
     "write_point",
 ]
@@ -650,6 +652,62 @@ def label_variables(ds, attrs: Mapping[str, tuple[str, str]] | None = None):
         var.attrs.setdefault("units", found[0])
         var.attrs.setdefault("long_name", found[1])
     return ds
+
+
+def run_dataset(run):
+    """The :class:`xarray.Dataset` of a Monte Carlo run (:meth:`statnn.Run.to_xarray`)."""
+    import xarray as xr
+
+    T = np.asarray(run.T, dtype=float)
+    n_T, chains, records = np.shape(run.energy)
+    sweeps = np.asarray(run.record_sweeps)
+    per_record = ("T", "chain", "sweep")
+    variables = {
+        "energy": (per_record, np.asarray(run.energy)),
+        "magnetization": (per_record, np.asarray(run.magnetization)),
+        "acceptance": (("T", "chain"), np.asarray(run.acceptance)),
+        "states": (("T", "chain", "site"), np.asarray(run.states)),
+    }
+    coords = {"T": T, "chain": np.arange(chains), "sweep": sweeps}
+    if run.overlaps is not None:
+        variables["overlaps"] = ((*per_record, "pattern"), np.asarray(run.overlaps))
+        coords["pattern"] = np.arange(np.shape(run.overlaps)[-1])
+    if run.replica_overlap is not None:
+        variables["replica_overlap"] = (("T", "pair", "sweep"), np.asarray(run.replica_overlap))
+        coords["pair"] = np.arange(np.shape(run.replica_overlap)[1])
+    if run.swap_acceptance is not None:
+        variables["swap_acceptance"] = ("T_pair", np.asarray(run.swap_acceptance))
+        coords["T_pair"] = 0.5 * (T[:-1] + T[1:])
+    coords["site"] = np.arange(np.shape(run.states)[-1])
+    ds = xr.Dataset(
+        variables,
+        coords=coords,
+        attrs={
+            "title": "statnn Monte Carlo run",
+            "n": int(run.n),
+            "params": json.dumps(to_jsonable(dict(run.params), strict=True), sort_keys=True),
+        },
+    )
+    return label_variables(ds)
+
+
+def summary_dataset(summary):
+    """The :class:`xarray.Dataset` of a :class:`statnn.stats.Summary` (one row per T)."""
+    import xarray as xr
+
+    columns = summary.to_dict()
+    T = columns.pop("T")
+    ds = xr.Dataset(
+        {k: ("T", v) for k, v in columns.items()},
+        coords={"T": T},
+        attrs={
+            "title": "statnn Monte Carlo summary",
+            "n": int(summary.n),
+            "chains": int(summary.chains),
+            "records": int(summary.records),
+        },
+    )
+    return label_variables(ds)
 
 
 # ----------------------------------------------------------------------------- datasets

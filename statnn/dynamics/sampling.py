@@ -198,7 +198,7 @@ def sampler(
     )
 
 
-@dataclass
+@dataclass(repr=False)
 class Run:
     """Recorded observables of :func:`simulate`; leading axes are (temperature, chain).
 
@@ -241,6 +241,34 @@ class Run:
             overlaps=self.overlaps,
             replica_overlap=self.replica_overlap,
         )
+
+    def __repr__(self) -> str:
+        p = self.params
+        temps = ", ".join(f"{t:g}" for t in np.asarray(self.T)[:6])
+        more = ", …" if len(self.T) > 6 else ""
+        return (
+            f"Run(network={p.get('network', '?')!r}, n={self.n}, T=[{temps}{more}], "
+            f"chains={self.energy.shape[1]}, records={self.energy.shape[2]}, "
+            f"sweeps={p.get('sweeps', '?')}, burn_in={p.get('burn_in', '?')}, "
+            f"backend={p.get('backend')!r}, seed={p.get('seed')!r})"
+        )
+
+    def to_xarray(self):
+        """The run as a labelled :class:`xarray.Dataset` with units.
+
+        Returns
+        -------
+        xarray.Dataset
+            ``energy`` (J per spin), ``magnetization`` on (T, chain, sweep);
+            ``overlaps`` (T, chain, sweep, pattern) and ``replica_overlap`` (T, pair, sweep)
+            where recorded; ``acceptance`` (T, chain); ``swap_acceptance`` (T_pair) with
+            tempering; ``states`` (T, chain, site). Coordinate ``sweep`` is the sweep
+            (after burn-in) of each record. Every variable has ``units`` and ``long_name``;
+            ``attrs`` hold ``n`` and the run's parameters as JSON text (``params``).
+        """
+        from statnn.results import run_dataset
+
+        return run_dataset(self)
 
 
 def simulate(

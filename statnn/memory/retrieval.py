@@ -29,7 +29,7 @@ from statnn.dynamics.sampling import sampler
 FIXED_POINT_TOL = 1e-9
 
 
-@dataclass
+@dataclass(repr=False)
 class RecallResult:
     """What :func:`recall` found. Leading axes ``(...)`` are ``(n_T, chains)``, each dropped
     when ``T`` was a scalar / ``chains == 1`` (unless ``squeeze=False``).
@@ -84,6 +84,16 @@ class RecallResult:
     def mean_overlap(self) -> float:
         """Mean final overlap with the cued pattern over every run."""
         return float(np.mean(self.overlap))
+
+    def __repr__(self) -> str:
+        temps = ", ".join(f"{t:g}" for t in np.ravel(self.T)[:6])
+        more = ", …" if np.size(self.T) > 6 else ""
+        return (
+            f"RecallResult(overlap shape={tuple(np.shape(self.overlap))}, "
+            f"T=[{temps}{more}], cued={np.size(self.cued)} pattern(s), "
+            f"mean_overlap={self.mean_overlap:.4g}, retrieval_rate={self.retrieval_rate:.4g}, "
+            f"threshold={self.threshold:g}, seed={self.params.get('seed')!r})"
+        )
 
 
 def corrupt(

@@ -39,6 +39,7 @@ Physics* (Cambridge, 4th ed. 2015), §4.2 -- finite-size susceptibility with ⟨
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -612,12 +613,16 @@ def binder_cumulant(m: Any, *, n_blocks: int | None = None) -> tuple[np.ndarray,
 # Summary
 
 
+#: Marks a finite mean printed without an error bar; the footnote says why.
+_NO_ERROR = "*"
+
+
 def _format_pm(value: float, err: float) -> tuple[str, str]:
     """Value and error as strings, the value rounded to the error's 2 significant digits."""
     if not np.isfinite(value):
         return f"{value}", "nan" if np.isnan(err) else f"{err:.2g}"
     if np.isnan(err):
-        return f"{value:.5g}", "nan"
+        return f"{value:.3g}", "nan" + _NO_ERROR
     if err == 0:
         return f"{value:.6g}", "0"
     err_exp = math.floor(math.log10(err))
@@ -631,7 +636,7 @@ def _format_pm(value: float, err: float) -> tuple[str, str]:
 
 
 def _format_plain(value: float) -> str:
-    return "nan" if np.isnan(value) else f"{value:.3g}"
+    return "nan" + _NO_ERROR if np.isnan(value) else f"{value:.3g}"
 
 
 _COLUMNS = (
@@ -706,36 +711,78 @@ class Summary(Mapping):
         """The columns as a plain dict of (n_T,) arrays (copies)."""
         return {k: v.copy() for k, v in self._columns.items()}
 
-    def table(self) -> str:
-        """The aligned table returned by ``str()``."""
+    def to_xarray(self):
+        """The summary as an :class:`xarray.Dataset` on a ``T`` axis, with units.
+
+        Returns
+        -------
+        xarray.Dataset
+            One variable per column (``energy``, ``energy_err``, …), each with ``units``
+            and ``long_name``; ``attrs`` hold ``n``, ``chains`` and ``records``.
+        """
+        from statnn.results import summary_dataset
+
+        return summary_dataset(self)
+
+    def _footnote(self) -> str:
+        if self.chains * self.records < 2:
+            why = "fewer than 2 records in all"
+        else:
+            why = (
+                "the integrated autocorrelation time is undefined: the chains disagree "
+                "and never decorrelate within the run (e.g. m in an ordered phase, chains "
+                "frozen with opposite signs), so this mean is no equilibrium estimate; run "
+                "longer or read |m|"
+            )
+        return f"{_NO_ERROR} nan: no error estimate (nor tau), {why}."
+
+    def table(self, max_rows: int | None = None) -> str:
+        """The aligned table returned by ``str()``: one row per temperature.
+
+        A finite mean without an error estimate is printed "value ± nan*" with a footnote
+        saying why. ``max_rows`` keeps the first and last rows only (used by ``repr``).
+        """
         columns = [c for c in _COLUMNS if c[1] in self._columns]
+        n_rows = len(self._columns["T"])
+        rows_kept = list(range(n_rows))
+        if max_rows is not None and n_rows > max_rows:
+            half = max(max_rows // 2, 1)
+            rows_kept = rows_kept[:half] + rows_kept[-half:]
         cells: list[list[str]] = []
         for header, key, err_key in columns:
-            values = self._columns[key]
+            values = self._columns[key][rows_kept]
             if err_key is None:
                 texts = [f"{v:g}" if key == "T" else _format_plain(v) for v in values]
                 width = max(len(header), *(len(t) for t in texts))
                 cells.append([header.rjust(width)] + [t.rjust(width) for t in texts])
                 continue
-            pairs = [_format_pm(v, e) for v, e in zip(values, self._columns[err_key], strict=True)]
+            errors = self._columns[err_key][rows_kept]
+            pairs = [_format_pm(v, e) for v, e in zip(values, errors, strict=True)]
             wv = max(len(p[0]) for p in pairs)
             we = max(len(p[1]) for p in pairs)
             texts = [f"{v.rjust(wv)} ± {e.ljust(we)}" for v, e in pairs]
             width = max(len(header), len(texts[0]))
             cells.append([header.center(width)] + [t.ljust(width) for t in texts])
         rows = ["  ".join(col[i] for col in cells).rstrip() for i in range(len(cells[0]))]
+        if len(rows_kept) < n_rows:
+            half = len(rows_kept) // 2
+            gap = f"... ({n_rows - len(rows_kept)} more temperatures)"
+            rows = rows[: half + 1] + [gap] + rows[half + 1 :]
         title = (
             f"Summary: n={self.n}, {self.chains} chain(s) x {self.records} record(s) "
             "per temperature"
         )
         rule = "-" * max(len(r) for r in rows)
-        return "\n".join([title, rows[0], rule, *rows[1:]])
+        lines = [title, rows[0], rule, *rows[1:]]
+        if any(_NO_ERROR in r for r in rows[1:]):
+            lines += textwrap.wrap(self._footnote(), width=max(len(rule), 60))
+        return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.table()
 
     def __repr__(self) -> str:
-        return self.table()
+        return self.table(max_rows=10)
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:  # IPython
         p.text(self.table())

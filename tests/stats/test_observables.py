@@ -342,4 +342,8 @@ def test_summary_with_one_chain_and_few_records(records):
     assert np.isnan(s["specific_heat"][0])
     if records == 1:
         assert np.all(np.isnan(s["energy_err"])) and np.all(np.isnan(s["binder_err"]))
-    assert len(text.splitlines()) == 5
+        assert "nan: no error estimate" in text and "fewer than 2 records" in text
+    lines = text.splitlines()
+    assert [line.split()[0] for line in lines[3:5]] == ["0", "1"]  # one row per temperature
+    # a missing error bar is marked and explained under the table, nothing else follows
+    assert ("nan*" in text) == ("no error estimate" in text) == (len(lines) > 5)
