@@ -44,6 +44,24 @@ def test_metadata_is_complete(name):
         assert var.size > 0
 
 
+@pytest.mark.parametrize("name", list(EXPERIMENTS))
+def test_every_variable_has_units_and_no_name_shadows_a_dataset_method(name, tmp_path):
+    """CF-style labels on every variable and coordinate, in memory and in the saved file."""
+    import xarray as xr
+
+    from statnn.experiments import save_dataset
+
+    path, _ = save_dataset(tiny(name), tmp_path / f"{name}.nc")
+    for ds in (tiny(name), load_dataset(path)):
+        for var_name, var in ds.variables.items():
+            assert isinstance(var.attrs.get("units"), str), f"{name}: {var_name} has no units"
+            assert var.attrs.get("long_name"), f"{name}: {var_name} has no long_name"
+            assert not hasattr(xr.Dataset, var_name), f"{name}: {var_name} shadows a method"
+        temperatures = [v for v in ds.variables if v == "T" or v.startswith("T_")]
+        assert all(ds[v].attrs["units"] == "J/k_B" for v in temperatures)
+    assert "Conventions" not in tiny(name).attrs  # reduced units: no CF claim
+
+
 def test_files_round_trip_and_figure(tmp_path):
     res = run_experiment("curie-weiss", "tiny", out=tmp_path, seed=1)
     assert res.data == tmp_path / "curie-weiss.nc" and res.data.is_file()

@@ -110,6 +110,7 @@ EXPERIMENT_VARIABLES: dict[str, tuple[str, str]] = {
     "km_epoch": (DIMENSIONLESS, "training epoch (km to miles)"),
     # Hopfield
     "m_mean": (DIMENSIONLESS, "mean final overlap with the cued pattern"),
+    "m_err": (DIMENSIONLESS, "standard error of the mean final overlap"),
     "retrieval_rate": (DIMENSIONLESS, "fraction of runs that retrieved their pattern"),
     "ags_m": (DIMENSIONLESS, "AGS replica-symmetric retrieval overlap m(alpha, T)"),
     "T_g": (TEMPERATURE, "spin-glass temperature T_g = 1 + sqrt(alpha)"),
