@@ -1,9 +1,17 @@
-"""Saving and loading self-describing results.
+"""Saving and loading self-describing results: the one home of statnn's file writing.
 
-Two on-disk forms, both written atomically (a temporary file in the same directory,
-flushed and fsync'ed, then :func:`os.replace` over the final name, then the directory
-fsync'ed), so a crash at any moment leaves either the old file or the complete new one,
-never a partial file under the final name:
+Every file the package writes goes through :func:`atomic_write_bytes`: the content is
+built in memory, stale temporaries of earlier crashed writes are removed
+(:func:`clean_stale_temporaries`), the free space is checked with a margin
+(:func:`check_free_space`, a clear ``ENOSPC`` :class:`OSError` instead of a half-written
+file), a temporary file in the same directory is created with the user's umask, filled,
+fsync'ed and renamed over the final name (:func:`os.replace`), and the directory fsync'ed.
+A crash at any moment leaves either the old file or the complete new one. JSON goes
+through one converter (:func:`to_jsonable`); :func:`check_output_dir` checks an output
+folder before any work starts; :data:`VARIABLE_ATTRS` and :func:`label_variables` give
+every saved variable ``units`` and ``long_name``.
+
+Two on-disk forms:
 
 * **point records** — one small JSON file per finished sweep point
   (:func:`point_record`, :func:`write_point`, :func:`read_point`): the point's parameters,
@@ -197,7 +205,7 @@ def clean_stale_temporaries(path: str | os.PathLike) -> list[Path]:
     return removed
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, clean: bool = True) -> Path:
     """Write ``data`` to ``path`` atomically: temp file in the same directory, fsync, rename.
 
     Before writing, stale temporary files of earlier crashed writes of ``path`` are removed
@@ -212,6 +220,9 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
         Final file name; its directory must exist.
     data : bytes
         The content.
+    clean : bool, default True
+        Remove stale temporaries first. That lists the directory, so writers of many
+        small files into one directory (sweep points) pass False and clean once.
 
     Returns
     -------
@@ -225,7 +236,8 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     """
     path = Path(path)
     data = bytes(data)
-    clean_stale_temporaries(path)
+    if clean:
+        clean_stale_temporaries(path)
     check_free_space(path, len(data))
     tmp = path.parent / _temp_name(path)
     # O_EXCL: never follow or reuse an existing name; 0o666: the kernel applies the umask
@@ -526,8 +538,12 @@ def point_record(
 
 
 def write_point(path: str | os.PathLike, record: Mapping) -> Path:
-    """Write a point record atomically (see :func:`atomic_write_bytes`)."""
-    return atomic_write_bytes(path, (dumps(dict(record)) + "\n").encode("utf-8"))
+    """Write a point record atomically (see :func:`atomic_write_bytes`).
+
+    Stale temporaries are not looked for here (a sweep writes many points into one
+    directory and cleans it once, under its lock).
+    """
+    return atomic_write_bytes(path, (dumps(dict(record)) + "\n").encode("utf-8"), clean=False)
 
 
 def read_point(path: str | os.PathLike) -> tuple[dict | None, str]:
