@@ -125,11 +125,12 @@ def _size_text(nbytes: float) -> str:
     return f"{nbytes:.1f} TiB"  # pragma: no cover
 
 
-def check_free_space(path: str | os.PathLike, nbytes: int) -> None:
+def check_free_space(path: str | os.PathLike, nbytes: int, *, what: str | None = None) -> None:
     """Refuse to write ``nbytes`` to ``path`` unless its file system has room to spare.
 
     Needed: ``nbytes`` plus a margin of :data:`SPACE_MARGIN_BYTES` and
-    :data:`SPACE_MARGIN_FRACTION` of ``nbytes``.
+    :data:`SPACE_MARGIN_FRACTION` of ``nbytes``. ``what`` names the write in the message
+    (default: "write PATH").
 
     Raises
     ------
@@ -143,10 +144,15 @@ def check_free_space(path: str | os.PathLike, nbytes: int) -> None:
     except (OSError, AttributeError):  # no statvfs (Windows) or an unusual file system
         return
     if free < need:
+        needs = (
+            f"it needs {_size_text(need)} ({_size_text(nbytes)} plus a margin)"
+            if nbytes
+            else f"statnn wants at least {_size_text(need)} free"
+        )
         raise OSError(
             errno.ENOSPC,
-            f"Not enough free space to write {path}: it needs {_size_text(need)} "
-            f"({_size_text(nbytes)} plus a margin), the file system has {_size_text(free)} free",
+            f"Not enough free space to {what or f'write {path}'}: {needs}, the file "
+            f"system has {_size_text(free)} free",
         )
 
 
@@ -248,9 +254,11 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, clean: bool = Tr
             fh.flush()
             os.fsync(fh.fileno())
         _replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(exc, OSError) and exc.filename is None:  # name the file in the error
+            raise OSError(exc.errno, f"Cannot write {path}: {exc.strerror or exc}") from exc
         raise
     _fsync_dir(path.parent)
     return path
@@ -365,7 +373,7 @@ def check_output_dir(directory: str | os.PathLike, files: Iterable[str] = ()) ->
             raise IsADirectoryError(
                 errno.EISDIR, f"Cannot write {d / name}: a folder of that name is in the way"
             )
-    check_free_space(d / ".statnn-write-test", 0)
+    check_free_space(d / ".statnn-write-test", 0, what=f"write results in {d}")
     return d
 
 

@@ -385,3 +385,34 @@ def test_frozen_chains_print_a_marked_nan_with_its_reason():
     row = text.splitlines()[3]
     assert row.count("nan*") == 1 and "± nan*" in row
     assert "no error estimate" in text and "chains disagree" in text and "|m|" in text
+
+
+def test_no_room_for_the_figure_keeps_the_data_and_says_how_to_draw_it(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    real = results._free_bytes
+
+    def no_room_for_png(directory):
+        crowded = any(p.suffix == ".json" for p in out.iterdir()) if out.is_dir() else False
+        return 0 if crowded else real(directory)
+
+    monkeypatch.setattr(results, "_free_bytes", no_room_for_png)
+    with pytest.raises(OSError, match="The data are saved in") as info:
+        run_experiment("curie-weiss", "tiny", out=out, seed=0, backend="numpy")
+    assert f"statnn plot {out / 'curie-weiss.nc'}" in str(info.value)
+    assert {p.name for p in out.iterdir()} == {"curie-weiss.nc", "curie-weiss.json"}
+    assert load_results(out / "curie-weiss.nc").attrs["experiment"] == "curie-weiss"
+
+
+def test_write_errors_name_the_file(tmp_path, monkeypatch):
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError) as info:
+        save_dataset(_dataset(), tmp_path / "r.nc")
+    monkeypatch.undo()
+    assert info.value.errno == errno.ENOSPC
+    assert (
+        results.os_error_text(info.value)
+        == f"Cannot write {tmp_path / 'r.nc'}: No space left on device"
+    )

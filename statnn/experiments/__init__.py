@@ -204,7 +204,15 @@ def run_experiment(
         if plot:
             from statnn.plotting import plot_result
 
-            figure = plot_result(ds, folder / f"{name}.png")
+            try:
+                figure = plot_result(ds, folder / f"{name}.png")
+            except OSError as exc:  # the data are safe: say so, and how to get the figure
+                reason = os_error_text(exc)
+                raise OSError(
+                    exc.errno,
+                    f"{reason}. The data are saved in {data}; draw the figure later with "
+                    f"'statnn plot {data}'",
+                ) from None
     return ExperimentOutput(ds, data, sidecar, figure, time.perf_counter() - start)
 
 

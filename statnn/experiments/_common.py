@@ -32,7 +32,8 @@ from statnn.results import (
     HEAT_CAPACITY,
     TEMPERATURE,
     atomic_write_bytes,
-    atomic_write_json,
+    check_free_space,
+    dumps,
     label_variables,
     load_results,
     netcdf_bytes,
@@ -268,15 +269,18 @@ def save_dataset(ds, path) -> tuple[Path, Path]:
     """Write ``ds`` to ``path`` (netCDF via h5netcdf) and ``path`` with ``.json`` beside it.
 
     Both files are written atomically (:func:`statnn.results.save_dataset`,
-    :func:`statnn.results.atomic_write_json`, standard JSON). Returns the two paths.
+    :func:`statnn.results.atomic_write_bytes`; the JSON is standard JSON), after checking
+    the free space for both. Returns the two paths.
     """
     path = Path(path)
     if path.suffix != ".nc":
         path = path.with_suffix(".nc")
     data = netcdf_bytes(ds)  # built in memory: a bad attribute fails before any write
+    side = (dumps(to_jsonable(describe(ds), strict=True), indent=1) + "\n").encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
+    check_free_space(path, len(data) + len(side), what=f"write {path} and its .json")
     atomic_write_bytes(path, data)
-    sidecar = atomic_write_json(path.with_suffix(".json"), describe(ds), strict=True)
+    sidecar = atomic_write_bytes(path.with_suffix(".json"), side)
     return path, Path(sidecar)
 
 
