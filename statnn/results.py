@@ -502,7 +502,7 @@ def point_record(
     Parameters
     ----------
     key : str
-        The point's key (a hash of its task and parameters, :func:`statnn.sweep.core.point_key`).
+        The point's key (a hash of its task and parameters, :func:`statnn.sweep.point_key`).
     task : str
         The task's name (registered name or ``"module:function"``).
     params : mapping

@@ -17,10 +17,12 @@ import pytest
 import xarray as xr
 
 import statnn.results as results_mod
-import statnn.sweep.core as sw
+import statnn.sweep as sw
 from statnn.cli import main
 from statnn.errors import BackendUnavailableError, StatnnError, ValidationError
 from statnn.results import load_results, read_point
+from statnn.sweep.gather import TIMING_VARS
+from statnn.sweep.spec import seed_from_key
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +41,7 @@ def slow(x, y, seed, log, delay=0.0):
 
 def sim_threads(**p):
     import numba
-    from statnn.sweep.core import simulate_task
+    from statnn.sweep.tasks import simulate_task
     ds = simulate_task(**p)
     ds["numba_threads"] = numba.get_num_threads()
     return ds
@@ -68,7 +70,7 @@ def _log_counts(log: Path) -> dict[tuple[str, str], list[str]]:
 
 def _data(ds: xr.Dataset) -> xr.Dataset:
     """The dataset without what legitimately differs between runs (wall time, host)."""
-    return ds.drop_vars([v for v in sw.TIMING_VARS if v in ds])
+    return ds.drop_vars([v for v in TIMING_VARS if v in ds])
 
 
 def _stat(points_dir: Path) -> dict[str, tuple[int, int]]:
@@ -207,7 +209,7 @@ def test_temperature_list_gives_T_axis_and_recall_task(tmp_path):
     assert rc.overlap.dims == ("rule", "alpha")
     assert list(rc["rule"].values) == ["hebbian", "pseudo_inverse"]
     assert np.all(rc.overlap.values > 0.9) and np.all(rc.n_patterns.values == 2)
-    assert int(rc.seed.values[0, 0]) == sw._seed_from_key(
+    assert int(rc.seed.values[0, 0]) == seed_from_key(
         sw.point_key(
             "recall",
             {

@@ -74,7 +74,8 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from statnn.errors import ValidationError
-    from statnn.sweep.core import _run, load_sweep_file
+    from statnn.sweep.runner import run
+    from statnn.sweep.spec import load_sweep_file
 
     spec = load_sweep_file(args.file)
     out = args.out if args.out is not None else spec.out
@@ -84,7 +85,7 @@ def run_sweep_command(args: argparse.Namespace) -> int:
             'out = "DIR" to it or pass --out DIR.'
         )
     try:
-        _, stats = _run(
+        _, stats = run(
             spec.task,
             spec.grid,
             fixed=spec.fixed,

@@ -1,0 +1,238 @@
+"""Run a sweep: validate, lock the directory, resume, execute the pending points, gather.
+
+A sweep runs one *task* (a function of keyword parameters that returns scalars or
+labelled arrays) at every point of a *grid* (the cartesian product of lists of values),
+with the *fixed* parameters shared by every point::
+
+    import statnn.sweep as sw
+
+    ds = sw.run_sweep(
+        "simulate",
+        {"T": [1.5, 2.0, 2.5, 3.0], "seed": [0, 1]},
+        fixed={"model": "ising", "L": 16, "sweeps": 500, "burn_in": 200, "chains": 4},
+        out_dir="results/ising_sweep",
+    )
+    ds.abs_magnetization.mean("seed").plot.line(x="T")
+
+Each point is written atomically as soon as it finishes; a point whose record is there
+and verifies is never recomputed, so a killed sweep restarted with the same command loses
+nothing and ends with the same ``results.nc`` as an uninterrupted run (the task is
+deterministic given its seed: a point without a ``seed`` parameter gets one derived from
+its parameters).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from statnn._validation import check_int, param_error
+from statnn.errors import BackendUnavailableError
+from statnn.results import save_dataset, write_point
+from statnn.sweep.execution import dask_client, progress_bar, run_dask, run_local
+from statnn.sweep.gather import gather
+from statnn.sweep.spec import Grid, load_sweep_file, make_points, make_spec
+from statnn.sweep.store import (
+    POINTS,
+    RESULTS,
+    SweepStats,
+    clean_temp_files,
+    load_finished,
+    locked,
+    prepare_dir,
+)
+
+
+def run(
+    task: Any,
+    grid: Any,
+    *,
+    out_dir: Any,
+    fixed: Any = None,
+    client: Any = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    progress: bool | None = None,
+    extend: bool = False,
+    numba_threads: int | None = None,
+    description: str = "",
+    caller: str = "run_sweep",
+):
+    spec, resolved = make_spec(
+        task, grid, fixed, out=out_dir, description=description, caller=caller
+    )
+    if out_dir is None or not isinstance(out_dir, str | os.PathLike) or str(out_dir) == "":
+        raise param_error("out_dir", caller, "a directory path", out_dir)
+    executors = {"client": client, "scheduler": scheduler, "workers": workers}
+    chosen = [n for n, v in executors.items() if v is not None]
+    if len(chosen) > 1:
+        raise param_error(
+            chosen[1],
+            caller,
+            f"None when '{chosen[0]}' is given (choose one)",
+            executors[chosen[1]],
+        )
+    if scheduler is not None and (not isinstance(scheduler, str) or not scheduler):
+        raise param_error(
+            "scheduler", caller, "a Dask scheduler address such as 'tcp://host:8786'", scheduler
+        )
+    if workers is not None:
+        workers = check_int(workers, "workers", caller, minimum=1)
+    if numba_threads is not None:
+        numba_threads = check_int(numba_threads, "numba_threads", caller, minimum=1)
+    if progress is not None and not isinstance(progress, bool):
+        raise param_error("progress", caller, "None (automatic), True or False", progress)
+    if not isinstance(extend, bool):
+        raise param_error("extend", caller, "a bool", extend)
+    if (scheduler is not None or workers is not None) and client is None:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            option = "scheduler" if scheduler is not None else "workers"
+            raise BackendUnavailableError(
+                f"The '{option}' option of {caller} needs Dask, which is not installed: "
+                "pip install 'statnn[dist]' (or run without it: points then run locally)."
+            ) from None
+
+    g = Grid(spec.grid)
+    points = make_points(spec, g)
+    out = Path(out_dir)
+    points_dir = out / POINTS
+    points_dir.mkdir(parents=True, exist_ok=True)
+    stats = SweepStats(total=len(points), out_dir=out)
+    # A callable given directly travels to the workers by pickle; names resolve there.
+    task_ref = resolved.func if callable(task) else spec.task
+
+    with locked(out):
+        prepare_dir(out, spec, extend)
+        clean_temp_files(points_dir)
+        records = load_finished(points, points_dir, spec.task, stats)
+        stats.reused = len(records)
+        pending = [p for p in points if p.key not in records]
+
+        def write(record: dict) -> None:
+            write_point(points_dir / f"{record['key']}.json", record)
+            records[record["key"]] = record
+            stats.computed += 1
+
+        bar = progress_bar(len(points), len(records), f"sweep {spec.task}", progress)
+        try:
+            if pending:
+                if client is None and scheduler is None and workers is None:
+                    run_local(pending, task_ref, spec.task, numba_threads, write, bar)
+                else:
+                    c, closers = dask_client(client, scheduler, workers)
+                    try:
+                        run_dask(c, pending, task_ref, spec.task, numba_threads, write, bar)
+                    finally:
+                        for obj in closers:
+                            with contextlib.suppress(Exception):
+                                obj.close()
+        finally:
+            bar.close()
+        ds = gather(spec, g, points, records)
+        save_dataset(ds, out / RESULTS)
+    return ds, stats
+
+
+def run_sweep(
+    task: Any,
+    grid: Mapping[str, Sequence],
+    *,
+    out_dir: str | os.PathLike,
+    fixed: Mapping[str, Any] | None = None,
+    client: Any = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    progress: bool | None = None,
+    extend: bool = False,
+    numba_threads: int | None = None,
+    description: str = "",
+):
+    """Run ``task`` at every grid point, resumably; gather the results into a Dataset.
+
+    Parameters
+    ----------
+    task : str or callable
+        A registered task (``"simulate"``, ``"recall"``, see :data:`TASKS`), an importable
+        ``"module:function"``, or a function. It is called as ``task(**params)`` with the
+        fixed and grid parameters and ``seed`` (derived from the point's parameters when
+        neither fixed nor in the grid) and returns a mapping of scalars/arrays or an
+        :class:`xarray.Dataset` (whose ``attrs`` may name the ``backend`` and ``device``).
+        It must be deterministic given its parameters for a resumed sweep to equal an
+        uninterrupted one.
+    grid : mapping
+        ``name -> list of values`` (numbers, strings or booleans); the cartesian product is
+        run, the first name varying slowest. The names become the Dataset's dimensions.
+    out_dir : path-like
+        Directory for the manifest, the point records and ``results.nc``. Rerunning into
+        the same directory skips the finished points; a different spec there is an error.
+    fixed : mapping, optional
+        Parameters shared by every point.
+    client : distributed.Client, optional
+        Run the points on this Dask cluster.
+    scheduler : str, optional
+        Address of a Dask scheduler to connect to (e.g. ``"tcp://host:8786"``).
+    workers : int, optional
+        Start a local Dask cluster of this many single-threaded worker processes.
+    progress : bool, optional
+        Progress bar (tqdm, on stderr). None: only when stderr is a terminal.
+    extend : bool
+        Allow changing the grid's values (not its names, the task or the fixed
+        parameters) in an existing directory: finished points that are still in the grid
+        are reused, new ones computed.
+    numba_threads : int, optional
+        Numba threads per point. Default: untouched when running locally (every core);
+        on Dask, the host's cores // the Dask threads on that host.
+    description : str
+        Free text for the Dataset's ``title``.
+
+    Returns
+    -------
+    xarray.Dataset
+        One variable per result (dimensions: the grid's, then the result's own), the
+        per-point ``seed``, ``backend``, ``device``, ``version``, ``host`` and
+        ``wall_time``; attributes: ``task``, ``sweep`` (JSON spec), ``statnn_version``,
+        ``fixed_<name>`` for each fixed parameter. Also saved as ``out_dir/results.nc``.
+
+    Raises
+    ------
+    ValidationError
+        Bad arguments (before any work), or a different sweep already in ``out_dir``.
+    BackendUnavailableError
+        ``scheduler``/``workers`` without Dask installed (``pip install 'statnn[dist]'``),
+        or an unreachable scheduler.
+    """
+    ds, _ = run(
+        task,
+        grid,
+        out_dir=out_dir,
+        fixed=fixed,
+        client=client,
+        scheduler=scheduler,
+        workers=workers,
+        progress=progress,
+        extend=extend,
+        numba_threads=numba_threads,
+        description=description,
+    )
+    return ds
+
+
+def run_sweep_file(path: str | os.PathLike, *, out_dir: Any = None, **kwargs):
+    """:func:`run_sweep` for a TOML sweep file (``out_dir`` overrides the file's ``out``)."""
+    spec = load_sweep_file(path)
+    out = out_dir if out_dir is not None else spec.out
+    if out is None:
+        raise param_error(
+            "out",
+            f"the sweep file {Path(path).name}",
+            "an output directory (or pass --out)",
+            "<nothing>",
+        )
+    return run_sweep(
+        spec.task, spec.grid, fixed=spec.fixed, out_dir=out, description=spec.description, **kwargs
+    )

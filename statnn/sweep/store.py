@@ -1,0 +1,150 @@
+"""A sweep's directory: manifest, point records, lock, resume.
+
+On disk (``out_dir``)::
+
+    sweep.json          the manifest: task, grid (in order), fixed parameters, versions
+    points/<key>.json   one record per finished point (statnn.results.point_record)
+    results.nc          every point gathered into one xarray Dataset (netCDF-4)
+    .lock               held while a sweep runs in the directory
+
+A point whose record is there and verifies (checksum, key, parameters) is never
+recomputed; a truncated or corrupt record is set aside as ``<key>.json.corrupt`` and the
+point recomputed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from statnn._version import __version__
+from statnn.errors import ValidationError
+from statnn.results import atomic_write_json, dumps, read_point
+from statnn.sweep.spec import Point, SweepSpec, canonical
+
+MANIFEST = "sweep.json"
+RESULTS = "results.nc"
+POINTS = "points"
+LOCK = ".lock"
+SPEC_FORMAT = "statnn.sweep"
+
+
+@dataclass
+class SweepStats:
+    """What a run did: points in the grid, reused from disk, computed now, recovered."""
+
+    total: int = 0
+    reused: int = 0
+    computed: int = 0
+    corrupt: int = 0
+    out_dir: Path | None = None
+
+
+@contextlib.contextmanager
+def locked(out_dir: Path):
+    """Hold an exclusive lock on ``out_dir`` (two sweeps must not share a directory)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no lock
+        yield
+        return
+    fh = open(out_dir / LOCK, "a+")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise ValidationError(
+                f"Another sweep is running in {out_dir} (its lock file is held); wait for it "
+                "or choose another output directory."
+            ) from None
+        yield
+    finally:
+        fh.close()
+
+
+def _describe_difference(old: Mapping, new: Mapping) -> str:
+    for part in ("task", "dims"):
+        if old.get(part) != new.get(part):
+            return f"{part} {old.get(part)!r} vs {new.get(part)!r}"
+    for part in ("grid", "fixed"):
+        a, b = old.get(part, {}), new.get(part, {})
+        for k in sorted(set(a) | set(b)):
+            if canonical(a.get(k)) != canonical(b.get(k)):
+                return f"{part}.{k} {a.get(k)!r} vs {b.get(k)!r}"
+    return "the spec"
+
+
+def prepare_dir(out_dir: Path, spec: SweepSpec, extend: bool) -> None:
+    manifest_path = out_dir / MANIFEST
+    identity = json.loads(dumps(spec.identity()))
+    if manifest_path.exists():
+        try:
+            old = json.loads(manifest_path.read_text(encoding="utf-8"))
+            old_identity = {k: old[k] for k in ("task", "dims", "grid", "fixed")}
+        except (OSError, ValueError, KeyError, TypeError):
+            raise ValidationError(
+                f"{manifest_path} is not a statnn sweep manifest; choose another output directory."
+            ) from None
+        if canonical(old_identity) != canonical(identity):
+            same_shape = all(old_identity[k] == identity[k] for k in ("task", "dims", "fixed"))
+            if not (extend and same_shape):
+                hint = " or pass extend=True (--extend) to change grid values" if same_shape else ""
+                raise ValidationError(
+                    f"The sweep in {out_dir} was started with a different spec "
+                    f"({_describe_difference(old_identity, identity)}); rerun with the "
+                    f"original spec, choose a new output directory{hint}."
+                )
+        else:
+            return
+    manifest = {
+        "format": SPEC_FORMAT,
+        "format_version": 1,
+        **identity,
+        "description": spec.description,
+        "statnn_version": __version__,
+        "python": sys.version.split()[0],
+    }
+    atomic_write_json(manifest_path, manifest)
+
+
+def clean_temp_files(points_dir: Path) -> None:
+    """Remove temporary files left by a killed run (we hold the directory's lock)."""
+    for tmp in points_dir.glob(".*.tmp"):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def load_finished(
+    points: list[Point], points_dir: Path, task_name: str, stats: SweepStats
+) -> dict[str, dict]:
+    finished: dict[str, dict] = {}
+    for point in points:
+        path = points_dir / f"{point.key}.json"
+        if not path.exists():
+            continue
+        record, reason = read_point(path)
+        if record is not None and (
+            record.get("key") != point.key
+            or record.get("task") != task_name
+            or canonical(record.get("params")) != canonical(point.params)
+        ):
+            record, reason = None, "parameters do not match its key"
+        if record is None:
+            stats.corrupt += 1
+            with contextlib.suppress(OSError):
+                os.replace(path, path.with_name(path.name + ".corrupt"))
+            warnings.warn(
+                f"Sweep point record {path} is unusable ({reason}); it was renamed to "
+                f"{path.name}.corrupt and the point will be recomputed.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            continue
+        finished[point.key] = record
+    return finished
