@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import signal
@@ -12,6 +11,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import filelock
 import numpy as np
 import pytest
 import xarray as xr
@@ -297,8 +297,7 @@ def test_lock_and_argument_errors(tmp_path, task_module):
     out = tmp_path / "out"
     out.mkdir()
     args = (sweeptask_mod.slow, {"x": [0], "y": [0]})
-    with open(out / ".lock", "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+    with filelock.FileLock(out / ".lock"):  # another sweep holds the directory
         with pytest.raises(ValidationError, match="Another sweep is running"):
             sw.run_sweep(*args, fixed={"log": "/dev/null"}, out_dir=out)
     with pytest.raises(ValidationError, match="'workers'"):

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from statnn._progress import progress_bar
 from statnn._validation import (
     check_choice,
     check_int,
@@ -354,11 +355,9 @@ def simulate(
         exchange.reset_counts()
     elif burn_in:
         state, _ = s.step(state, burn_in)
-    blocks = range(n_records)
-    if progress:
-        from tqdm.auto import tqdm
-
-        blocks = tqdm(blocks, desc=f"simulate {net.name}", unit="record")
+    blocks = progress_bar(
+        range(n_records), enabled=progress, desc=f"simulate {net.name}", unit="record"
+    )
     for r in blocks:
         state, info = s.step(state, record_every)
         flips += info.flips

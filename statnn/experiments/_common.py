@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import platform
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -295,12 +294,3 @@ def load_dataset(path):
             "(or its .json sidecar)."
         )
     return load_results(path)
-
-
-def progress_bar(iterable, *, enabled: bool, desc: str, total: int | None = None):
-    """tqdm over ``iterable`` when ``enabled`` (on stderr), else the iterable itself."""
-    if not enabled:
-        return iterable
-    from tqdm.auto import tqdm
-
-    return tqdm(iterable, desc=desc, total=total, file=sys.stderr, leave=False)

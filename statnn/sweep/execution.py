@@ -29,12 +29,15 @@ def numba_threads_scope(threads: int | None):
         return
     import numba
 
-    before = numba.get_num_threads()
-    numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+    from statnn.dynamics.numba.threads import get_num_threads, set_num_threads
+
+    before = get_num_threads()
+    # A Dask worker's host may have fewer cores than the plan assumed: use what it has.
+    set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
     try:
         yield
     finally:
-        numba.set_num_threads(before)
+        set_num_threads(before)
 
 
 def _dask_threads(plan: Mapping[str, int] | None) -> int | None:
@@ -78,13 +81,6 @@ def execute_point(
         device=None if device is None else str(device),
         wall_time=wall,
     )
-
-
-def progress_bar(total: int, initial: int, desc: str, progress: bool | None):
-    from tqdm.auto import tqdm
-
-    disable = None if progress is None else not progress
-    return tqdm(total=total, initial=initial, desc=desc, unit="point", disable=disable)
 
 
 def dask_client(client: Any, scheduler: Any, workers: int | None):

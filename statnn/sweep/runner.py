@@ -29,10 +29,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from statnn._progress import progress_bar
 from statnn._validation import check_int, param_error
 from statnn.errors import BackendUnavailableError
 from statnn.results import save_dataset, write_point
-from statnn.sweep.execution import dask_client, progress_bar, run_dask, run_local
+from statnn.sweep.execution import dask_client, run_dask, run_local
 from statnn.sweep.gather import gather
 from statnn.sweep.spec import Grid, load_sweep_file, make_points, make_spec
 from statnn.sweep.store import (
@@ -118,7 +119,13 @@ def run(
             records[record["key"]] = record
             stats.computed += 1
 
-        bar = progress_bar(len(points), len(records), f"sweep {spec.task}", progress)
+        bar = progress_bar(
+            enabled=progress,
+            total=len(points),
+            initial=len(records),
+            desc=f"sweep {spec.task}",
+            unit="point",
+        )
         try:
             if pending:
                 if client is None and scheduler is None and workers is None:

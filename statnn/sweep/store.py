@@ -48,24 +48,25 @@ class SweepStats:
 
 @contextlib.contextmanager
 def locked(out_dir: Path):
-    """Hold an exclusive lock on ``out_dir`` (two sweeps must not share a directory)."""
+    """Hold an exclusive lock on ``out_dir`` (two sweeps must not share a directory).
+
+    The lock is :class:`filelock.FileLock` on ``out_dir/.lock`` (``flock`` on POSIX),
+    taken without waiting: a second sweep in the same directory is refused at once.
+    """
+    import filelock
+
+    lock = filelock.FileLock(out_dir / LOCK, timeout=0)
     try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: no lock
-        yield
-        return
-    fh = open(out_dir / LOCK, "a+")
+        lock.acquire()
+    except filelock.Timeout:
+        raise ValidationError(
+            f"Another sweep is running in {out_dir} (its lock file is held); wait for it "
+            "or choose another output directory."
+        ) from None
     try:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise ValidationError(
-                f"Another sweep is running in {out_dir} (its lock file is held); wait for it "
-                "or choose another output directory."
-            ) from None
         yield
     finally:
-        fh.close()
+        lock.release()
 
 
 def _describe_difference(old: Mapping, new: Mapping) -> str:
