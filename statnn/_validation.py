@@ -50,6 +50,13 @@ def check_choice(value: Any, name: str, caller: str, choices: Iterable[str]) -> 
     return value
 
 
+def check_bool(value: Any, name: str, caller: str) -> bool:
+    """A Python ``bool`` or ``numpy.bool_`` (strings such as ``"false"`` are refused)."""
+    if not isinstance(value, bool | np.bool_):
+        raise param_error(name, caller, "a bool (True or False)", value)
+    return bool(value)
+
+
 def check_int(value: Any, name: str, caller: str, minimum: int | None = None) -> int:
     """An integer (not a bool), optionally ``>= minimum``."""
     ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)

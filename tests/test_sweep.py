@@ -19,7 +19,7 @@ import xarray as xr
 import statnn.results as results_mod
 import statnn.sweep as sw
 from statnn.cli import main
-from statnn.errors import BackendUnavailableError, StatnnError, ValidationError
+from statnn.errors import BackendUnavailableError, ValidationError
 from statnn.results import load_results, read_point
 from statnn.sweep.gather import TIMING_VARS
 from statnn.sweep.spec import seed_from_key
@@ -308,12 +308,18 @@ def test_lock_and_argument_errors(tmp_path, task_module):
         sw.run_sweep(*args, out_dir=out, progress="yes")
 
 
-def test_result_named_like_grid_parameter(tmp_path):
-    def task(value, seed):
-        return {"value": 2.0 * value}
+def test_result_names_that_cannot_be_stored_are_renamed(tmp_path):
+    """A result named like a grid parameter, or with '/' in its name (HDF5's separator),
+    is renamed with a warning; nothing computed is lost and results.nc is written."""
 
-    with pytest.raises(StatnnError, match="'value'"):
-        sw.run_sweep(task, {"value": [0, 1]}, out_dir=tmp_path / "o")
+    def task(value, seed):
+        return {"value": 2.0 * value, "a/b": value + 1.0}
+
+    with pytest.warns(RuntimeWarning, match=r"'value' -> 'value_result'.*'a/b' -> 'a_b'"):
+        ds = sw.run_sweep(task, {"value": [0, 1]}, out_dir=tmp_path / "o")
+    np.testing.assert_array_equal(ds.value_result.values, [0.0, 2.0])
+    np.testing.assert_array_equal(ds.a_b.values, [1.0, 2.0])
+    xr.testing.assert_identical(load_results(tmp_path / "o"), ds)
 
 
 def test_results_missing_at_some_points_are_filled(tmp_path):
@@ -464,3 +470,217 @@ def test_cli_bad_file_and_options(tmp_path, capsys):
     path.write_text(GOOD.replace('out = "x"', ""))
     assert main(["sweep", str(path)]) == 2
     assert "--out" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------- hardening: values
+
+
+def _write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    "old, new, key",
+    [
+        # TOML booleans only: a string "false" is truthy and must not mean True
+        ("L = 4", 'L = 4\ntempering = "false"', "'fixed.tempering'"),
+        ("L = 4", 'L = 4\nperiodic = "no"', "'fixed.periodic'"),
+        # no silent casts: a float size, a string temperature, a negative temperature
+        ("L = 4", "L = 4.5", "'fixed.L'"),
+        ("[1.5, 2.0]", '["1.0", "2.0"]', "'grid.T'"),
+        ("[1.5, 2.0]", "[1.0, 2.0, -1.0, 3.0]", "'grid.T'"),
+        # seeds must fit int64 (results.nc stores them so)
+        ("seed = [0, 1]", "seed = [0, 9223372036854775808]", "'grid.seed'"),
+        ("L = 4", "L = 4\nrecord_every = 50\nsweeps = 10", "'fixed.record_every'"),
+        ("L = 4", 'L = 4\nbackend = "numbba"', "'fixed.backend'"),
+    ],
+)
+def test_every_point_is_validated_before_any_runs(tmp_path, old, new, key):
+    """A bad value anywhere in the grid is refused before the first point runs: nothing
+    is written, so the sweep is never stranded half-way."""
+    path = _write(tmp_path, GOOD.replace(old, new).replace('out = "x"', ""))
+    with pytest.raises(ValidationError, match=key) as info:
+        sw.run_sweep_file(path, out_dir=tmp_path / "o")
+    assert "\n" not in str(info.value)
+    assert not (tmp_path / "o").exists()
+
+
+def test_real_toml_boolean_is_accepted(tmp_path):
+    text = GOOD.replace("L = 4", "L = 4\nperiodic = false\nsweeps = 10\nburn_in = 2")
+    ds = sw.run_sweep_file(_write(tmp_path, text), out_dir=tmp_path / "o")
+    assert ds.attrs["fixed_periodic"] == 0 and not ds.failed.any()
+
+
+@pytest.mark.parametrize(
+    "grid, fixed, key",
+    [
+        ({"alpha": [-0.5, 0.0]}, {"N": 40}, "'grid.alpha'"),  # ran as P = 1 before
+        ({"alpha": [0.01, 0.1]}, {"N": 40}, "'grid.alpha'"),  # round(0.4) = 0 patterns
+        ({"N": [50.7]}, {"alpha": 0.1}, "'grid.N'"),  # ran as N = 50 before
+        ({"alpha": [0.1]}, {"N": 40, "T": ["1.0"]}, "'fixed.T'"),
+        ({"alpha": [0.1]}, {"N": 40, "seed": 2**63}, "'fixed.seed'"),
+        ({"alpha": [0.1]}, {"N": 40, "disorder_seed": -1}, "'fixed.disorder_seed'"),
+        ({"alpha": [0.1]}, {"N": 40, "noise": 0.6, "mask": 0.5}, "'fixed.mask'"),
+        ({"a/b": [0.1]}, {"N": 40}, "'grid'"),
+        ({"failed": [0.1]}, {"N": 40}, "'grid'"),
+    ],
+)
+def test_recall_values_are_checked_like_the_library(tmp_path, grid, fixed, key):
+    with pytest.raises(ValidationError, match=key):
+        sw.run_sweep("recall", grid, fixed=fixed, out_dir=tmp_path / "o")
+    assert not (tmp_path / "o").exists()
+
+
+def test_the_library_refuses_what_the_sweep_refuses():
+    """The sweep's checks are the library's: the same values fail in statnn itself."""
+    import statnn as sn
+
+    with pytest.raises(ValidationError, match="'T'"):
+        sn.simulate(sn.ising((4, 4)), T=-1.0, sweeps=2, burn_in=0, backend="numpy")
+    with pytest.raises(ValidationError, match="'shape'"):
+        sn.ising((4, 4.5))
+    with pytest.raises(ValidationError, match="'record_every'"):
+        sn.simulate(sn.ising((4, 4)), T=1.0, sweeps=10, record_every=50, backend="numpy")
+
+
+def test_grid_size_limit_without_enumerating(tmp_path):
+    import tracemalloc
+
+    huge = {f"p{i}": list(range(100)) for i in range(6)}  # 10^12 points
+    tracemalloc.start()
+    with pytest.raises(ValidationError, match=r"1,000,000,000,000 points.*max_points"):
+        sw.run_sweep(lambda seed, **p: {"x": 1.0}, huge, out_dir=tmp_path / "h")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 5_000_000  # the grid was counted, not built
+    small = {"x": [0, 1, 2, 3]}
+    with pytest.raises(ValidationError, match="at most 3 points"):
+        sw.run_sweep(lambda x, seed: {"y": x}, small, out_dir=tmp_path / "s", max_points=3)
+    ds = sw.run_sweep(lambda x, seed: {"y": x}, small, out_dir=tmp_path / "s", max_points=4)
+    assert ds.y.values.tolist() == [0, 1, 2, 3]
+
+
+def test_cli_max_points_and_non_utf8_file(tmp_path, capsys):
+    path = _write(tmp_path, GOOD)
+    assert main(["sweep", str(path), "--out", str(tmp_path / "o"), "--max-points", "3"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "max_points" in err
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes(GOOD.replace("x", "r\xe9sultats").encode("latin-1"))
+    assert main(["sweep", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not UTF-8" in err
+
+
+# ------------------------------------------------------------ hardening: failed points
+
+FLAKY_MODULE = """
+import numpy as np
+
+def flaky(x, seed, log):
+    with open(log, "a") as fh:
+        fh.write(f"{x}\\n")
+    if x == 2:
+        raise RuntimeError(f"no convergence at x = {x}")
+    return {"value": float(x) ** 2, "vec": np.arange(3.0) + x, "label": f"x{x}"}
+
+def ragged(x, seed):
+    return {"value": float(x), "vec": np.arange(3 if x != 1 else 4, dtype=float)}
+"""
+
+
+@pytest.fixture
+def flaky_module(tmp_path, monkeypatch):
+    moddir = tmp_path / "flakymods"
+    moddir.mkdir()
+    (moddir / "flaky_mod.py").write_text(FLAKY_MODULE)
+    monkeypatch.syspath_prepend(str(moddir))
+    path = os.pathsep.join([str(moddir), str(ROOT), os.environ.get("PYTHONPATH", "")])
+    monkeypatch.setenv("PYTHONPATH", path)
+    return moddir
+
+
+def test_a_point_that_raises_is_marked_and_the_others_go_on(tmp_path, flaky_module):
+    import flaky_mod
+
+    log = tmp_path / "log.txt"
+    out = tmp_path / "o"
+    grid = {"x": [0, 1, 2, 3]}
+    with pytest.warns(RuntimeWarning, match=r"1 of 4 sweep points failed.*no convergence"):
+        ds = sw.run_sweep(flaky_mod.flaky, grid, fixed={"log": str(log)}, out_dir=out)
+    assert log.read_text().split() == ["0", "1", "2", "3"]  # x = 3 ran after the failure
+    assert ds.failed.values.tolist() == [False, False, True, False]
+    assert ds.error.values[2] == "RuntimeError: no convergence at x = 2"
+    assert list(ds.error.values[[0, 1, 3]]) == ["", "", ""]
+    # the others' results are those of the task itself; the failed point's are NaN / ""
+    np.testing.assert_array_equal(ds.value.values, [0.0, 1.0, np.nan, 9.0])
+    np.testing.assert_array_equal(ds.vec.values[3], np.arange(3.0) + 3)
+    assert np.isnan(ds.vec.values[2]).all() and ds.label.values[2] == ""
+    xr.testing.assert_identical(load_results(out), ds)
+    failed_file = out / "points" / f"{sw.point_key(ds.task, {'x': 2, 'log': str(log)})}"
+    record = json.loads(Path(str(failed_file) + ".failed.json").read_text())
+    assert record["error"] == ds.error.values[2] and "Traceback" in record["traceback"]
+
+    # a rerun retries only the failed point (it fails again: same dataset)
+    log.write_text("")
+    with pytest.warns(RuntimeWarning, match="1 of 4"):
+        again = sw.run_sweep(flaky_mod.flaky, grid, fixed={"log": str(log)}, out_dir=out)
+    assert log.read_text().split() == ["2"]
+    xr.testing.assert_identical(_data(again), _data(ds))
+
+
+def test_cli_exit_status_says_points_failed(tmp_path, flaky_module):
+    path = _write(
+        tmp_path,
+        f'task = "flaky_mod:flaky"\n[fixed]\nlog = "{tmp_path / "log.txt"}"\n'
+        "[grid]\nx = [1, 2, 3]\n",
+    )
+    out = tmp_path / "o"
+    cmd = [sys.executable, "-m", "statnn", "sweep", str(path), "--out", str(out)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 3, done.stderr
+    assert "1 failed" in done.stdout
+    assert done.stderr.count("\n") == 1 and "no convergence at x = 2" in done.stderr
+    ds = load_results(out)
+    assert ds.failed.values.tolist() == [False, True, False]
+
+
+def test_result_shapes_that_differ_are_marked_not_lost(tmp_path, flaky_module):
+    import flaky_mod
+
+    out = tmp_path / "o"
+    with pytest.warns(RuntimeWarning, match="1 of 3 sweep points failed"):
+        ds = sw.run_sweep(flaky_mod.ragged, {"x": [0, 1, 2]}, out_dir=out)
+    assert ds.failed.values.tolist() == [False, True, False]
+    assert "'vec'" in ds.error.values[1] and "(4,)" in ds.error.values[1]
+    np.testing.assert_array_equal(ds.vec.values[2], np.arange(3.0))
+    assert (out / "results.nc").is_file()
+    assert len(list((out / "points").glob("*.json"))) == 3  # the odd point's data is kept
+
+
+# --------------------------------------------------------------- the Dataset's labels
+
+
+def test_every_variable_has_units_and_long_name(tmp_path):
+    rc = sw.run_sweep(
+        "recall",
+        {"alpha": [0.05, 0.1]},
+        fixed={"N": 40, "noise": 0.1, "sweeps": 5, "T": [0.0, 0.5], "backend": "numpy"},
+        out_dir=tmp_path / "r",
+    )
+    sim = sw.run_sweep("simulate", {"T": [1.5, 3.0]}, fixed=TINY_ISING, out_dir=tmp_path / "s")
+    for ds in (load_results(tmp_path / "r"), load_results(tmp_path / "s")):
+        for name, var in ds.variables.items():
+            assert var.attrs.get("units") and var.attrs.get("long_name"), name
+            assert not hasattr(xr.Dataset, str(name)), f"{name} shadows a Dataset attribute"
+        assert "Conventions" not in ds.attrs
+    # reduced units: temperatures in J/k_B, energies in J, C in k_B, chi in 1/J
+    assert sim["T"].attrs["units"] == "J/k_B" and rc["T"].attrs["units"] == "J/k_B"
+    assert sim.energy.attrs["units"] == sim.energy_err.attrs["units"] == "J"
+    assert sim.specific_heat.attrs["units"] == "k_B"
+    assert sim.susceptibility.attrs["units"] == "1/J"
+    assert sim.wall_time.attrs["units"] == "s"
+    # the realised load is P/N with P = round(alpha N): 2/40 and 4/40
+    np.testing.assert_allclose(rc.pattern_load.sel(T=0.0).values, [2 / 40, 4 / 40])

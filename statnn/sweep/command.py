@@ -15,6 +15,10 @@ SWEEP_EXAMPLES = """examples:
   statnn sweep sweep.toml --scheduler tcp://10.0.0.5:8786 --out results/run1
 
 A killed sweep restarted with the same command recomputes nothing that finished.
+
+exit status: 0 every point finished; 2 bad input (nothing ran); 3 some points failed
+(OUT/results.nc is written with them marked: failed, error; rerun to retry them);
+130 interrupted (rerun to resume).
 """
 
 
@@ -60,17 +64,26 @@ def add_sweep_command(subparsers) -> argparse.ArgumentParser:
         action="store_true",
         help="allow changed grid values in an existing OUT (finished points are reused)",
     )
+    p.add_argument(
+        "--max-points",
+        metavar="N",
+        type=positive_int,
+        default=None,
+        help="allow a grid of up to N points (default 100000)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(command="sweep")
     return p
 
 
 def run_sweep_command(args: argparse.Namespace) -> int:
-    """Run the sweep described by parsed ``args``; print a one-line summary; return 0.
+    """Run the sweep described by parsed ``args``; print a one-line summary.
 
-    :class:`~statnn.errors.StatnnError` propagates (the CLI prints it on one line and
-    exits with status 2). Ctrl-C returns 130 after saying how to resume.
+    Returns 0 when every point finished, 3 when some failed (``results.nc`` is written
+    with them marked). :class:`~statnn.errors.StatnnError` propagates (the CLI prints it
+    on one line and exits with status 2). Ctrl-C returns 130 after saying how to resume.
     """
+    import warnings
     from pathlib import Path
 
     from statnn.errors import ValidationError
@@ -85,19 +98,22 @@ def run_sweep_command(args: argparse.Namespace) -> int:
             'out = "DIR" to it or pass --out DIR.'
         )
     try:
-        _, stats = run(
-            spec.task,
-            spec.grid,
-            fixed=spec.fixed,
-            out_dir=out,
-            scheduler=args.scheduler,
-            workers=args.workers,
-            progress=False if args.no_progress else None,
-            extend=args.extend,
-            numba_threads=args.numba_threads,
-            description=spec.description,
-            caller="statnn sweep",
-        )
+        with warnings.catch_warnings():  # failed points are reported below, on one line
+            warnings.filterwarnings("ignore", message=r".* sweep points failed")
+            ds, stats = run(
+                spec.task,
+                spec.grid,
+                fixed=spec.fixed,
+                out_dir=out,
+                scheduler=args.scheduler,
+                workers=args.workers,
+                progress=False if args.no_progress else None,
+                extend=args.extend,
+                numba_threads=args.numba_threads,
+                description=spec.description,
+                max_points=args.max_points,
+                caller="statnn sweep",
+            )
     except KeyboardInterrupt:
         print(
             f"statnn sweep: interrupted; finished points are saved in {out}. Rerun the "
@@ -106,8 +122,17 @@ def run_sweep_command(args: argparse.Namespace) -> int:
         )
         return 130
     corrupt = f", {stats.corrupt} corrupt record(s) recomputed" if stats.corrupt else ""
+    failed = f", {stats.failed} failed" if stats.failed else ""
     print(
         f"statnn sweep: {stats.total} points ({stats.reused} reused, {stats.computed} "
-        f"computed{corrupt}) -> {Path(out) / 'results.nc'}"
+        f"computed{corrupt}{failed}) -> {Path(out) / 'results.nc'}"
     )
-    return 0
+    if not stats.failed:
+        return 0
+    first = ds["error"].values[ds["failed"].values][0]
+    print(
+        f"statnn sweep: {stats.failed} of {stats.total} points failed (first: {first}); "
+        "they are marked in results.nc (variables failed, error) and a rerun retries them.",
+        file=sys.stderr,
+    )
+    return 3

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+import traceback
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
@@ -19,6 +20,7 @@ from statnn.errors import BackendUnavailableError
 from statnn.results import point_record
 from statnn.sweep.registry import SweepTask, resolve_task
 from statnn.sweep.spec import Point
+from statnn.sweep.store import failure_record
 
 
 @contextlib.contextmanager
@@ -56,31 +58,39 @@ def _dask_threads(plan: Mapping[str, int] | None) -> int | None:
 def execute_point(
     task: Any, name: str, point: Point, threads: int | None, plan: Mapping[str, int] | None
 ) -> dict:
-    """Run one point (here or on a Dask worker) and return its record (not yet written)."""
-    if callable(task):
-        resolved = SweepTask(name, task)
-    else:
-        _, resolved = resolve_task(task, "run_sweep")
+    """Run one point (here or on a Dask worker) and return its record (not yet written).
+
+    A task that raises gives a failure record (:func:`~statnn.sweep.store.failure_record`)
+    instead: the sweep goes on with the other points.
+    """
     if plan is not None:
         threads = _dask_threads(plan) if threads is None else threads
-    with numba_threads_scope(threads):
-        start = time.perf_counter()
-        result = resolved.func(**point.params)
-        wall = time.perf_counter() - start
-    attrs = getattr(result, "attrs", {}) or {}
-    backend = attrs.get("backend", point.params.get("backend"))
-    device = attrs.get("device", point.params.get("device"))
-    return point_record(
-        key=point.key,
-        task=name,
-        params=point.params,
-        grid_point=point.grid,
-        result=result,
-        seed=point.params.get("seed"),
-        backend=None if backend is None else str(backend),
-        device=None if device is None else str(device),
-        wall_time=wall,
-    )
+    start = time.perf_counter()
+    try:
+        if callable(task):
+            resolved = SweepTask(name, task)
+        else:
+            _, resolved = resolve_task(task, "run_sweep")
+        with numba_threads_scope(threads):
+            start = time.perf_counter()
+            result = resolved.func(**point.params)
+            wall = time.perf_counter() - start
+        attrs = getattr(result, "attrs", {}) or {}
+        backend = attrs.get("backend", point.params.get("backend"))
+        device = attrs.get("device", point.params.get("device"))
+        return point_record(
+            key=point.key,
+            task=name,
+            params=point.params,
+            grid_point=point.grid,
+            result=result,
+            seed=point.params.get("seed"),
+            backend=None if backend is None else str(backend),
+            device=None if device is None else str(device),
+            wall_time=wall,
+        )
+    except Exception as exc:  # a failed point: recorded, the others go on
+        return failure_record(point, name, exc, time.perf_counter() - start, traceback.format_exc())
 
 
 def dask_client(client: Any, scheduler: Any, workers: int | None):
@@ -140,13 +150,17 @@ def run_dask(client, pending, task_ref, name, threads, write, bar):
     from distributed import as_completed
 
     plan = _threads_plan(client) if threads is None else None
-    futures = [
-        client.submit(execute_point, task_ref, name, point, threads, plan or {}, pure=False)
+    futures = {
+        client.submit(execute_point, task_ref, name, point, threads, plan or {}, pure=False): point
         for point in pending
-    ]
+    }
     try:
-        for future in as_completed(futures):
-            write(future.result())
+        for future in as_completed(list(futures)):
+            try:
+                record = future.result()
+            except Exception as exc:  # the worker died (or the task could not travel)
+                record = failure_record(futures[future], name, exc, 0.0, traceback.format_exc())
+            write(record)
             bar.update(1)
     finally:
-        client.cancel(futures)
+        client.cancel(list(futures))

@@ -9,8 +9,8 @@ works too.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from statnn._validation import param_error
@@ -27,21 +27,40 @@ class SweepTask:
     func : callable
         ``func(**params)`` → mapping of scalars/arrays or :class:`xarray.Dataset`.
     check : callable, optional
-        ``check(names, fixed, grid, caller)`` validates the parameter names (and what can
-        be validated without running) before any work starts.
+        ``check(names, fixed, grid, caller)`` validates the parameter names and values
+        (every value of every parameter, and the constraints between them) before any
+        point runs.
+    labels : mapping
+        ``name -> (units, long_name)`` of the task's parameters and results, for the
+        gathered Dataset (units "1" for dimensionless).
     """
 
     name: str
     func: Callable[..., Any]
     check: Callable[..., None] | None = None
+    labels: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 #: The registered tasks, by name.
 TASKS: dict[str, SweepTask] = {}
 
 
-def register_task(name: str, check: Callable[..., None] | None = None):
+def register_task(
+    name: str,
+    check: Callable[..., None] | None = None,
+    labels: Mapping[str, tuple[str, str]] | None = None,
+):
     """Decorator registering a point function under ``name`` (see :class:`SweepTask`).
+
+    Parameters
+    ----------
+    name : str
+        The name sweep files use (``task = "name"``).
+    check : callable, optional
+        ``check(names, fixed, grid, caller)``, run before any point: raise
+        :class:`~statnn.errors.ValidationError` for a bad parameter.
+    labels : mapping, optional
+        ``name -> (units, long_name)`` of parameters and results (see :class:`SweepTask`).
 
     Examples
     --------
@@ -52,7 +71,7 @@ def register_task(name: str, check: Callable[..., None] | None = None):
     """
 
     def decorate(func):
-        TASKS[name] = SweepTask(name, func, check)
+        TASKS[name] = SweepTask(name, func, check, dict(labels or {}))
         return func
 
     return decorate

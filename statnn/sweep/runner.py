@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,15 +33,17 @@ from typing import Any
 from statnn._progress import progress_bar
 from statnn._validation import check_int, param_error
 from statnn.errors import BackendUnavailableError
-from statnn.results import save_dataset, write_point
+from statnn.results import atomic_write_json, save_dataset, write_point
 from statnn.sweep.execution import dask_client, run_dask, run_local
 from statnn.sweep.gather import gather
-from statnn.sweep.spec import Grid, load_sweep_file, make_points, make_spec
+from statnn.sweep.spec import Grid, check_size, load_sweep_file, make_points, make_spec
 from statnn.sweep.store import (
     POINTS,
     RESULTS,
     SweepStats,
     clean_temp_files,
+    failure_path,
+    is_failure,
     load_finished,
     locked,
     prepare_dir,
@@ -60,8 +63,10 @@ def run(
     extend: bool = False,
     numba_threads: int | None = None,
     description: str = "",
+    max_points: int | None = None,
     caller: str = "run_sweep",
 ):
+    """:func:`run_sweep`, returning ``(Dataset, SweepStats)`` (``statnn sweep`` needs both)."""
     spec, resolved = make_spec(
         task, grid, fixed, out=out_dir, description=description, caller=caller
     )
@@ -99,6 +104,7 @@ def run(
             ) from None
 
     g = Grid(spec.grid)
+    check_size(g, max_points, caller)
     points = make_points(spec, g)
     out = Path(out_dir)
     points_dir = out / POINTS
@@ -114,10 +120,18 @@ def run(
         stats.reused = len(records)
         pending = [p for p in points if p.key not in records]
 
+        failures: dict[str, dict] = {}
+
         def write(record: dict) -> None:
-            write_point(points_dir / f"{record['key']}.json", record)
-            records[record["key"]] = record
-            stats.computed += 1
+            key = record["key"]
+            if is_failure(record):
+                atomic_write_json(failure_path(points_dir, key), record)
+                failures[key] = record
+            else:
+                write_point(points_dir / f"{key}.json", record)
+                records[key] = record
+                stats.computed += 1
+                failure_path(points_dir, key).unlink(missing_ok=True)
 
         bar = progress_bar(
             enabled=progress,
@@ -140,8 +154,17 @@ def run(
                                 obj.close()
         finally:
             bar.close()
-        ds = gather(spec, g, points, records)
+        ds = gather(spec, g, points, records, failures, resolved.labels)
         save_dataset(ds, out / RESULTS)
+    stats.failed = int(ds["failed"].sum())
+    if stats.failed:
+        first = ds["error"].values[ds["failed"].values][0]
+        warnings.warn(
+            f"{stats.failed} of {stats.total} sweep points failed (first: {first}); "
+            f"{out / RESULTS} marks them (failed, error) and a rerun retries them.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     return ds, stats
 
 
@@ -158,6 +181,7 @@ def run_sweep(
     extend: bool = False,
     numba_threads: int | None = None,
     description: str = "",
+    max_points: int | None = None,
 ):
     """Run ``task`` at every grid point, resumably; gather the results into a Dataset.
 
@@ -196,6 +220,9 @@ def run_sweep(
         on Dask, the host's cores // the Dask threads on that host.
     description : str
         Free text for the Dataset's ``title``.
+    max_points : int, optional
+        Refuse a grid of more points than this (default 100 000), before anything is
+        enumerated or run: a typo in a grid should not start a sweep of 10^12 points.
 
     Returns
     -------
@@ -204,11 +231,19 @@ def run_sweep(
         per-point ``seed``, ``backend``, ``device``, ``version``, ``host`` and
         ``wall_time``; attributes: ``task``, ``sweep`` (JSON spec), ``statnn_version``,
         ``fixed_<name>`` for each fixed parameter. Also saved as ``out_dir/results.nc``.
+        Every variable and coordinate has ``units`` and ``long_name``. A point whose task
+        raised (or whose result's shape differs from the other points') is *failed*: NaN
+        (or "") in every result, ``failed`` True and the message in ``error``; the
+        others are complete, a :class:`RuntimeWarning` says how many failed, and a rerun
+        in the same directory retries only them.
 
     Raises
     ------
     ValidationError
-        Bad arguments (before any work), or a different sweep already in ``out_dir``.
+        Before any point runs: bad arguments, a bad value at any point of the grid (every
+        value of every parameter is checked, with the library's own checks for the
+        built-in tasks), a grid larger than ``max_points``, a different sweep already in
+        ``out_dir``, or another sweep running there.
     BackendUnavailableError
         ``scheduler``/``workers`` without Dask installed (``pip install 'statnn[dist]'``),
         or an unreachable scheduler.
@@ -225,6 +260,7 @@ def run_sweep(
         extend=extend,
         numba_threads=numba_threads,
         description=description,
+        max_points=max_points,
     )
     return ds
 

@@ -61,6 +61,43 @@ def seed_from_key(key: str) -> int:
     return int(key[:8], 16)
 
 
+#: The largest seed a sweep accepts: seeds are stored as int64 in results.nc (and numpy's
+#: SeedSequence takes any int >= 0).
+SEED_MAX = 2**63 - 1
+#: Grid names the gathered Dataset uses for itself.
+RESERVED_NAMES = ("failed", "error")
+#: Points a sweep runs unless asked for more (``max_points=`` / ``--max-points``).
+DEFAULT_MAX_POINTS = 100_000
+
+
+def check_seed_value(value: Any, name: str, caller: str) -> int:
+    """A seed as a sweep stores it: an int in [0, 2**63 - 1]."""
+    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not ok or not 0 <= value <= SEED_MAX:
+        raise param_error(name, caller, "an int in [0, 2**63 - 1]", value)
+    return int(value)
+
+
+def check_name(name: Any, where: str, caller: str) -> str:
+    """A parameter name usable as a netCDF variable or attribute name: a non-empty string
+    without '/' (HDF5's group separator), control characters or surrounding spaces."""
+    if (
+        not isinstance(name, str)
+        or not name
+        or "/" in name
+        or name != name.strip()
+        or any(ord(c) < 32 or ord(c) == 127 for c in name)
+    ):
+        raise param_error(
+            where,
+            caller,
+            "a table whose keys are names usable in netCDF (non-empty, no '/', no control "
+            "characters or surrounding spaces)",
+            name,
+        )
+    return name
+
+
 def _scalar_kind(value: Any) -> str | None:
     if isinstance(value, bool):
         return "bool"
@@ -79,8 +116,15 @@ def check_grid(grid: Any, caller: str) -> dict[str, list]:
     for name, values in grid.items():
         where = f"grid.{name}"
         expected = "a non-empty list of distinct numbers, strings or booleans (all of one kind)"
-        if not isinstance(name, str) or not name:
-            raise param_error("grid", caller, "a table with non-empty string keys", name)
+        check_name(name, "grid", caller)
+        if name in RESERVED_NAMES:
+            raise param_error(
+                "grid",
+                caller,
+                "a table whose keys are not " + " or ".join(map(repr, RESERVED_NAMES)),
+                name,
+                hint="The results use these names to mark failed points.",
+            )
         values = plain(values)
         if not isinstance(values, list) or not values:
             raise param_error(where, caller, expected, values)
@@ -215,7 +259,9 @@ def make_spec(
         fixed = {}
     if not isinstance(fixed, Mapping):
         raise param_error("fixed", caller, "a table of parameter name -> value", fixed)
-    fixed = {str(k): plain(v) for k, v in fixed.items()}
+    for k in fixed:
+        check_name(k, "fixed", caller)
+    fixed = {k: plain(v) for k, v in fixed.items()}
     for k, v in fixed.items():
         try:
             canonical(v)
@@ -236,6 +282,10 @@ def make_spec(
         raise param_error("out", caller, "a directory path", out)
     if not isinstance(description, str):
         raise param_error("description", caller, "a string", description)
+    if "seed" in fixed:
+        check_seed_value(fixed["seed"], "fixed.seed", caller)
+    for value in grid.get("seed", []):
+        check_seed_value(value, "grid.seed", caller)
     if resolved.check is not None:
         resolved.check(list(fixed) + list(grid), fixed, grid, caller)
     spec = SweepSpec(name, grid, fixed, None if out is None else str(out), description)
@@ -253,11 +303,38 @@ def _read_toml(path: Path) -> dict:
                 "Reading sweep files needs Python >= 3.11 (tomllib) or the 'tomli' package "
                 "(pip install tomli)."
             ) from None
+    with open(path, "rb") as fh:
+        data = fh.read()
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(
+            f"The sweep file {path} is not UTF-8 text (byte {data[exc.start]:#04x} at "
+            f"offset {exc.start}); TOML files are UTF-8."
+        ) from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ValidationError(f"The sweep file {path} is not valid TOML: {exc}.") from None
+
+
+def check_size(grid: Grid, max_points: Any, caller: str) -> int:
+    """The grid's number of points (a product of lengths: nothing is enumerated), refused
+    above ``max_points`` (None: :data:`DEFAULT_MAX_POINTS`)."""
+    limit = DEFAULT_MAX_POINTS if max_points is None else max_points
+    ok = isinstance(limit, numbers.Integral) and not isinstance(limit, bool) and limit >= 1
+    if not ok:
+        raise param_error("max_points", caller, "None or an int >= 1", max_points)
+    if grid.size > limit:
+        shape = " x ".join(f"{n} {d}" for d, n in zip(grid.dims, grid.shape, strict=True))
+        raise param_error(
+            "grid",
+            caller,
+            f"at most {limit:,} points (max_points)",
+            f"<{grid.size:,} points ({shape})>",
+            hint="Pass max_points= (--max-points N) to run a larger sweep on purpose.",
+        )
+    return grid.size
 
 
 def load_sweep_file(path: str | os.PathLike) -> SweepSpec:

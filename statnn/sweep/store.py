@@ -33,16 +33,19 @@ RESULTS = "results.nc"
 POINTS = "points"
 LOCK = ".lock"
 SPEC_FORMAT = "statnn.sweep"
+FAILURE_FORMAT = "statnn.sweep.failure"
 
 
 @dataclass
 class SweepStats:
-    """What a run did: points in the grid, reused from disk, computed now, recovered."""
+    """What a run did: points in the grid, reused from disk, computed now, recovered from
+    corrupt records, failed (their task raised, or their result did not fit the others')."""
 
     total: int = 0
     reused: int = 0
     computed: int = 0
     corrupt: int = 0
+    failed: int = 0
     out_dir: Path | None = None
 
 
@@ -149,3 +152,40 @@ def load_finished(
             continue
         finished[point.key] = record
     return finished
+
+
+def failure_record(
+    point: Point, task: str, error: BaseException | str, wall_time: float, trace: str = ""
+) -> dict:
+    """The record of a point whose task raised: its parameters and the error, one line."""
+    import socket
+
+    if isinstance(error, BaseException):
+        error = f"{type(error).__name__}: {error}"
+    message = " ".join(str(error).split())
+    return {
+        "format": FAILURE_FORMAT,
+        "key": point.key,
+        "task": task,
+        "params": json.loads(dumps(point.params)),
+        "grid": json.loads(dumps(point.grid)),
+        "seed": point.params.get("seed"),
+        "backend": point.params.get("backend"),
+        "device": point.params.get("device"),
+        "version": __version__,
+        "host": socket.gethostname(),
+        "wall_time": float(wall_time),
+        "error": message if len(message) <= 1000 else message[:997] + "...",
+        "traceback": trace,
+    }
+
+
+def is_failure(record: Mapping) -> bool:
+    """Whether ``record`` is a :func:`failure_record` (not a finished point)."""
+    return record.get("format") == FAILURE_FORMAT
+
+
+def failure_path(points_dir: Path, key: str) -> Path:
+    """Where a failed point's record is kept (``points/<key>.failed.json``): for reading;
+    a failed point is retried on the next run, and the file goes when it succeeds."""
+    return points_dir / f"{key}.failed.json"

@@ -3,13 +3,23 @@ and ``"recall"`` (Hopfield retrieval through :func:`statnn.recall`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+import numbers
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
-from statnn._validation import param_error
+from statnn._validation import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_real,
+    check_temperatures,
+    param_error,
+)
 from statnn.sweep.registry import register_task
+from statnn.sweep.spec import check_seed_value
 
 _MODELS = ("ising", "curie_weiss", "sk", "hopfield")
 _MODEL_PARAMS = {
@@ -79,6 +89,177 @@ def _check_names(names, fixed, grid, caller, allowed: set, required_any: Mapping
             raise param_error(group[0], caller, f"given ({text})", "<nothing>")
 
 
+# ------------------------------------------------------------------ parameter values
+# Each check is the library's own (statnn._validation, the library's option tuples), with
+# the bounds the library applies, so that a bad value is refused before any point runs
+# instead of failing (or being silently converted) when its point is reached.
+
+
+def _int(minimum: int, maximum: int | None = None):
+    def check(value, name, caller):
+        value = check_int(value, name, caller, minimum=minimum)
+        if maximum is not None and value > maximum:
+            raise param_error(name, caller, f"an int in [{minimum}, {maximum}]", value)
+
+    return check
+
+
+def _real(minimum=None, maximum=None, strict_minimum=False):
+    def check(value, name, caller):
+        check_real(value, name, caller, minimum, maximum, strict_minimum=strict_minimum)
+
+    return check
+
+
+def _choice(options: Callable[[], tuple]):
+    def check(value, name, caller):
+        check_choice(value, name, caller, options())
+
+    return check
+
+
+def _bool(value, name, caller):
+    check_bool(value, name, caller)
+
+
+def _temperatures(value, name, caller):
+    """One temperature >= 0, or (under [fixed]) a non-empty list of them: real numbers
+    only (a string such as "1.0" is refused, not converted)."""
+    values = value if isinstance(value, list) and value else [value]
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise param_error(name, caller, "a float or list of floats >= 0", value)
+    check_temperatures(values, caller, name)
+
+
+def _shape(value, name, caller):
+    expected = "a list of 1 to 3 side lengths >= 2"
+    if not isinstance(value, list) or not 1 <= len(value) <= 3:
+        raise param_error(name, caller, expected, value)
+    for side in value:
+        if isinstance(side, bool) or not isinstance(side, int) or side < 2:
+            raise param_error(name, caller, expected, value)
+
+
+def _device(value, name, caller):
+    if value is not None and (not isinstance(value, str) or not value):
+        raise param_error(name, caller, "a device name such as 'cpu' or 'cuda:0'", value)
+
+
+def _backends() -> tuple:
+    from statnn.dynamics.backends import BACKENDS
+
+    return tuple(BACKENDS)
+
+
+def _update_rules() -> tuple:
+    from statnn.dynamics.backends import RULES
+
+    return RULES
+
+
+def _schedules() -> tuple:
+    from statnn.dynamics.backends import SCHEDULES
+
+    return SCHEDULES
+
+
+def _learning_rules() -> tuple:
+    from statnn.memory.networks import RULES
+
+    return RULES
+
+
+#: name -> check(value, name, caller) for every parameter of the built-in tasks.
+_PARAM_CHECKS: dict[str, Callable[[Any, str, str], None]] = {
+    "L": _int(2),
+    "shape": _shape,
+    "dim": _int(1, 3),
+    "N": _int(2),
+    "J": _real(),
+    "J0": _real(),
+    "field": _real(),
+    "periodic": _bool,
+    "distribution": _choice(lambda: ("gaussian", "pm1")),
+    "alpha": _real(0.0, strict_minimum=True),
+    "P": _int(1),
+    "rule": _choice(_learning_rules),
+    "kappa": _real(0.0),
+    "dilution": _real(0.0, 1.0, strict_minimum=True),
+    "disorder_seed": check_seed_value,
+    "T": _temperatures,
+    "sweeps": _int(1),
+    "burn_in": _int(0),
+    "chains": _int(1),
+    "record_every": _int(1),
+    "dynamics": _choice(_update_rules),
+    "schedule": _choice(_schedules),
+    "init": _choice(lambda: ("random", "ones")),
+    "backend": _choice(_backends),
+    "device": _device,
+    "seed": check_seed_value,
+    "tempering": _bool,
+    "noise": _real(0.0, 1.0),
+    "mask": _real(0.0, 1.0),
+    "threshold": _real(),
+    "average": _int(0),
+}
+
+
+def _combinations(names: tuple[str, ...], fixed: Mapping, grid: Mapping) -> Iterator[dict]:
+    """Every combination of the values ``names`` take in the sweep (those given)."""
+    given = [n for n in names if n in fixed or n in grid]
+    lists = [grid[n] if n in grid else [fixed[n]] for n in given]
+    for combo in itertools.product(*lists):
+        yield dict(zip(given, combo, strict=True))
+
+
+def _where(name: str, grid: Mapping) -> str:
+    return f"grid.{name}" if name in grid else f"fixed.{name}"
+
+
+def _check_values(fixed: Mapping, grid: Mapping, caller: str) -> None:
+    """Check every value of every parameter, then the constraints between parameters over
+    every combination of their values: together, every point of the grid."""
+    for name, value in fixed.items():
+        _PARAM_CHECKS[name](value, f"fixed.{name}", caller)
+    for name, values in grid.items():
+        for value in values:
+            _PARAM_CHECKS[name](value, f"grid.{name}", caller)
+    for c in _combinations(("record_every", "sweeps"), fixed, grid):
+        if "record_every" in c and c["record_every"] > c.get("sweeps", 1000):
+            raise param_error(
+                _where("record_every", grid),
+                caller,
+                f"an int <= sweeps ({c.get('sweeps', 1000)})",
+                c["record_every"],
+            )
+    for c in _combinations(("average", "sweeps"), fixed, grid):
+        if "average" in c and c["average"] > c.get("sweeps", 20):
+            raise param_error(
+                _where("average", grid),
+                caller,
+                f"an int <= sweeps ({c.get('sweeps', 20)})",
+                c["average"],
+            )
+    for c in _combinations(("mask", "noise"), fixed, grid):
+        if "mask" in c and c["mask"] > 1 - c.get("noise", 0.1):
+            raise param_error(
+                _where("mask", grid),
+                caller,
+                f"a fraction <= 1 - noise = {1 - c.get('noise', 0.1):g}",
+                c["mask"],
+            )
+    for c in _combinations(("alpha", "N"), fixed, grid):
+        if "alpha" in c and "N" in c and round(c["alpha"] * c["N"]) < 1:
+            raise param_error(
+                _where("alpha", grid),
+                caller,
+                f"a load with at least one pattern, round(alpha N) >= 1 (N = {c['N']})",
+                c["alpha"],
+            )
+
+
 def _check_simulate(names, fixed, grid, caller) -> None:
     models = _models_in_play(fixed, grid, caller)
     allowed = set(_SIMULATE_PARAMS).union(*(_MODEL_PARAMS[m] for m in models))
@@ -90,6 +271,7 @@ def _check_simulate(names, fixed, grid, caller) -> None:
     if "hopfield" in models:
         required[("alpha", "P")] = "the load alpha = P/N or the number of patterns P"
     _check_names(names, fixed, grid, caller, allowed, required)
+    _check_values({k: v for k, v in fixed.items() if k != "model"}, _grid_without(grid), caller)
 
 
 def _check_recall(names, fixed, grid, caller) -> None:
@@ -97,51 +279,56 @@ def _check_recall(names, fixed, grid, caller) -> None:
         _models_in_play(fixed, grid, caller, allowed=("hopfield",))
     required = {("N",): "the number of neurons N", ("alpha", "P"): "the load alpha or P"}
     _check_names(names, fixed, grid, caller, _RECALL_PARAMS, required)
+    _check_values({k: v for k, v in fixed.items() if k != "model"}, _grid_without(grid), caller)
+
+
+def _grid_without(grid: Mapping, name: str = "model") -> dict:
+    return {k: v for k, v in grid.items() if k != name}
+
+
+# ------------------------------------------------------------------------ the models
 
 
 def _disorder_seed(p: Mapping) -> int | None:
+    """The seed of the quenched disorder (SK couplings, Hopfield patterns and dilution):
+    ``disorder_seed`` if given, else one derived from the point's ``seed``."""
     if p.get("disorder_seed") is not None:
-        return int(p["disorder_seed"])
+        return p["disorder_seed"]
     if p.get("seed") is None:
         return None
-    return int(np.random.SeedSequence([int(p["seed"]), 0x5EED]).generate_state(1)[0])
-
-
-def _n_patterns(p: Mapping) -> int:
-    if "P" in p:
-        return int(p["P"])
-    return max(1, int(round(float(p["alpha"]) * int(p["N"]))))
-
-
-def _hopfield_net(p: Mapping):
-    from statnn.memory import hopfield, random_patterns
-
-    n = int(p["N"])
-    xi = random_patterns(_n_patterns(p), n, seed=_disorder_seed(p))
-    kwargs = {k: p[k] for k in ("kappa", "dilution") if k in p}
-    if "dilution" in kwargs:
-        kwargs["seed"] = _disorder_seed(p)
-    return hopfield(xi, rule=p.get("rule", "hebbian"), **kwargs), xi
+    return int(np.random.SeedSequence([p["seed"], 0x5EED]).generate_state(1)[0])
 
 
 def _build_network(p: Mapping):
+    """``(network, patterns or None)`` of the point's model, from the library's own
+    constructors (``ising``, ``curie_weiss``, ``sk``, ``random_patterns`` + ``hopfield``)."""
     from statnn.core.models import curie_weiss, ising, sk
+    from statnn.memory import hopfield, random_patterns
 
-    model = p["model"]
+    model = p.get("model", "hopfield")
+    options = {k: p[k] for k in _MODEL_OPTIONS[model] if k in p}
     if model == "ising":
-        shape = p["shape"] if "shape" in p else (p["L"],) * int(p.get("dim", 2))
-        return ising(
-            tuple(shape),
-            J=p.get("J", 1.0),
-            field=p.get("field", 0.0),
-            periodic=p.get("periodic", True),
-        )
+        shape = tuple(p["shape"]) if "shape" in p else (p["L"],) * p.get("dim", 2)
+        return ising(shape, **options), None
     if model == "curie_weiss":
-        return curie_weiss(p["N"], J=p.get("J", 1.0), field=p.get("field", 0.0))
+        return curie_weiss(p["N"], **options), None
     if model == "sk":
-        kwargs = {k: p[k] for k in ("J", "J0", "field", "distribution") if k in p}
-        return sk(p["N"], seed=_disorder_seed(p), **kwargs)
-    return _hopfield_net(p)[0]
+        return sk(p["N"], seed=_disorder_seed(p), **options), None
+    n = p["N"]
+    n_patterns = p["P"] if "P" in p else round(p["alpha"] * n)
+    xi = random_patterns(n_patterns, n, seed=_disorder_seed(p))
+    if "dilution" in options:
+        options["seed"] = _disorder_seed(p)
+    return hopfield(xi, **options), xi
+
+
+#: The options each model's constructor takes under the same name.
+_MODEL_OPTIONS = {
+    "ising": ("J", "field", "periodic"),
+    "curie_weiss": ("J", "field"),
+    "sk": ("J", "J0", "field", "distribution"),
+    "hopfield": ("rule", "kappa", "dilution"),
+}
 
 
 def _per_T(values: Mapping[str, Any], T: Any):
@@ -175,7 +362,74 @@ def _task_result(values: Mapping[str, Any], T: Any, p: Mapping, **attrs):
     return ds
 
 
-@register_task("simulate", check=_check_simulate)
+# ------------------------------------------------------------------------ the labels
+
+#: Units and long names (reduced units: J the coupling scale, k_B = 1; "1" dimensionless).
+_PARAM_LABELS: dict[str, tuple[str, str]] = {
+    "model": ("1", "model"),
+    "L": ("1", "lattice side L"),
+    "shape": ("1", "lattice side lengths"),
+    "dim": ("1", "lattice dimension"),
+    "N": ("1", "number of neurons N"),
+    "J": ("J", "coupling scale J"),
+    "J0": ("J", "mean coupling J0 (SK)"),
+    "field": ("J", "external field H"),
+    "periodic": ("1", "periodic boundaries"),
+    "distribution": ("1", "distribution of the SK couplings"),
+    "alpha": ("1", "load alpha = P/N asked for"),
+    "P": ("1", "number of stored patterns P"),
+    "rule": ("1", "learning rule"),
+    "kappa": ("1", "Gardner stability margin kappa"),
+    "dilution": ("1", "connectivity c (fraction of couplings kept)"),
+    "disorder_seed": ("1", "seed of the quenched disorder"),
+    "T": ("J/k_B", "temperature"),
+    "sweeps": ("1", "Monte Carlo sweeps (N update attempts each)"),
+    "burn_in": ("1", "burn-in sweeps discarded"),
+    "chains": ("1", "independent chains"),
+    "record_every": ("1", "sweeps between records"),
+    "dynamics": ("1", "update rule"),
+    "schedule": ("1", "update schedule"),
+    "init": ("1", "initial state"),
+    "backend": ("1", "dynamics backend"),
+    "device": ("1", "device"),
+    "seed": ("1", "seed the point's task received"),
+    "tempering": ("1", "replica exchange between temperatures"),
+    "noise": ("1", "fraction of cue spins flipped"),
+    "mask": ("1", "fraction of cue spins set to zero"),
+    "threshold": ("1", "overlap counted as a retrieval"),
+    "average": ("1", "final sweeps averaged"),
+}
+_SIMULATE_LABELS = {
+    **_PARAM_LABELS,
+    "energy": ("J", "energy per spin E/N"),
+    "magnetization": ("1", "magnetization m = (1/N) sum_i S_i"),
+    "abs_magnetization": ("1", "mean |m|"),
+    "specific_heat": ("k_B", "specific heat per spin C = N (<e^2> - <e>^2)/T^2"),
+    "susceptibility": ("1/J", "susceptibility N (<m^2> - <|m|>^2)/T (|m| convention)"),
+    "binder": ("1", "Binder cumulant U = 1 - <m^4>/(3 <m^2>^2)"),
+    "tau_energy": ("1", "integrated autocorrelation time of the energy, in records"),
+    "tau_abs_magnetization": ("1", "integrated autocorrelation time of |m|, in records"),
+    "overlap": ("1", "overlap with the best-matching pattern <max_mu |m_mu|>"),
+    "q_abs": ("1", "replica overlap <|q|>"),
+    "q2": ("1", "replica overlap <q^2>"),
+    "acceptance": ("1", "fraction of update attempts that flipped a spin"),
+}
+_RECALL_LABELS = {
+    **_PARAM_LABELS,
+    "overlap": ("1", "final overlap with the cued pattern (mean over patterns and chains)"),
+    "retrieval_rate": ("1", "fraction of cues retrieved (overlap >= threshold)"),
+    "initial_overlap": ("1", "overlap of the cue with its pattern"),
+    "converged": ("1", "fraction of T = 0 runs that reached a fixed point"),
+    "mean_sweeps": ("1", "mean sweeps run"),
+    "n_patterns": ("1", "number of stored patterns P"),
+    "pattern_load": ("1", "load P/N actually stored (P = round(alpha N) or P)"),
+}
+
+
+# ------------------------------------------------------------------------- the tasks
+
+
+@register_task("simulate", check=_check_simulate, labels=_SIMULATE_LABELS)
 def simulate_task(**p) -> Any:
     """Build ``model`` from the parameters and run :func:`statnn.simulate`.
 
@@ -200,7 +454,7 @@ def simulate_task(**p) -> Any:
     """
     from statnn.dynamics.sampling import simulate
 
-    net = _build_network(p)
+    net, _ = _build_network(p)
     T = p["T"]
     run = simulate(net, T=T, **_forwarded(p, _SIMULATE_ARGS))
     values = {k: v for k, v in run.summary().items() if k != "T"}
@@ -208,7 +462,7 @@ def simulate_task(**p) -> Any:
     return _task_result(values, T, p, n=int(net.n))
 
 
-@register_task("recall", check=_check_recall)
+@register_task("recall", check=_check_recall, labels=_RECALL_LABELS)
 def recall_task(**p) -> Any:
     """Hopfield recall: store random patterns, cue corrupted copies, measure the overlap.
 
@@ -223,12 +477,12 @@ def recall_task(**p) -> Any:
     xarray.Dataset
         ``overlap`` (mean final overlap with the cued pattern over patterns × chains) with
         ``overlap_err``, ``retrieval_rate``, ``initial_overlap``, ``converged`` (fraction
-        of T = 0 runs at a fixed point), ``mean_sweeps``, ``n_patterns``, ``load``
-        (P/N); ``attrs``: backend, device.
+        of T = 0 runs at a fixed point), ``mean_sweeps``, ``n_patterns``,
+        ``pattern_load`` (P/N); ``attrs``: backend, device.
     """
     from statnn.memory import recall
 
-    net, xi = _hopfield_net(p)
+    net, xi = _build_network(p)
     T = p.get("T", 0.0)
     out = recall(net, xi, T=T, squeeze=False, **_forwarded(p, _RECALL_ARGS))
     n_t = len(out.T)
@@ -244,6 +498,6 @@ def recall_task(**p) -> Any:
         "converged": out.converged.reshape(n_t, -1).mean(axis=1),
         "mean_sweeps": out.sweeps.reshape(n_t, -1).mean(axis=1),
         "n_patterns": np.full(n_t, len(xi)),
-        "load": np.full(n_t, len(xi) / net.n),
+        "pattern_load": np.full(n_t, len(xi) / net.n),
     }
     return _task_result(values, T, p)
