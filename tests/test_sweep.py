@@ -523,6 +523,7 @@ def test_real_toml_boolean_is_accepted(tmp_path):
         ({"alpha": [0.1]}, {"N": 40, "seed": 2**63}, "'fixed.seed'"),
         ({"alpha": [0.1]}, {"N": 40, "disorder_seed": -1}, "'fixed.disorder_seed'"),
         ({"alpha": [0.1]}, {"N": 40, "noise": 0.6, "mask": 0.5}, "'fixed.mask'"),
+        ({"alpha": [0.1]}, {"N": 40, "average": 150}, "'fixed.average'"),  # sweeps: 100
         ({"a/b": [0.1]}, {"N": 40}, "'grid'"),
         ({"failed": [0.1]}, {"N": 40}, "'grid'"),
     ],
@@ -645,6 +646,16 @@ def test_cli_exit_status_says_points_failed(tmp_path, flaky_module):
     assert done.stderr.count("\n") == 1 and "no convergence at x = 2" in done.stderr
     ds = load_results(out)
     assert ds.failed.values.tolist() == [False, True, False]
+
+
+def test_failed_points_on_dask_match_a_local_run(tmp_path, flaky_module):
+    pytest.importorskip("distributed", reason="dask[distributed] is not installed")
+    fixed, grid = {"log": str(tmp_path / "log.txt")}, {"x": [1, 2, 3]}
+    with pytest.warns(RuntimeWarning, match="1 of 3"):
+        local = sw.run_sweep("flaky_mod:flaky", grid, fixed=fixed, out_dir=tmp_path / "l")
+    with pytest.warns(RuntimeWarning, match="1 of 3"):
+        dask = sw.run_sweep("flaky_mod:flaky", grid, fixed=fixed, out_dir=tmp_path / "d", workers=2)
+    xr.testing.assert_identical(_data(local), _data(dask))
 
 
 def test_result_shapes_that_differ_are_marked_not_lost(tmp_path, flaky_module):

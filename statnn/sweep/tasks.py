@@ -3,6 +3,7 @@ and ``"recall"`` (Hopfield retrieval through :func:`statnn.recall`)."""
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import numbers
 from collections.abc import Callable, Iterator, Mapping
@@ -218,6 +219,15 @@ def _where(name: str, grid: Mapping) -> str:
     return f"grid.{name}" if name in grid else f"fixed.{name}"
 
 
+def _default(function: str, name: str) -> Any:
+    """The library's default for ``name`` in :func:`statnn.simulate` or :func:`statnn.recall`."""
+    if function == "simulate":
+        from statnn.dynamics.sampling import simulate as func
+    else:
+        from statnn.memory.retrieval import recall as func
+    return inspect.signature(func).parameters[name].default
+
+
 def _check_values(fixed: Mapping, grid: Mapping, caller: str) -> None:
     """Check every value of every parameter, then the constraints between parameters over
     every combination of their values: together, every point of the grid."""
@@ -227,27 +237,27 @@ def _check_values(fixed: Mapping, grid: Mapping, caller: str) -> None:
         for value in values:
             _PARAM_CHECKS[name](value, f"grid.{name}", caller)
     for c in _combinations(("record_every", "sweeps"), fixed, grid):
-        if "record_every" in c and c["record_every"] > c.get("sweeps", 1000):
+        sweeps = c.get("sweeps", _default("simulate", "sweeps"))
+        if "record_every" in c and c["record_every"] > sweeps:
             raise param_error(
                 _where("record_every", grid),
                 caller,
-                f"an int <= sweeps ({c.get('sweeps', 1000)})",
+                f"an int <= sweeps ({sweeps})",
                 c["record_every"],
             )
     for c in _combinations(("average", "sweeps"), fixed, grid):
-        if "average" in c and c["average"] > c.get("sweeps", 20):
+        sweeps = c.get("sweeps", _default("recall", "sweeps"))
+        if "average" in c and c["average"] > sweeps:
             raise param_error(
-                _where("average", grid),
-                caller,
-                f"an int <= sweeps ({c.get('sweeps', 20)})",
-                c["average"],
+                _where("average", grid), caller, f"an int <= sweeps ({sweeps})", c["average"]
             )
     for c in _combinations(("mask", "noise"), fixed, grid):
-        if "mask" in c and c["mask"] > 1 - c.get("noise", 0.1):
+        noise = c.get("noise", _default("recall", "noise"))
+        if "mask" in c and c["mask"] > 1 - noise:
             raise param_error(
                 _where("mask", grid),
                 caller,
-                f"a fraction <= 1 - noise = {1 - c.get('noise', 0.1):g}",
+                f"a fraction <= 1 - noise = {1 - noise:g}",
                 c["mask"],
             )
     for c in _combinations(("alpha", "N"), fixed, grid):
