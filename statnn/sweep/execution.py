@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from statnn._validation import check_int, param_error
 from statnn.errors import BackendUnavailableError
 from statnn.results import point_record
 from statnn.sweep.registry import SweepTask, resolve_task
@@ -164,3 +165,53 @@ def run_dask(client, pending, task_ref, name, threads, write, bar):
             bar.update(1)
     finally:
         client.cancel(list(futures))
+
+
+def check_executor(
+    client: Any, scheduler: Any, workers: Any, numba_threads: Any, caller: str
+) -> tuple[int | None, int | None]:
+    """Validate where the points are to run; return ``(workers, numba_threads)``."""
+    executors = {"client": client, "scheduler": scheduler, "workers": workers}
+    chosen = [n for n, v in executors.items() if v is not None]
+    if len(chosen) > 1:
+        raise param_error(
+            chosen[1],
+            caller,
+            f"None when '{chosen[0]}' is given (choose one)",
+            executors[chosen[1]],
+        )
+    if scheduler is not None and (not isinstance(scheduler, str) or not scheduler):
+        raise param_error(
+            "scheduler", caller, "a Dask scheduler address such as 'tcp://host:8786'", scheduler
+        )
+    if workers is not None:
+        workers = check_int(workers, "workers", caller, minimum=1)
+    if numba_threads is not None:
+        numba_threads = check_int(numba_threads, "numba_threads", caller, minimum=1)
+    if (scheduler is not None or workers is not None) and client is None:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            option = "scheduler" if scheduler is not None else "workers"
+            raise BackendUnavailableError(
+                f"The '{option}' option of {caller} needs Dask, which is not installed: "
+                "pip install 'statnn[dist]' (or run without it: points then run locally)."
+            ) from None
+    return workers, numba_threads
+
+
+def run_points(pending, task_ref, name, threads, write, bar, client, scheduler, workers) -> None:
+    """Run the ``pending`` points here (no Dask option given) or on Dask; ``write`` each
+    record as it comes back and advance ``bar``."""
+    if not pending:
+        return
+    if client is None and scheduler is None and workers is None:
+        run_local(pending, task_ref, name, threads, write, bar)
+        return
+    c, closers = dask_client(client, scheduler, workers)
+    try:
+        run_dask(c, pending, task_ref, name, threads, write, bar)
+    finally:
+        for obj in closers:
+            with contextlib.suppress(Exception):
+                obj.close()

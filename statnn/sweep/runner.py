@@ -23,7 +23,6 @@ its parameters).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import warnings
 from collections.abc import Mapping, Sequence
@@ -31,10 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from statnn._progress import progress_bar
-from statnn._validation import check_int, param_error
-from statnn.errors import BackendUnavailableError
+from statnn._validation import check_bool, param_error
 from statnn.results import atomic_write_json, save_dataset, write_point
-from statnn.sweep.execution import dask_client, run_dask, run_local
+from statnn.sweep.execution import check_executor, run_points
 from statnn.sweep.gather import gather
 from statnn.sweep.spec import Grid, check_size, load_sweep_file, make_points, make_spec
 from statnn.sweep.store import (
@@ -72,36 +70,10 @@ def run(
     )
     if out_dir is None or not isinstance(out_dir, str | os.PathLike) or str(out_dir) == "":
         raise param_error("out_dir", caller, "a directory path", out_dir)
-    executors = {"client": client, "scheduler": scheduler, "workers": workers}
-    chosen = [n for n, v in executors.items() if v is not None]
-    if len(chosen) > 1:
-        raise param_error(
-            chosen[1],
-            caller,
-            f"None when '{chosen[0]}' is given (choose one)",
-            executors[chosen[1]],
-        )
-    if scheduler is not None and (not isinstance(scheduler, str) or not scheduler):
-        raise param_error(
-            "scheduler", caller, "a Dask scheduler address such as 'tcp://host:8786'", scheduler
-        )
-    if workers is not None:
-        workers = check_int(workers, "workers", caller, minimum=1)
-    if numba_threads is not None:
-        numba_threads = check_int(numba_threads, "numba_threads", caller, minimum=1)
-    if progress is not None and not isinstance(progress, bool):
-        raise param_error("progress", caller, "None (automatic), True or False", progress)
-    if not isinstance(extend, bool):
-        raise param_error("extend", caller, "a bool", extend)
-    if (scheduler is not None or workers is not None) and client is None:
-        try:
-            import distributed  # noqa: F401
-        except ImportError:
-            option = "scheduler" if scheduler is not None else "workers"
-            raise BackendUnavailableError(
-                f"The '{option}' option of {caller} needs Dask, which is not installed: "
-                "pip install 'statnn[dist]' (or run without it: points then run locally)."
-            ) from None
+    workers, numba_threads = check_executor(client, scheduler, workers, numba_threads, caller)
+    if progress is not None:
+        progress = check_bool(progress, "progress", caller)
+    extend = check_bool(extend, "extend", caller)
 
     g = Grid(spec.grid)
     check_size(g, max_points, caller)
@@ -141,17 +113,9 @@ def run(
             unit="point",
         )
         try:
-            if pending:
-                if client is None and scheduler is None and workers is None:
-                    run_local(pending, task_ref, spec.task, numba_threads, write, bar)
-                else:
-                    c, closers = dask_client(client, scheduler, workers)
-                    try:
-                        run_dask(c, pending, task_ref, spec.task, numba_threads, write, bar)
-                    finally:
-                        for obj in closers:
-                            with contextlib.suppress(Exception):
-                                obj.close()
+            run_points(
+                pending, task_ref, spec.task, numba_threads, write, bar, client, scheduler, workers
+            )
         finally:
             bar.close()
         ds = gather(spec, g, points, records, failures, resolved.labels)

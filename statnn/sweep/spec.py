@@ -243,20 +243,10 @@ class SweepSpec:
 _TOP_KEYS = ("task", "out", "grid", "fixed", "description")
 
 
-def make_spec(
-    task: Any,
-    grid: Any,
-    fixed: Any = None,
-    *,
-    out: Any = None,
-    description: str = "",
-    caller: str = "run_sweep",
-) -> tuple[SweepSpec, SweepTask]:
-    """Validate a sweep's parts; return the spec and the resolved task."""
-    name, resolved = resolve_task(task, caller)
-    grid = check_grid(grid, caller)
+def check_fixed(fixed: Any, grid: Mapping[str, list], caller: str) -> dict[str, Any]:
+    """The fixed parameters as plain JSON-able values, none of them also in the grid."""
     if fixed is None:
-        fixed = {}
+        return {}
     if not isinstance(fixed, Mapping):
         raise param_error("fixed", caller, "a table of parameter name -> value", fixed)
     for k in fixed:
@@ -269,15 +259,30 @@ def make_spec(
             raise param_error(
                 f"fixed.{k}", caller, "a number, string, boolean or list of them", v
             ) from None
-    both = [k for k in grid if k in fixed]
-    if both:
-        raise param_error(
-            f"fixed.{both[0]}",
-            caller,
-            "absent when the parameter is in the grid",
-            fixed[both[0]],
-            hint=f"'{both[0]}' is both in [grid] and [fixed]; keep one.",
-        )
+        if k in grid:
+            raise param_error(
+                f"fixed.{k}",
+                caller,
+                "absent when the parameter is in the grid",
+                v,
+                hint=f"'{k}' is both in [grid] and [fixed]; keep one.",
+            )
+    return fixed
+
+
+def make_spec(
+    task: Any,
+    grid: Any,
+    fixed: Any = None,
+    *,
+    out: Any = None,
+    description: str = "",
+    caller: str = "run_sweep",
+) -> tuple[SweepSpec, SweepTask]:
+    """Validate a sweep's parts; return the spec and the resolved task."""
+    name, resolved = resolve_task(task, caller)
+    grid = check_grid(grid, caller)
+    fixed = check_fixed(fixed, grid, caller)
     if out is not None and not isinstance(out, str | os.PathLike):
         raise param_error("out", caller, "a directory path", out)
     if not isinstance(description, str):

@@ -236,38 +236,48 @@ def _check_values(fixed: Mapping, grid: Mapping, caller: str) -> None:
     for name, values in grid.items():
         for value in values:
             _PARAM_CHECKS[name](value, f"grid.{name}", caller)
-    for c in _combinations(("record_every", "sweeps"), fixed, grid):
-        sweeps = c.get("sweeps", _default("simulate", "sweeps"))
-        if "record_every" in c and c["record_every"] > sweeps:
-            raise param_error(
-                _where("record_every", grid),
-                caller,
-                f"an int <= sweeps ({sweeps})",
-                c["record_every"],
-            )
-    for c in _combinations(("average", "sweeps"), fixed, grid):
-        sweeps = c.get("sweeps", _default("recall", "sweeps"))
-        if "average" in c and c["average"] > sweeps:
-            raise param_error(
-                _where("average", grid), caller, f"an int <= sweeps ({sweeps})", c["average"]
-            )
-    for c in _combinations(("mask", "noise"), fixed, grid):
-        noise = c.get("noise", _default("recall", "noise"))
-        if "mask" in c and c["mask"] > 1 - noise:
-            raise param_error(
-                _where("mask", grid),
-                caller,
-                f"a fraction <= 1 - noise = {1 - noise:g}",
-                c["mask"],
-            )
-    for c in _combinations(("alpha", "N"), fixed, grid):
-        if "alpha" in c and "N" in c and round(c["alpha"] * c["N"]) < 1:
-            raise param_error(
-                _where("alpha", grid),
-                caller,
-                f"a load with at least one pattern, round(alpha N) >= 1 (N = {c['N']})",
-                c["alpha"],
-            )
+    for names, check in _JOINT_CHECKS:
+        for c in _combinations(names, fixed, grid):
+            if names[0] in c:
+                check(c, _where(names[0], grid), caller)
+
+
+def _record_every(c: Mapping, where: str, caller: str) -> None:
+    sweeps = c.get("sweeps", _default("simulate", "sweeps"))
+    if c["record_every"] > sweeps:
+        raise param_error(where, caller, f"an int <= sweeps ({sweeps})", c["record_every"])
+
+
+def _average(c: Mapping, where: str, caller: str) -> None:
+    sweeps = c.get("sweeps", _default("recall", "sweeps"))
+    if c["average"] > sweeps:
+        raise param_error(where, caller, f"an int <= sweeps ({sweeps})", c["average"])
+
+
+def _mask(c: Mapping, where: str, caller: str) -> None:
+    noise = c.get("noise", _default("recall", "noise"))
+    if c["mask"] > 1 - noise:
+        raise param_error(where, caller, f"a fraction <= 1 - noise = {1 - noise:g}", c["mask"])
+
+
+def _alpha(c: Mapping, where: str, caller: str) -> None:
+    if "N" in c and round(c["alpha"] * c["N"]) < 1:
+        raise param_error(
+            where,
+            caller,
+            f"a load with at least one pattern, round(alpha N) >= 1 (N = {c['N']})",
+            c["alpha"],
+        )
+
+
+#: Constraints between parameters: (the names involved, the first one's check), applied
+#: to every combination of their values in the sweep.
+_JOINT_CHECKS = (
+    (("record_every", "sweeps"), _record_every),
+    (("average", "sweeps"), _average),
+    (("mask", "noise"), _mask),
+    (("alpha", "N"), _alpha),
+)
 
 
 def _check_simulate(names, fixed, grid, caller) -> None:
