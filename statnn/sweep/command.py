@@ -57,7 +57,8 @@ def add_sweep_command(subparsers) -> argparse.ArgumentParser:
         metavar="K",
         type=positive_int,
         default=None,
-        help="numba threads per point (default: all cores locally, cores/workers on Dask)",
+        help="numba threads per point, at most the host's cores (default: all cores locally, "
+        "cores/workers on Dask)",
     )
     p.add_argument(
         "--extend",
