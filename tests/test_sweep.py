@@ -695,3 +695,34 @@ def test_every_variable_has_units_and_long_name(tmp_path):
     assert sim.wall_time.attrs["units"] == "s"
     # the realised load is P/N with P = round(alpha N): 2/40 and 4/40
     np.testing.assert_allclose(rc.pattern_load.sel(T=0.0).values, [2 / 40, 4 / 40])
+
+
+def test_simulate_task_equals_the_library_call(tmp_path):
+    """A point of the simulate task is sn.simulate on sn.ising with the same arguments
+    (the sweep's 'dynamics' is simulate's update rule)."""
+    import inspect
+
+    import statnn as sn
+
+    ds = sw.run_sweep(
+        "simulate",
+        {"dynamics": ["glauber", "metropolis"]},
+        fixed={**TINY_ISING, "T": 2.0, "seed": 3},
+        out_dir=tmp_path / "o",
+    )
+    name = "dynamics" if "dynamics" in inspect.signature(sn.simulate).parameters else "rule"
+    for d in ("glauber", "metropolis"):
+        run = sn.simulate(
+            sn.ising((4, 4)),
+            T=2.0,
+            sweeps=20,
+            burn_in=5,
+            chains=2,
+            backend="numpy",
+            seed=3,
+            **{name: d},
+        )
+        summary = run.summary()
+        assert ds.energy.sel(dynamics=d).item() == summary["energy"][0]
+        assert ds.abs_magnetization.sel(dynamics=d).item() == summary["abs_magnetization"][0]
+    assert ds.energy.sel(dynamics="glauber").item() != ds.energy.sel(dynamics="metropolis").item()

@@ -30,7 +30,7 @@ _MODEL_PARAMS = {
     "hopfield": {"N", "alpha", "P", "rule", "kappa", "dilution", "disorder_seed"},
 }
 #: What the tasks pass on to :func:`statnn.simulate` / :func:`statnn.recall` as given (the
-#: sweep's ``dynamics`` goes as their ``rule``, see :func:`_forwarded`).
+#: sweep's ``dynamics`` goes as their update rule, see :func:`_forwarded`).
 _SIMULATE_ARGS = (
     "sweeps",
     "burn_in",
@@ -366,12 +366,14 @@ def _backend_name(p: Mapping) -> str:
     return p.get("backend") or DEFAULT_BACKEND
 
 
-def _forwarded(p: Mapping, names: tuple[str, ...]) -> dict:
-    """Keyword arguments for a task's function: those of ``names`` that ``p`` gives, and the
-    sweep's ``dynamics`` (glauber or metropolis) as the function's ``rule``."""
+def _forwarded(p: Mapping, names: tuple[str, ...], func: Callable) -> dict:
+    """Keyword arguments for ``func`` (simulate or recall): those of ``names`` that ``p``
+    gives, and the sweep's ``dynamics`` (glauber or metropolis) under the name ``func``
+    gives the update rule (``dynamics``, formerly ``rule``)."""
     kwargs = {k: p[k] for k in names if k in p}
     if "dynamics" in p:
-        kwargs["rule"] = p["dynamics"]
+        takes = inspect.signature(func).parameters
+        kwargs["dynamics" if "dynamics" in takes else "rule"] = p["dynamics"]
     return kwargs
 
 
@@ -461,7 +463,7 @@ def simulate_task(**p) -> Any:
     ``dilution``; ``disorder_seed`` for SK couplings / Hopfield patterns (default derived
     from ``seed``). Dynamics: ``T`` (a number, or a list in [fixed] for one run over all
     temperatures, which gives the results a ``T`` axis), ``sweeps``, ``burn_in``,
-    ``chains``, ``dynamics`` (glauber or metropolis: simulate's ``rule``),
+    ``chains``, ``dynamics`` (glauber or metropolis: simulate's update rule),
     ``schedule``, ``init``, ``backend``, ``device``, ``record_every``, ``seed``,
     ``tempering``.
 
@@ -476,7 +478,7 @@ def simulate_task(**p) -> Any:
 
     net, _ = _build_network(p)
     T = p["T"]
-    run = simulate(net, T=T, **_forwarded(p, _SIMULATE_ARGS))
+    run = simulate(net, T=T, **_forwarded(p, _SIMULATE_ARGS, simulate))
     values = {k: v for k, v in run.summary().items() if k != "T"}
     values["acceptance"] = run.acceptance.mean(axis=1)
     return _task_result(values, T, p, n=int(net.n))
@@ -490,7 +492,7 @@ def recall_task(**p) -> Any:
     ``kappa``, ``dilution``, ``disorder_seed`` (patterns; default derived from ``seed``),
     and :func:`statnn.recall`'s ``T`` (number, or list for a ``T`` axis), ``noise``,
     ``mask``, ``sweeps``, ``chains``, ``threshold``, ``schedule``, ``dynamics``
-    (its ``rule``), ``backend``, ``device``, ``seed``, ``average``.
+    (its update rule), ``backend``, ``device``, ``seed``, ``average``.
 
     Returns
     -------
@@ -504,7 +506,7 @@ def recall_task(**p) -> Any:
 
     net, xi = _build_network(p)
     T = p.get("T", 0.0)
-    out = recall(net, xi, T=T, squeeze=False, **_forwarded(p, _RECALL_ARGS))
+    out = recall(net, xi, T=T, squeeze=False, **_forwarded(p, _RECALL_ARGS, recall))
     n_t = len(out.T)
     overlap = out.overlap.reshape(n_t, -1)
     count = overlap.shape[1]
