@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from statnn._progress import progress_bar  # noqa: F401  (the experiments' bars)
 from statnn._validation import check_choice, check_seed, param_error
 from statnn._version import __version__
 from statnn.errors import ValidationError

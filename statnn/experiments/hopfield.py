@@ -8,8 +8,7 @@ import numpy as np
 import xarray as xr
 
 import statnn.theory as theory
-from statnn._progress import progress_bar
-from statnn.experiments._common import child_seeds, start_experiment
+from statnn.experiments._common import child_seeds, progress_bar, start_experiment
 from statnn.memory.studies import basin_of_attraction, capacity_curve, phase_diagram
 
 RECALL_SIZES = {

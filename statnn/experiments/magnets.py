@@ -9,12 +9,11 @@ import numpy as np
 import xarray as xr
 
 import statnn.theory as theory
-from statnn._progress import progress_bar
 from statnn.core.models import curie_weiss as curie_weiss_model
 from statnn.core.models import ising, sk
 from statnn.dynamics.sampling import sampler, simulate
 from statnn.dynamics.tempering import ReplicaExchange
-from statnn.experiments._common import child_seeds, start_experiment
+from statnn.experiments._common import child_seeds, progress_bar, start_experiment
 
 #: The columns of :meth:`statnn.Run.summary` an experiment keeps, with their long names.
 _SUMMARY = {
