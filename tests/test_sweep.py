@@ -563,6 +563,17 @@ def test_grid_size_limit_without_enumerating(tmp_path):
     assert ds.y.values.tolist() == [0, 1, 2, 3]
 
 
+def test_output_path_in_the_way_is_one_line_before_any_point(tmp_path, capsys):
+    """An OUT that is a file is refused before any point runs (exit 1, one line)."""
+    blocker = tmp_path / "taken"
+    blocker.write_text("not a folder")
+    path = _write(tmp_path, GOOD.replace('out = "x"', f'out = "{blocker}"'))
+    assert main(["sweep", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "taken" in err
+    assert blocker.read_text() == "not a folder"
+
+
 def test_cli_max_points_and_non_utf8_file(tmp_path, capsys):
     path = _write(tmp_path, GOOD)
     assert main(["sweep", str(path), "--out", str(tmp_path / "o"), "--max-points", "3"]) == 2

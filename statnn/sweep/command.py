@@ -16,7 +16,8 @@ SWEEP_EXAMPLES = """examples:
 
 A killed sweep restarted with the same command recomputes nothing that finished.
 
-exit status: 0 every point finished; 2 bad input (nothing ran); 3 some points failed
+exit status: 0 every point finished; 1 a file problem (OUT not writable, disk full);
+2 bad input (nothing ran); 3 some points failed
 (OUT/results.nc is written with them marked: failed, error; rerun to retry them);
 130 interrupted (rerun to resume).
 """

@@ -17,19 +17,13 @@ from typing import Any
 import numpy as np
 
 from statnn._version import __version__
-from statnn.results import decode_result, dumps
+from statnn.results import DIMENSIONLESS, decode_result, dumps
 from statnn.sweep.spec import RESERVED_NAMES, Grid, Point, SweepSpec
 
 #: Per-point metadata variables added to the gathered Dataset (besides the task's results).
 META_VARS = ("seed", "backend", "device", "version", "host", "wall_time")
 #: Metadata that legitimately differs between two runs of the same sweep.
 TIMING_VARS = ("host", "wall_time")
-
-#: Units of the files statnn writes: reduced units, J the coupling scale and k_B = 1, so
-#: temperatures are in J/k_B, energies in J; "1" is dimensionless.
-DIMENSIONLESS = "1"
-TEMPERATURE = "J/k_B"
-ENERGY = "J"
 
 #: (units, long_name) of what every sweep's Dataset holds besides the task's results.
 SWEEP_LABELS: dict[str, tuple[str, str]] = {

@@ -31,11 +31,12 @@ from typing import Any
 
 from statnn._progress import progress_bar
 from statnn._validation import check_bool, param_error
-from statnn.results import atomic_write_json, save_dataset, write_point
+from statnn.results import atomic_write_json, check_output_dir, save_dataset, write_point
 from statnn.sweep.execution import check_executor, run_points
 from statnn.sweep.gather import gather
 from statnn.sweep.spec import Grid, check_size, load_sweep_file, make_points, make_spec
 from statnn.sweep.store import (
+    MANIFEST,
     POINTS,
     RESULTS,
     SweepStats,
@@ -80,7 +81,8 @@ def run(
     points = make_points(spec, g)
     out = Path(out_dir)
     points_dir = out / POINTS
-    points_dir.mkdir(parents=True, exist_ok=True)
+    check_output_dir(out, files=(MANIFEST, RESULTS))  # a path in the way, read-only, full
+    check_output_dir(points_dir)
     stats = SweepStats(total=len(points), out_dir=out)
     # A callable given directly travels to the workers by pickle; names resolve there.
     task_ref = resolved.func if callable(task) else spec.task

@@ -19,6 +19,7 @@ from statnn._validation import (
     check_temperatures,
     param_error,
 )
+from statnn.results import DIMENSIONLESS, ENERGY, VARIABLE_ATTRS
 from statnn.sweep.registry import register_task
 from statnn.sweep.spec import check_seed_value
 
@@ -386,65 +387,75 @@ def _task_result(values: Mapping[str, Any], T: Any, p: Mapping, **attrs):
 
 # ------------------------------------------------------------------------ the labels
 
-#: Units and long names (reduced units: J the coupling scale, k_B = 1; "1" dimensionless).
+#: Units and long names, in the vocabulary of :mod:`statnn.results` (reduced units: J the
+#: coupling scale, k_B = 1; "1" dimensionless).
 _PARAM_LABELS: dict[str, tuple[str, str]] = {
-    "model": ("1", "model"),
-    "L": ("1", "lattice side L"),
-    "shape": ("1", "lattice side lengths"),
-    "dim": ("1", "lattice dimension"),
-    "N": ("1", "number of neurons N"),
-    "J": ("J", "coupling scale J"),
-    "J0": ("J", "mean coupling J0 (SK)"),
-    "field": ("J", "external field H"),
-    "periodic": ("1", "periodic boundaries"),
-    "distribution": ("1", "distribution of the SK couplings"),
-    "alpha": ("1", "load alpha = P/N asked for"),
-    "P": ("1", "number of stored patterns P"),
-    "rule": ("1", "learning rule"),
-    "kappa": ("1", "Gardner stability margin kappa"),
-    "dilution": ("1", "connectivity c (fraction of couplings kept)"),
-    "disorder_seed": ("1", "seed of the quenched disorder"),
-    "T": ("J/k_B", "temperature"),
-    "sweeps": ("1", "Monte Carlo sweeps (N update attempts each)"),
-    "burn_in": ("1", "burn-in sweeps discarded"),
-    "chains": ("1", "independent chains"),
-    "record_every": ("1", "sweeps between records"),
-    "dynamics": ("1", "update rule"),
-    "schedule": ("1", "update schedule"),
-    "init": ("1", "initial state"),
-    "backend": ("1", "dynamics backend"),
-    "device": ("1", "device"),
-    "seed": ("1", "seed the point's task received"),
-    "tempering": ("1", "replica exchange between temperatures"),
-    "noise": ("1", "fraction of cue spins flipped"),
-    "mask": ("1", "fraction of cue spins set to zero"),
-    "threshold": ("1", "overlap counted as a retrieval"),
-    "average": ("1", "final sweeps averaged"),
+    "model": (DIMENSIONLESS, "model"),
+    "L": (DIMENSIONLESS, "lattice side L"),
+    "shape": (DIMENSIONLESS, "lattice side lengths"),
+    "dim": (DIMENSIONLESS, "lattice dimension"),
+    "N": (DIMENSIONLESS, "number of neurons N"),
+    "J": (ENERGY, "coupling scale J"),
+    "J0": (ENERGY, "mean coupling J0 (SK)"),
+    "field": (ENERGY, "external field H"),
+    "periodic": (DIMENSIONLESS, "periodic boundaries"),
+    "distribution": (DIMENSIONLESS, "distribution of the SK couplings"),
+    "alpha": (DIMENSIONLESS, "load alpha = P/N asked for"),
+    "P": (DIMENSIONLESS, "number of stored patterns P"),
+    "rule": (DIMENSIONLESS, "learning rule"),
+    "kappa": (DIMENSIONLESS, "Gardner stability margin kappa"),
+    "dilution": (DIMENSIONLESS, "connectivity c (fraction of couplings kept)"),
+    "disorder_seed": (DIMENSIONLESS, "seed of the quenched disorder"),
+    "T": VARIABLE_ATTRS["T"],
+    "sweeps": (DIMENSIONLESS, "Monte Carlo sweeps (N update attempts each)"),
+    "burn_in": (DIMENSIONLESS, "burn-in sweeps discarded"),
+    "chains": (DIMENSIONLESS, "independent chains"),
+    "record_every": (DIMENSIONLESS, "sweeps between records"),
+    "dynamics": (DIMENSIONLESS, "update rule"),
+    "schedule": (DIMENSIONLESS, "update schedule"),
+    "init": (DIMENSIONLESS, "initial state"),
+    "backend": (DIMENSIONLESS, "dynamics backend"),
+    "device": (DIMENSIONLESS, "device"),
+    "seed": (DIMENSIONLESS, "seed the point's task received"),
+    "tempering": (DIMENSIONLESS, "replica exchange between temperatures"),
+    "noise": (DIMENSIONLESS, "fraction of cue spins flipped"),
+    "mask": (DIMENSIONLESS, "fraction of cue spins set to zero"),
+    "threshold": (DIMENSIONLESS, "overlap counted as a retrieval"),
+    "average": (DIMENSIONLESS, "final sweeps averaged"),
 }
+#: The simulate task returns Run.summary() columns: the shared labels of statnn.results.
 _SIMULATE_LABELS = {
     **_PARAM_LABELS,
-    "energy": ("J", "energy per spin E/N"),
-    "magnetization": ("1", "magnetization m = (1/N) sum_i S_i"),
-    "abs_magnetization": ("1", "mean |m|"),
-    "specific_heat": ("k_B", "specific heat per spin C = N (<e^2> - <e>^2)/T^2"),
-    "susceptibility": ("1/J", "susceptibility N (<m^2> - <|m|>^2)/T (|m| convention)"),
-    "binder": ("1", "Binder cumulant U = 1 - <m^4>/(3 <m^2>^2)"),
-    "tau_energy": ("1", "integrated autocorrelation time of the energy, in records"),
-    "tau_abs_magnetization": ("1", "integrated autocorrelation time of |m|, in records"),
-    "overlap": ("1", "overlap with the best-matching pattern <max_mu |m_mu|>"),
-    "q_abs": ("1", "replica overlap <|q|>"),
-    "q2": ("1", "replica overlap <q^2>"),
-    "acceptance": ("1", "fraction of update attempts that flipped a spin"),
+    **{
+        name: VARIABLE_ATTRS[name]
+        for name in (
+            "energy",
+            "magnetization",
+            "abs_magnetization",
+            "specific_heat",
+            "susceptibility",
+            "binder",
+            "tau_energy",
+            "tau_abs_magnetization",
+            "overlap",
+            "q_abs",
+            "q2",
+            "acceptance",
+        )
+    },
 }
 _RECALL_LABELS = {
     **_PARAM_LABELS,
-    "overlap": ("1", "final overlap with the cued pattern (mean over patterns and chains)"),
-    "retrieval_rate": ("1", "fraction of cues retrieved (overlap >= threshold)"),
-    "initial_overlap": ("1", "overlap of the cue with its pattern"),
-    "converged": ("1", "fraction of T = 0 runs that reached a fixed point"),
-    "mean_sweeps": ("1", "mean sweeps run"),
-    "n_patterns": ("1", "number of stored patterns P"),
-    "pattern_load": ("1", "load P/N actually stored (P = round(alpha N) or P)"),
+    "overlap": (
+        DIMENSIONLESS,
+        "final overlap with the cued pattern (mean over patterns and chains)",
+    ),
+    "retrieval_rate": (DIMENSIONLESS, "fraction of cues retrieved (overlap >= threshold)"),
+    "initial_overlap": (DIMENSIONLESS, "overlap of the cue with its pattern"),
+    "converged": (DIMENSIONLESS, "fraction of T = 0 runs that reached a fixed point"),
+    "mean_sweeps": (DIMENSIONLESS, "mean sweeps run"),
+    "n_patterns": (DIMENSIONLESS, "number of stored patterns P"),
+    "pattern_load": (DIMENSIONLESS, "load P/N actually stored (P = round(alpha N) or P)"),
 }
 
 
