@@ -7,7 +7,7 @@ shape (..., n):
 * :meth:`Couplings.field_at` — the same for one site per state (what one update needs).
 
 Self-couplings are excluded everywhere (J_ii = 0), as in the energy
-E(S) = −½ Σ_{i≠j} J_ij S_i S_j − Σ_i b_i S_i of SPEC §1.
+E(S) = −½ Σ_{i≠j} J_ij S_i S_j − Σ_i b_i S_i (docs/conventions.md).
 
 Representations: :class:`DenseCouplings` (numpy, float32/float64), :class:`SparseCouplings`
 (scipy.sparse CSR), :class:`PatternCouplings` (Hebbian J = s ξᵀξ stored as the P × N
@@ -33,6 +33,12 @@ class Couplings(ABC):
     kind: str = ""
     n: int
     symmetric: bool
+    #: The floating-point type the kernels sum fields in.
+    dtype = np.dtype(np.float64)
+
+    @abstractmethod
+    def row_bound(self) -> float:
+        """An upper bound of max_i Σ_j |J_ij|, the largest field |Σ_j J_ij S_j| can reach."""
 
     @abstractmethod
     def field(self, S: np.ndarray) -> np.ndarray:
@@ -92,6 +98,12 @@ class DenseCouplings(Couplings):
     def dtype(self):
         return self.J.dtype
 
+    def row_bound(self):
+        if not hasattr(self, "_row_bound"):
+            rows = np.abs(self.J).sum(axis=1, dtype=np.float64)
+            self._row_bound = float(rows.max()) if self.n else 0.0
+        return self._row_bound
+
     def field(self, S):
         return np.asarray(S, dtype=np.float64) @ self.J.T.astype(np.float64, copy=False)
 
@@ -135,6 +147,9 @@ class SparseCouplings(Couplings):
         scale = float(np.max(np.abs(J.data))) if J.nnz else 0.0
         diff = abs(J - J.T)
         self.symmetric = bool(diff.nnz == 0 or diff.max() <= _SYMMETRY_RTOL * max(scale, 1e-300))
+
+    def row_bound(self):
+        return float(abs(self.J).sum(axis=1).max()) if self.J.nnz else 0.0
 
     def field(self, S):
         S = np.asarray(S, dtype=np.float64)
@@ -226,6 +241,9 @@ class PatternCouplings(Couplings):
         """ξ^μ · S for every pattern: (..., n) → float64 (..., P)."""
         return pattern_projections(S, self.patterns, self.block_entries)
 
+    def row_bound(self):
+        return abs(self.scale) * self.p * (self.n - 1)  # |Σ_μ ξ_i^μ ξ_j^μ| ≤ P
+
     def overlaps(self, S: np.ndarray) -> np.ndarray:
         """Pattern overlaps m_μ = (1/N) Σ_i ξ_i^μ S_i: (..., n) → (..., P)."""
         return self.projections(S) / self.n
@@ -310,6 +328,9 @@ class LatticeCouplings(Couplings):
     @property
     def ndim(self) -> int:
         return len(self.shape)
+
+    def row_bound(self):
+        return 2 * self.ndim * abs(self.J)
 
     @property
     def bipartite(self) -> bool:

@@ -1,4 +1,4 @@
-"""Constructors of the standard models of SPEC §2 on top of :class:`Network`.
+"""Constructors of the standard models (Ising, Curie–Weiss, SK) on top of :class:`Network`.
 
 The Hopfield constructor lives in :mod:`statnn.memory`, beside its learning rules.
 """

@@ -1,11 +1,11 @@
 """The network: couplings plus biases, with local fields and the energy function.
 
-Spin convention (SPEC §1)::
+Spin convention (docs/conventions.md)::
 
     h_i  = Σ_j J_ij S_j + b_i
     E(S) = −½ Σ_{i≠j} J_ij S_i S_j − Σ_i b_i S_i
 
-:meth:`Network.from_neural` builds the same object from seed 004's neural convention
+:meth:`Network.from_neural` builds the same object from the neural convention
 (J, θ) with membrane potential h_i = Σ_j J_ij n_j − θ_i, n_j = (S_j + 1)/2.
 """
 
@@ -58,7 +58,7 @@ class Network:
     # -- construction -----------------------------------------------------------------
     @classmethod
     def from_neural(cls, J, theta, *, name: str | None = None) -> Network:
-        """Build from seed 004's neural convention (eqs. 1–3).
+        """Build from the neural convention (activities n_j ∈ {0, 1} and thresholds θ_i).
 
         Membrane potential h_i = Σ_j J_ij n_j − θ_i with n_j = (S_j + 1)/2 and firing
         probability P(S_i = +1) = 1/(1 + e^{−4β h_i}). Since
@@ -72,7 +72,7 @@ class Network:
             couplings,
             bias=row_sums - 2.0 * theta,
             name=name or "neural network",
-            info={"model": "neural", "convention": "seed 004 (J, theta)"},
+            info={"model": "neural", "convention": "neural (J, theta)"},
         )
 
     # -- properties -------------------------------------------------------------------
@@ -97,6 +97,22 @@ class Network:
         """The lattice stencil for lattice models, else None."""
         c = self.couplings
         return c if isinstance(c, LatticeCouplings) else None
+
+    @property
+    def tie_tolerance(self) -> float:
+        """|h| at or below which a field counts as zero for the T = 0 rule (a tie keeps S_i).
+
+        tol = √ε · (max_i Σ_j |J_ij| + max_i |b_i|), with ε the machine epsilon of the
+        type the fields are summed in (float64; float32 for float32 dense couplings): far
+        above the rounding error of a field summed in any order (a few ε times that bound),
+        far below any field that is not zero by construction. Lattice, pattern-form and
+        integer-valued couplings have fields on a grid of spacing ≥ |J|, s or 1, so there a
+        zero is detected exactly. Every backend applies this same number.
+        """
+        c = self.couplings
+        eps = float(np.finfo(c.dtype).eps)
+        bound = c.row_bound() + (float(np.max(np.abs(self.bias))) if self.n else 0.0)
+        return float(np.sqrt(eps) * bound)
 
     # -- physics ----------------------------------------------------------------------
     def local_field(self, S) -> np.ndarray:
@@ -123,7 +139,7 @@ class Network:
         if not self.symmetric and not allow_asymmetric:
             raise AsymmetricCouplingsError(
                 f"{caller} needs symmetric couplings: with J_ij != J_ji the dynamics has no "
-                "energy function and no Boltzmann distribution (SPEC §1). Pass "
+                "energy function and no Boltzmann distribution. Pass "
                 "allow_asymmetric=True to evaluate the energy of the symmetric part anyway."
             )
 

@@ -1,7 +1,12 @@
 """Transfer functions of neurons, shared by the stochastic circuits and the feedforward layers.
 
-A stochastic two-state neuron fires with a logistic probability of its local field
-(SPEC §1, spin convention): P(S_i = +1) = 1 / (1 + exp(-2 β h_i)) = (1 + tanh(β h_i)) / 2.
+A stochastic two-state neuron fires with a logistic probability of its local field (spin
+convention, docs/conventions.md): P(S_i = +1) = 1 / (1 + exp(-2 β h_i)) = (1 + tanh(β h_i)) / 2.
+
+This module is the numpy home of that equation and of the T = 0 rule
+(:func:`glauber_probability`, :func:`metropolis_acceptance`, :func:`zero_temperature_tie`);
+the numba kernels use :mod:`statnn.dynamics.numba.rules` and the torch kernels
+:func:`statnn.dynamics.torch.base.new_spins`, tested against these.
 """
 
 from __future__ import annotations
@@ -10,13 +15,24 @@ import numpy as np
 from scipy.special import erf as _erf_
 
 
+def inverse_temperature(T) -> np.ndarray:
+    """β = 1/T as float64, with β = +∞ at T = 0: the one T → β conversion of the package.
+
+    At β = ∞ the update rules become the T = 0 rule (S_i ← sign h_i, a tie keeps S_i);
+    fluctuation formulas with a factor β (specific heat, susceptibility) are undefined there
+    and report nan.
+    """
+    with np.errstate(divide="ignore"):
+        return 1.0 / np.asarray(T, dtype=np.float64)
+
+
 def glauber_probability(h: np.ndarray, beta: float | np.ndarray) -> np.ndarray:
     """Heat-bath probability that a spin is +1 in local field ``h`` at inverse temperature ``beta``.
 
     P(S = +1 | h) = (1 + tanh(β h)) / 2 = 1 / (1 + exp(-2 β h)).
 
     ``beta = inf`` (T = 0) gives 1 for h > 0, 0 for h < 0 and 1/2 for h = 0; the dynamics
-    keeps the current state when the field is zero at T = 0 (SPEC §1).
+    keeps the current state when the field is a tie at T = 0 (:func:`zero_temperature_tie`).
     """
     h = np.asarray(h, dtype=np.float64)
     beta = np.asarray(beta, dtype=np.float64)
@@ -24,6 +40,12 @@ def glauber_probability(h: np.ndarray, beta: float | np.ndarray) -> np.ndarray:
         x = beta * h
     x = np.where(np.isnan(x), 0.0, x)  # inf * 0 -> zero field at T = 0
     return 0.5 * (1.0 + np.tanh(x))
+
+
+def zero_temperature_tie(h: np.ndarray, beta: float | np.ndarray, tol: float) -> np.ndarray:
+    """Where the T = 0 rule keeps the spin: β = ∞ and |h| ≤ ``tol`` (the network's tie
+    tolerance, :attr:`statnn.core.network.Network.tie_tolerance`)."""
+    return np.isinf(beta) & (np.abs(h) <= tol)
 
 
 def metropolis_acceptance(delta_e: np.ndarray, beta: float | np.ndarray) -> np.ndarray:
@@ -41,7 +63,7 @@ def metropolis_acceptance(delta_e: np.ndarray, beta: float | np.ndarray) -> np.n
 #
 # Each activation is an object with ``f(z, *params)`` and ``df(z, *params)`` (elementwise
 # derivative) and ``backward(z, a, grad_a, *params)``: the vector-Jacobian product
-# ∂C/∂z = f'(z) ∘ ∂C/∂a of seed 003's back-propagation equations. For softmax, whose
+# ∂C/∂z = f'(z) ∘ ∂C/∂a of back-propagation. For softmax, whose
 # Jacobian is not diagonal, ``backward`` applies the full Jacobian along the last axis.
 # PReLU has one learnable slope per unit; ``dparams`` gives ∂f/∂slope elementwise.
 # ---------------------------------------------------------------------------------------
@@ -189,12 +211,13 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("softmax", _softmax, None, elementwise=False),
     ]
 }
-ACTIVATIONS["swish"] = ACTIVATIONS["silu"]
-ACTIVATIONS["logistic"] = ACTIVATIONS["sigmoid"]
-ACTIVATIONS["linear"] = ACTIVATIONS["identity"]
+for _act in ACTIVATIONS.values():
+    _act.__doc__ = f"Transfer function {_act.name!r}."
 
-for _name, _act in ACTIVATIONS.items():
-    _act.__doc__ = f"Transfer function {_name!r}."
+#: Other names of the same functions (the objects are shared, so each keeps its own name).
+ALIASES = {"swish": "silu", "logistic": "sigmoid", "linear": "identity"}
+for _alias, _target in ALIASES.items():
+    ACTIVATIONS[_alias] = ACTIVATIONS[_target]
 
 
 def get_activation(name, caller: str = "get_activation", param: str = "activation") -> Activation:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from statnn._validation import param_error
+from statnn.core.neurons import inverse_temperature
 
 
 class ReplicaExchange:
@@ -24,8 +25,7 @@ class ReplicaExchange:
                 "at least two strictly increasing (or decreasing) temperatures for tempering=True",
                 T,
             )
-        with np.errstate(divide="ignore"):
-            self.betas = 1.0 / T
+        self.betas = inverse_temperature(T)
         self.rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(3)[2])
         self.parity = 0
         self.tried = np.zeros(len(T) - 1)

@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from statnn._validation import check_int, check_real, param_error
+from statnn.core.neurons import inverse_temperature
 
 __all__ = [
     "Summary",
@@ -101,7 +102,9 @@ def _check_n_blocks(n_blocks: Any, caller: str) -> int | None:
 
 
 def _beta(T: Any, lead: tuple[int, ...], caller: str) -> np.ndarray:
-    """β = 1/T broadcast to the leading shape; T = 0 gives nan (silently)."""
+    """β = 1/T (:func:`~statnn.core.neurons.inverse_temperature`) broadcast to the leading
+    shape. The fluctuation formulas C = β²N Var(e) and χ = βN Var(|m|) are undefined at
+    T = 0 (β = ∞ times a zero variance), so there β is replaced by nan (silently)."""
     expected = "a float or array of floats >= 0"
     try:
         t = np.asarray(T, dtype=np.float64)
@@ -118,8 +121,8 @@ def _beta(T: Any, lead: tuple[int, ...], caller: str) -> np.ndarray:
             f"a float or an array broadcastable to the leading shape {lead}",
             f"<shape {t.shape}>",
         ) from None
-    beta = np.full(lead, np.nan)
-    np.divide(1.0, t, out=beta, where=t > 0)
+    beta = np.array(inverse_temperature(t), dtype=np.float64)
+    beta[np.isinf(beta)] = np.nan
     return beta
 
 
@@ -651,6 +654,8 @@ _COLUMNS = (
     ("tau_e", "tau_energy", None),
     ("tau_|m|", "tau_abs_magnetization", None),
     ("overlap", "overlap", "overlap_err"),
+    ("|q|", "q_abs", "q_abs_err"),
+    ("q^2", "q2", "q2_err"),
 )
 
 
@@ -664,7 +669,9 @@ class Summary(Mapping):
     Keys: ``T``; ``energy``, ``magnetization``, ``abs_magnetization`` (means per
     neuron) and ``specific_heat``, ``susceptibility``, ``binder``, each with an ``_err``
     twin; ``tau_energy``, ``tau_abs_magnetization`` (τ_int in records); with overlaps,
-    ``overlap`` and ``overlap_err`` (⟨max_μ |m_μ|⟩).
+    ``overlap`` and ``overlap_err`` (⟨max_μ |m_μ|⟩); with replica pairs, ``q_abs``,
+    ``q2`` and their ``_err`` twins (⟨|q|⟩ and ⟨q²⟩ of the replica overlap). Every key
+    with a value and an error is a column of the printed table.
 
     Attributes
     ----------
