@@ -18,7 +18,7 @@ each draws from its own xoshiro256** stream (:mod:`statnn.dynamics.numba.rng`).
 from __future__ import annotations
 
 import numpy as np
-from numba import float32, float64, int8, int64, njit, prange, uint64, void
+from numba import njit, prange
 
 from statnn.dynamics.numba.rules import new_spin
 from statnn.dynamics.numba.schedule import (
@@ -45,13 +45,7 @@ def _refresh_chain(s, h, JT, bias, acc):
         h[i] = acc[i]
 
 
-def _fields_signature(ftype):
-    return void(int8[:, ::1], ftype[:, ::1], ftype[:, ::1], float64[::1])  # S, H, JT, bias
-
-
-@njit(
-    [_fields_signature(float32), _fields_signature(float64)], parallel=True, cache=True, nogil=True
-)
+@njit(parallel=True, cache=True, nogil=True)
 def dense_fields(S, H, JT, bias):
     """Fill the field cache H (K, N) from spins S (K, N): H = S Jᵀ + b (float64 sums)."""
     for kk in prange(S.shape[0]):
@@ -59,31 +53,10 @@ def dense_fields(S, H, JT, bias):
         _refresh_chain(S[k], H[k], JT, bias, np.empty(S.shape[1]))
 
 
-def _sweeps_signature(ftype):
-    return void(
-        int8[:, ::1],  # S (K, N)
-        ftype[:, ::1],  # H (K, N) cached fields
-        ftype[:, ::1],  # JT (N, N): columns of J as rows
-        float64[::1],  # bias (N,)
-        float64[::1],  # beta per chain (K,)
-        uint64[:, ::1],  # rng (K, 4)
-        int64[::1],  # site order for FIXED (N,)
-        int64,  # schedule code
-        int64,  # rule code
-        int64,  # sweeps
-        int64,  # sweeps done before (for the refresh clock)
-        int64,  # refresh interval in sweeps
-        int64[::1],  # flips (K,), incremented
-    )
-
-
-@njit(
-    [_sweeps_signature(float32), _sweeps_signature(float64)],
-    parallel=True,
-    cache=True,
-    nogil=True,
-)
-def dense_sweeps(S, H, JT, bias, beta, rng, order, schedule, rule, sweeps, done, refresh, flips):
+@njit(parallel=True, cache=True, nogil=True)
+def dense_sweeps(
+    S, H, JT, bias, beta, rng, order, schedule, rule, tol, sweeps, done, refresh, flips
+):
     """Single-neuron updates (random, fixed-order or permuted), ``sweeps`` × N per chain."""
     K, n = S.shape
     for kk in prange(K):
@@ -100,7 +73,7 @@ def dense_sweeps(S, H, JT, bias, beta, rng, order, schedule, rule, sweeps, done,
             for t in range(n):
                 i = site(schedule, t, n, order, perm, st)
                 old = np.int64(s[i])
-                new = new_spin(rule, old, np.float64(h[i]), b, st)
+                new = new_spin(rule, old, np.float64(h[i]), b, tol, st)
                 if new != old:
                     s[i] = new
                     count += 1
@@ -110,24 +83,8 @@ def dense_sweeps(S, H, JT, bias, beta, rng, order, schedule, rule, sweeps, done,
         flips[k] += count
 
 
-def _sync_signature(ftype):
-    return void(
-        int8[:, ::1],
-        ftype[:, ::1],
-        ftype[:, ::1],
-        float64[::1],
-        float64[::1],
-        uint64[:, ::1],
-        int64,
-        int64,
-        int64,
-        int64,
-        int64[::1],
-    )
-
-
-@njit([_sync_signature(float32), _sync_signature(float64)], parallel=True, cache=True, nogil=True)
-def dense_synchronous(S, H, JT, bias, beta, rng, rule, sweeps, done, refresh, flips):
+@njit(parallel=True, cache=True, nogil=True)
+def dense_synchronous(S, H, JT, bias, beta, rng, rule, tol, sweeps, done, refresh, flips):
     """Little dynamics: every neuron updated at once from the old fields, then H corrected."""
     K, n = S.shape
     for kk in prange(K):
@@ -141,7 +98,7 @@ def dense_synchronous(S, H, JT, bias, beta, rng, rule, sweeps, done, refresh, fl
         count = 0
         for sweep in range(sweeps):
             for i in range(n):
-                new[i] = new_spin(rule, np.int64(s[i]), np.float64(h[i]), b, st)
+                new[i] = new_spin(rule, np.int64(s[i]), np.float64(h[i]), b, tol, st)
             for i in range(n):
                 if new[i] != s[i]:
                     s[i] = new[i]

@@ -9,16 +9,18 @@ coupling representation, are module-level ``@njit`` functions found by name in
 ======================  ==========================================  =====================
 representation          cost of one update (rejected / accepted)    module
 ======================  ==========================================  =====================
-dense float32/float64   O(1) / O(N), cached fields, periodic refresh  ``numba_dense``
-pattern form (Hebbian)  O(P) / O(P), cached integer overlaps          ``numba_patterns``
-sparse CSR              O(degree) / O(degree), no cache               ``numba_sparse``
-lattice stencil 1–3 D   O(d), tabulated probabilities                 ``numba_lattice``
-lattice, checkerboard   64 spins per word (multi-spin coding)        ``numba_msc``
+dense float32/float64   O(1) / O(N), cached fields, periodic refresh  ``dense``
+pattern form (Hebbian)  O(P) / O(P), cached integer overlaps          ``patterns``
+sparse CSR              O(degree) / O(degree), no cache               ``sparse``
+lattice stencil 1–3 D   O(d), tabulated probabilities                 ``lattice``
+lattice, checkerboard   64 spins per word (multi-spin coding)        ``multispin``
 ======================  ==========================================  =====================
 
-Checkerboard sweeps use multi-spin coding when :func:`numba_msc.multispin_applies` says so
-(periodic, even sides, one bias value, C/2 ≤ 64 or a multiple of 64) and
-:data:`USE_MULTISPIN` is true; ``NumbaKernel.multispin`` tells which path a kernel runs.
+Checkerboard sweeps use multi-spin coding when :func:`~statnn.dynamics.numba.multispin.multispin_applies`
+says so (periodic, even sides, one bias value, C/2 ≤ 64 or a multiple of 64) unless
+``backend_options={"multispin": False}``; ``NumbaKernel.multispin`` tells which path a
+kernel runs. Kernels are compiled on first use (and cached on disk), so a call compiles
+only what it runs.
 
 The update rule and the random draws are described in :mod:`statnn.dynamics.numba.rules`
 and :mod:`statnn.dynamics.numba.rng`. Threads: :func:`set_num_threads`, or the environment
@@ -33,14 +35,14 @@ import weakref
 import numpy as np
 
 import statnn.dynamics.numba.threads as numba_threads  # first: sets OMP_WAIT_POLICY before numba starts threads
-from statnn._validation import param_error
+from statnn._validation import check_int, param_error
 from statnn.core.couplings import (
     DenseCouplings,
     LatticeCouplings,
     PatternCouplings,
     SparseCouplings,
 )
-from statnn.dynamics.backends import SamplerState
+from statnn.dynamics.backends import SamplerState, check_numpy_spins
 from statnn.dynamics.numba.dense import dense_fields, dense_sweeps, dense_synchronous
 from statnn.dynamics.numba.lattice import lattice_checkerboard, lattice_sweeps, lattice_synchronous
 from statnn.dynamics.numba.multispin import (
@@ -85,14 +87,17 @@ KERNELS = {
 }
 """The numba kernels by name: ``<representation>`` and ``<representation>_synchronous``."""
 
-#: Use multi-spin coding for checkerboard sweeps of the lattices it applies to
-#: (:func:`statnn.dynamics.numba.multispin.multispin_applies`); read when a kernel is built. Set
-#: it to False to run the one-spin-at-a-time checkerboard kernel on every lattice.
-USE_MULTISPIN = True
-
 #: Sweeps between two recomputations of the cached dense fields, per dtype: float32 keeps
-#: the accumulated rounding error below 1e-4, float64 far below.
+#: the accumulated rounding error below 1e-4, float64 far below. Override per call with
+#: ``backend_options={"field_refresh": n}``.
 REFRESH = {np.dtype(np.float32): 20, np.dtype(np.float64): 1000}
+
+#: The options ``backend_options=`` may hold for this backend, with their meaning.
+OPTIONS = {
+    "multispin": "bool: multi-spin coding for checkerboard sweeps where it applies (default True)",
+    "field_refresh": "int >= 1: sweeps between recomputations of cached dense fields "
+    "(default 20 for float32, 1000 for float64)",
+}
 
 
 _PATTERNS_T: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -111,12 +116,16 @@ class NumbaKernel:
     """Numba kernel for one network, rule, schedule and (n_T, chains) layout.
 
     The state's ``spins`` is a numpy int8 array (n_T, chains, n); ``rng`` the (K, 4) uint64
-    xoshiro256** states; ``cache`` the cached fields (dense, (K, N)) or overlaps (pattern
-    form, (K, P) int64), or None. ``step`` returns a new state and leaves its input alone.
+    xoshiro256** states ((K, blocks, 4) with multi-spin coding); ``cache`` the cached
+    fields (dense, (K, N) in J's dtype) or overlaps (pattern form, (K, P) int16, int32 for
+    N > 32 767), or None. ``step`` returns a new state and leaves its input alone;
+    ``check_state`` tells what in a state does not fit this kernel. ``tol`` is the
+    network's T = 0 tie tolerance, passed to every kernel.
     """
 
-    def __init__(self, net, *, rule, schedule, n_temps, chains):
+    def __init__(self, net, *, rule, schedule, n_temps, chains, multispin=True, field_refresh=None):
         self.net = net
+        self.tol = net.tie_tolerance
         self.shape = (n_temps, chains)
         self.rule = RULE_CODES[rule]
         self.schedule = schedule
@@ -135,7 +144,7 @@ class NumbaKernel:
             self.kind = "dense"
             self.J = c.J
             self.JT = self.J if c.symmetric else np.ascontiguousarray(self.J.T)
-            self.refresh = REFRESH[self.J.dtype]
+            self.refresh = REFRESH[self.J.dtype] if field_refresh is None else field_refresh
         elif isinstance(c, PatternCouplings):
             self.kind = "patterns"
             self.xiT = transposed_patterns(c)
@@ -153,7 +162,7 @@ class NumbaKernel:
             self.dims = np.array((1,) * (3 - c.ndim) + c.shape, dtype=np.int64)
             self.periodic = bool(c.periodic)
             self.multispin = (
-                USE_MULTISPIN
+                multispin
                 and schedule == "checkerboard"
                 and multispin_applies(c.shape, c.periodic, self.uniform_bias)
             )
@@ -197,6 +206,35 @@ class NumbaKernel:
     def spins(self, state):
         return state.spins.copy()
 
+    def check_state(self, state):
+        K = self.shape[0] * self.shape[1]
+        problem = check_numpy_spins(state.spins, (*self.shape, self.net.n))
+        if problem:
+            return problem
+        rng = state.rng
+        shape = (K, self.geometry[-1], 4) if getattr(self, "multispin", False) else (K, 4)
+        if not (
+            isinstance(rng, np.ndarray)
+            and rng.dtype == np.uint64
+            and rng.shape == shape
+            and rng.flags.c_contiguous
+        ):
+            return f"random state is not a C-contiguous uint64 array of shape {shape}"
+        cache = state.cache
+        if self.kind == "dense":
+            want = ((K, self.net.n), self.J.dtype)
+        elif self.kind == "patterns":
+            want = ((K, self.xiT.shape[1]), overlap_dtype(self.net.n))
+        else:
+            return None if cache is None else "cache is set where this kernel keeps none"
+        if not (
+            isinstance(cache, np.ndarray)
+            and (cache.shape, cache.dtype) == want
+            and cache.flags.c_contiguous
+        ):
+            return f"cache is not a C-contiguous {want[1]} array of shape {want[0]}"
+        return None
+
     def permute(self, state, perm):
         n_T, chains = self.shape
         src = (np.asarray(perm, dtype=np.int64) * chains + np.arange(chains)[None, :]).ravel()
@@ -224,6 +262,7 @@ class NumbaKernel:
         sync = self.schedule == "synchronous"
         kernel = KERNELS[self.kind + ("_synchronous" if sync else "")]
         rule = self.rule
+        tol = self.tol
         if self.kind == "dense":
             args = (S, cache, self.JT, self.bias, beta, rng)
             tail = (sweeps, done, self.refresh, flips)
@@ -242,9 +281,9 @@ class NumbaKernel:
                 sync = True  # same call shape: no order, no schedule code
         with numba_threads.threads_for(S.shape[0]):
             if sync:
-                kernel(*args, rule, *tail)
+                kernel(*args, rule, tol, *tail)
             else:
-                kernel(*args, self.order, self.code, rule, *tail)
+                kernel(*args, self.order, self.code, rule, tol, *tail)
 
     def _run_multispin(self, S, beta, rng, sweeps, flips):
         A, B, C, n, nw, rows, nblocks = self.geometry
@@ -265,6 +304,7 @@ class NumbaKernel:
             b0,
             beta,
             aligned,
+            self.tol,
             rcls,
             rgrp,
             counts,
@@ -285,17 +325,53 @@ class NumbaKernel:
             unpack(P, S, A, B, C)
 
 
-def make_kernel(net, *, rule, schedule, n_temps, chains, device=None):
-    """Build the numba kernel (``device`` must be None: this backend runs on the CPU)."""
+def make_kernel(
+    net,
+    *,
+    rule,
+    schedule,
+    n_temps,
+    chains,
+    device=None,
+    multispin: bool = True,
+    field_refresh: int | None = None,
+):
+    """Build the numba kernel (``device`` must be None: this backend runs on the CPU).
+
+    Parameters
+    ----------
+    multispin : bool
+        Multi-spin coding for checkerboard sweeps of the lattices it applies to
+        (:func:`~statnn.dynamics.numba.multispin.multispin_applies`); False runs the
+        one-spin-at-a-time checkerboard kernel on every lattice.
+    field_refresh : int, optional
+        Sweeps between two recomputations of the cached dense fields (default
+        :data:`REFRESH` for the dtype of J).
+    """
+    caller = "the numba backend"
     if device is not None:
         raise param_error(
             "device",
-            "make_kernel",
+            caller,
             "None for the 'numba' backend (it runs on the CPU cores); "
             "use backend='torch' to choose a device",
             device,
         )
-    return NumbaKernel(net, rule=rule, schedule=schedule, n_temps=n_temps, chains=chains)
+    if not isinstance(multispin, bool | np.bool_):
+        raise param_error("backend_options['multispin']", caller, "a bool", multispin)
+    if field_refresh is not None:
+        field_refresh = check_int(
+            field_refresh, "backend_options['field_refresh']", caller, minimum=1
+        )
+    return NumbaKernel(
+        net,
+        rule=rule,
+        schedule=schedule,
+        n_temps=n_temps,
+        chains=chains,
+        multispin=bool(multispin),
+        field_refresh=field_refresh,
+    )
 
 
-__all__ = ["KERNELS", "NumbaKernel", "get_num_threads", "make_kernel", "set_num_threads"]
+__all__ = ["KERNELS", "OPTIONS", "NumbaKernel", "get_num_threads", "make_kernel", "set_num_threads"]

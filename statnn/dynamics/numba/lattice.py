@@ -21,10 +21,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import boolean, float64, int8, int64, njit, prange, uint64, void
+from numba import njit, prange
 
 from statnn.dynamics.numba.rng import next_u64_local, to_uniform, uniform
-from statnn.dynamics.numba.rules import GLAUBER, new_spin
+from statnn.dynamics.numba.rules import GLAUBER, new_spin, probability
 from statnn.dynamics.numba.schedule import order_buffer, site, start_sweep
 
 
@@ -39,24 +39,20 @@ def _neighbour_sum(s, nbr, i):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _tables(rule, J, b0, beta, degree):
-    """Glauber P(+1) per neighbour sum, or Metropolis acceptance per (spin, neighbour sum)."""
+def _tables(rule, J, b0, beta, degree, tol):
+    """:func:`~statnn.dynamics.numba.rules.probability` per (spin, neighbour sum): Glauber
+    P(+1), Metropolis P(flip); row (s + 1) / 2, column n + degree, h = J n + b0."""
     width = 2 * degree + 1
     table = np.empty((2, width))
     for q in range(width):
         h = J * (q - degree) + b0
-        if rule == GLAUBER:
-            table[0, q] = 1.0 / (1.0 + math.exp(-2.0 * beta * h))
-            table[1, q] = table[0, q]
-        else:
-            for si in range(2):
-                delta_e = 2.0 * (2 * si - 1) * h
-                table[si, q] = 1.0 if delta_e <= 0.0 else math.exp(-beta * delta_e)
+        for si in range(2):
+            table[si, q] = probability(rule, 2 * si - 1, h, beta, tol)
     return table
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _update(rule, old, ns, i, J, bias, uniform_bias, table, degree, b, st):
+def _update(rule, old, ns, i, J, bias, uniform_bias, table, degree, b, tol, st):
     if uniform_bias and not math.isinf(b):
         p = table[(old + 1) >> 1, ns + degree]
         if rule == GLAUBER:
@@ -64,29 +60,13 @@ def _update(rule, old, ns, i, J, bias, uniform_bias, table, degree, b, st):
         if p >= 1.0:
             return -old
         return -old if uniform(st) < p else old
-    return new_spin(rule, old, J * ns + bias[i], b, st)
+    return new_spin(rule, old, J * ns + bias[i], b, tol, st)
 
 
-@njit(
-    void(
-        int8[:, ::1],  # S (K, N)
-        int64[:, ::1],  # neighbour table (N, 2d), -1 = none
-        float64,  # J
-        float64[::1],  # bias
-        boolean,  # uniform bias
-        float64[::1],  # beta per chain
-        uint64[:, ::1],  # rng
-        int64[::1],  # order for FIXED (sequential or checkerboard)
-        int64,  # schedule
-        int64,  # rule
-        int64,  # sweeps
-        int64[::1],  # flips
-    ),
-    parallel=True,
-    cache=True,
-    nogil=True,
-)
-def lattice_sweeps(S, nbr, J, bias, uniform_bias, beta, rng, order, schedule, rule, sweeps, flips):
+@njit(parallel=True, cache=True, nogil=True)
+def lattice_sweeps(
+    S, nbr, J, bias, uniform_bias, beta, rng, order, schedule, rule, tol, sweeps, flips
+):
     """Single-site updates (random, fixed order / checkerboard, permuted), ``sweeps`` × N."""
     K, n = S.shape
     degree = nbr.shape[1]
@@ -95,7 +75,7 @@ def lattice_sweeps(S, nbr, J, bias, uniform_bias, beta, rng, order, schedule, ru
         s = S[k]
         st = rng[k]
         b = beta[k]
-        table = _tables(rule, J, bias[0], b, degree)
+        table = _tables(rule, J, bias[0], b, degree, tol)
         perm = order_buffer(schedule, n)
         count = 0
         for _ in range(sweeps):
@@ -104,31 +84,15 @@ def lattice_sweeps(S, nbr, J, bias, uniform_bias, beta, rng, order, schedule, ru
                 i = site(schedule, t, n, order, perm, st)
                 old = np.int64(s[i])
                 ns = _neighbour_sum(s, nbr, i)
-                new = _update(rule, old, ns, i, J, bias, uniform_bias, table, degree, b, st)
+                new = _update(rule, old, ns, i, J, bias, uniform_bias, table, degree, b, tol, st)
                 if new != old:
                     s[i] = new
                     count += 1
         flips[k] += count
 
 
-@njit(
-    void(
-        int8[:, ::1],
-        int64[:, ::1],
-        float64,
-        float64[::1],
-        boolean,
-        float64[::1],
-        uint64[:, ::1],
-        int64,
-        int64,
-        int64[::1],
-    ),
-    parallel=True,
-    cache=True,
-    nogil=True,
-)
-def lattice_synchronous(S, nbr, J, bias, uniform_bias, beta, rng, rule, sweeps, flips):
+@njit(parallel=True, cache=True, nogil=True)
+def lattice_synchronous(S, nbr, J, bias, uniform_bias, beta, rng, rule, tol, sweeps, flips):
     """Little dynamics on the lattice: all sites at once from the old state."""
     K, n = S.shape
     degree = nbr.shape[1]
@@ -137,7 +101,7 @@ def lattice_synchronous(S, nbr, J, bias, uniform_bias, beta, rng, rule, sweeps, 
         s = S[k]
         st = rng[k]
         b = beta[k]
-        table = _tables(rule, J, bias[0], b, degree)
+        table = _tables(rule, J, bias[0], b, degree, tol)
         old_s = np.empty(n, dtype=np.int8)
         count = 0
         for _ in range(sweeps):
@@ -145,7 +109,7 @@ def lattice_synchronous(S, nbr, J, bias, uniform_bias, beta, rng, rule, sweeps, 
             for i in range(n):
                 old = np.int64(old_s[i])
                 ns = _neighbour_sum(old_s, nbr, i)
-                new = _update(rule, old, ns, i, J, bias, uniform_bias, table, degree, b, st)
+                new = _update(rule, old, ns, i, J, bias, uniform_bias, table, degree, b, tol, st)
                 if new != old:
                     s[i] = new
                     count += 1
@@ -163,25 +127,10 @@ def _step_index(x, size, periodic, step):
     return y
 
 
-@njit(
-    void(
-        int8[:, ::1],  # S (K, N)
-        int64[::1],  # shape as 3 axes (A, B, C); missing leading axes have size 1
-        boolean,  # periodic
-        float64,  # J
-        float64[::1],  # bias
-        boolean,  # uniform bias
-        float64[::1],  # beta per chain
-        uint64[:, ::1],  # rng
-        int64,  # rule
-        int64,  # sweeps
-        int64[::1],  # flips
-    ),
-    parallel=True,
-    cache=True,
-    nogil=True,
-)
-def lattice_checkerboard(S, dims, periodic, J, bias, uniform_bias, beta, rng, rule, sweeps, flips):
+@njit(parallel=True, cache=True, nogil=True)
+def lattice_checkerboard(
+    S, dims, periodic, J, bias, uniform_bias, beta, rng, rule, tol, sweeps, flips
+):
     """Checkerboard sweeps with neighbours by index arithmetic (no table), ``sweeps`` × N.
 
     Sites are visited colour 0 then colour 1, each in C order (the order of the generic
@@ -197,7 +146,7 @@ def lattice_checkerboard(S, dims, periodic, J, bias, uniform_bias, beta, rng, ru
         s = S[k]
         st = rng[k]
         b = beta[k]
-        table = _tables(rule, J, bias[0], b, degree)
+        table = _tables(rule, J, bias[0], b, degree, tol)
         tabulated = uniform_bias and not math.isinf(b)
         xm = np.empty(C, dtype=np.int64)
         xp = np.empty(C, dtype=np.int64)
@@ -245,7 +194,18 @@ def lattice_checkerboard(S, dims, periodic, J, bias, uniform_bias, beta, rng, ru
                             else:
                                 st[0], st[1], st[2], st[3] = s0, s1, s2, s3
                                 new = _update(
-                                    rule, old, ns, i, J, bias, uniform_bias, table, degree, b, st
+                                    rule,
+                                    old,
+                                    ns,
+                                    i,
+                                    J,
+                                    bias,
+                                    uniform_bias,
+                                    table,
+                                    degree,
+                                    b,
+                                    tol,
+                                    st,
                                 )
                                 s0, s1, s2, s3 = st[0], st[1], st[2], st[3]
                                 if new != old:

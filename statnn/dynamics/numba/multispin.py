@@ -54,14 +54,12 @@ parallel. The draws of a block never depend on the thread count or the mode.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-from numba import boolean, float64, int8, int64, njit, prange, types, uint64, void
+from numba import njit, prange, types
 from numba.extending import intrinsic
 
 from statnn.dynamics.numba.rng import next_u64_local
-from statnn.dynamics.numba.rules import GLAUBER
+from statnn.dynamics.numba.rules import probability
 
 #: Rows per RNG block: fixed, so that the random streams do not depend on the thread count.
 ROWS_PER_BLOCK = 16
@@ -118,7 +116,7 @@ def seed_block_states(seed: np.random.SeedSequence, count: int, nblocks: int) ->
 
 
 # -- packing ---------------------------------------------------------------------------------
-@njit(void(int8[:, ::1], uint64[:, :, :, ::1], int64, int64, int64), parallel=True, cache=True)
+@njit(parallel=True, cache=True)
 def pack(S, P, A, B, C):
     """P[k, c, r] ← the colour-c spins of row r of chain k, one bit each (+1 ↦ 1)."""
     K = S.shape[0]
@@ -136,7 +134,7 @@ def pack(S, P, A, B, C):
                     P[k, c, r, kb >> 6] |= _ONE << np.uint64(kb & 63)
 
 
-@njit(void(uint64[:, :, :, ::1], int8[:, ::1], int64, int64, int64), parallel=True, cache=True)
+@njit(parallel=True, cache=True)
 def unpack(P, S, A, B, C):
     """S[k] ← ±1 spins from the packed words (inverse of :func:`pack`)."""
     K = S.shape[0]
@@ -155,41 +153,15 @@ def unpack(P, S, A, B, C):
 
 # -- tables ----------------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
-def _probability(rule, s, count, D, J, b0, beta, aligned):
-    """p(s, count): Glauber P(new = +1), Metropolis P(flip); s = ±1."""
+def _probability(rule, s, count, D, J, b0, beta, aligned, tol):
+    """p(s, count): Glauber P(new = +1), Metropolis P(flip); s = ±1 (one value of
+    :func:`statnn.dynamics.numba.rules.probability`)."""
     n_plus = count if (not aligned or s > 0) else D - count
-    h = J * (2 * n_plus - D) + b0
-    if math.isinf(beta):
-        if rule == GLAUBER:
-            if h > 0.0:
-                return 1.0
-            if h < 0.0:
-                return 0.0
-            return 1.0 if s > 0 else 0.0
-        return 1.0 if s * h < 0.0 else 0.0
-    if rule == GLAUBER:
-        return 1.0 / (1.0 + math.exp(-2.0 * beta * h))
-    delta_e = 2.0 * s * h
-    return 1.0 if delta_e <= 0.0 else math.exp(-beta * delta_e)
+    return probability(rule, s, J * (2 * n_plus - D) + b0, beta, tol)
 
 
-@njit(
-    void(
-        int64,  # rule
-        int64,  # D
-        float64,  # J
-        float64,  # b0
-        float64[::1],  # beta (K,)
-        boolean,  # aligned
-        uint64[:, :, ::1],  # rcls (K, MAXQ, 5): random classes [n0, n1, n2, ns, any]
-        int64[:, ::1],  # rgrp (K, MAXQ) group of each random class
-        int64[:, ::1],  # counts (K, 4): random classes, groups, deterministic classes, mode
-        uint64[:, :, ::1],  # dcls (K, MAXQ, 5): deterministic classes computed
-        uint64[:, :, ::1],  # tbits (K, MAXQ, 64): threshold bit j of group g as a mask
-    ),
-    cache=True,
-)
-def tables(rule, D, J, b0, beta, aligned, rcls, rgrp, counts, dcls, tbits):
+@njit(cache=True)
+def tables(rule, D, J, b0, beta, aligned, tol, rcls, rgrp, counts, dcls, tbits):
     """Per chain: the (spin, count) classes that need random bits, grouped by p, and the
     deterministic ones (whichever of the p = 1 or p = 0 sets has fewer classes; mode 1:
     the set listed is p = 1, mode 0: it is p = 0 and the p = 1 lanes are its complement)."""
@@ -206,8 +178,8 @@ def tables(rule, D, J, b0, beta, aligned, rcls, rgrp, counts, dcls, tbits):
             f0 = _ZERO if cnt & 1 else _ALL
             f1 = _ZERO if cnt & 2 else _ALL
             f2 = _ZERO if cnt & 4 else _ALL
-            p_up = _probability(rule, 1, cnt, D, J, b0, beta[k], aligned)
-            p_dn = _probability(rule, -1, cnt, D, J, b0, beta[k], aligned)
+            p_up = _probability(rule, 1, cnt, D, J, b0, beta[k], aligned, tol)
+            p_dn = _probability(rule, -1, cnt, D, J, b0, beta[k], aligned, tol)
             merged = p_up == p_dn
             for side in range(1 if merged else 2):
                 p = p_up if side == 0 else p_dn
@@ -399,25 +371,24 @@ def _block(P, k, color, r0, r1, A, B, n, nw, aligned, glauber, rcls, rgrp, cnt, 
     return np.int64(flips)
 
 
-_SWEEP_ARGS = (
-    uint64[:, :, :, ::1],  # P (K, 2, rows, nw)
-    uint64[:, :, ::1],  # rng (K, nblocks, 4)
-    int64,  # A
-    int64,  # B
-    int64,  # n (bits per colour row)
-    boolean,  # aligned count (Metropolis)
-    boolean,  # glauber
-    uint64[:, :, ::1],  # rcls
-    int64[:, ::1],  # rgrp
-    int64[:, ::1],  # counts
-    uint64[:, :, ::1],  # dcls
-    uint64[:, :, ::1],  # tbits
-    int64,  # sweeps
-    int64[::1],  # flips (K,)
-)
+# Arguments of the two sweep drivers (types as numba infers them from the kernel's arrays):
+#   P (K, 2, rows, nw): uint64[:, :, :, ::1]
+#   rng (K, nblocks, 4): uint64[:, :, ::1]
+#   A: int64
+#   B: int64
+#   n (bits per colour row): int64
+#   aligned count (Metropolis): boolean
+#   glauber: boolean
+#   rcls: uint64[:, :, ::1]
+#   rgrp: int64[:, ::1]
+#   counts: int64[:, ::1]
+#   dcls: uint64[:, :, ::1]
+#   tbits: uint64[:, :, ::1]
+#   sweeps: int64
+#   flips (K,): int64[::1]
 
 
-@njit(void(*_SWEEP_ARGS), parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True)
 def msc_sweeps_chains(P, rng, A, B, n, aligned, glauber, rcls, rgrp, cnt, dcls, tb, sweeps, flips):
     """``sweeps`` checkerboard sweeps, chains in parallel (each thread runs whole chains)."""
     K, _, rows, nw = P.shape
@@ -438,7 +409,7 @@ def msc_sweeps_chains(P, rng, A, B, n, aligned, glauber, rcls, rgrp, cnt, dcls, 
         flips[k] += total
 
 
-@njit(void(*_SWEEP_ARGS), parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True)
 def msc_sweeps_blocks(P, rng, A, B, n, aligned, glauber, rcls, rgrp, cnt, dcls, tb, sweeps, flips):
     """``sweeps`` checkerboard sweeps, every half-sweep's (chain, row block) pairs in parallel."""
     K, _, rows, nw = P.shape

@@ -22,7 +22,7 @@ and an accepted flip S_i → S_i' costs O(P) too: M_μ += 2 S_i' ξ_i^μ.
 from __future__ import annotations
 
 import numpy as np
-from numba import float64, int8, int16, int32, int64, njit, prange, uint64, void
+from numba import njit, prange
 
 from statnn.dynamics.numba.rules import new_spin
 from statnn.dynamics.numba.schedule import (
@@ -42,16 +42,7 @@ def overlap_dtype(n: int) -> np.dtype:
     return np.dtype(np.int16) if n <= 32767 else np.dtype(np.int32)
 
 
-def _overlaps_signature(mtype):
-    return void(int8[:, ::1], mtype[:, ::1], int8[:, ::1])
-
-
-@njit(
-    [_overlaps_signature(int16), _overlaps_signature(int32), _overlaps_signature(int64)],
-    parallel=True,
-    cache=True,
-    nogil=True,
-)
+@njit(parallel=True, cache=True, nogil=True)
 def pattern_overlaps(S, M, xiT):
     """M[k, μ] = Σ_j ξ_j^μ S[k, j] for every chain (exact integer sums, in int64)."""
     K, n = S.shape
@@ -103,30 +94,8 @@ def _field(m, row, s_i, scale, p, b_i):
     return scale * np.float64(acc - p * s_i) + b_i
 
 
-def _sweeps_signature(mtype):
-    return void(
-        int8[:, ::1],  # S (K, N)
-        mtype[:, ::1],  # M (K, P) cached overlaps
-        int8[:, ::1],  # xiT (N, P)
-        float64,  # scale s
-        float64[::1],  # bias (N,)
-        float64[::1],  # beta per chain (K,)
-        uint64[:, ::1],  # rng (K, 4)
-        int64[::1],  # site order for FIXED
-        int64,  # schedule
-        int64,  # rule
-        int64,  # sweeps
-        int64[::1],  # flips (K,)
-    )
-
-
-@njit(
-    [_sweeps_signature(int16), _sweeps_signature(int32), _sweeps_signature(int64)],
-    parallel=True,
-    cache=True,
-    nogil=True,
-)
-def pattern_sweeps(S, M, xiT, scale, bias, beta, rng, order, schedule, rule, sweeps, flips):
+@njit(parallel=True, cache=True, nogil=True)
+def pattern_sweeps(S, M, xiT, scale, bias, beta, rng, order, schedule, rule, tol, sweeps, flips):
     """Single-neuron updates (random, fixed-order or permuted), ``sweeps`` × N per chain."""
     K, n = S.shape
     p = xiT.shape[1]
@@ -145,7 +114,7 @@ def pattern_sweeps(S, M, xiT, scale, bias, beta, rng, order, schedule, rule, swe
                 old = np.int64(s[i])
                 row = xiT[i]
                 h = _field(m, row, old, scale, p, bias[i])
-                new = new_spin(rule, old, h, b, st)
+                new = new_spin(rule, old, h, b, tol, st)
                 if new != old:
                     s[i] = new
                     count += 1
@@ -153,28 +122,8 @@ def pattern_sweeps(S, M, xiT, scale, bias, beta, rng, order, schedule, rule, swe
         flips[k] += count
 
 
-def _sync_signature(mtype):
-    return void(
-        int8[:, ::1],
-        mtype[:, ::1],
-        int8[:, ::1],
-        float64,
-        float64[::1],
-        float64[::1],
-        uint64[:, ::1],
-        int64,
-        int64,
-        int64[::1],
-    )
-
-
-@njit(
-    [_sync_signature(int16), _sync_signature(int32), _sync_signature(int64)],
-    parallel=True,
-    cache=True,
-    nogil=True,
-)
-def pattern_synchronous(S, M, xiT, scale, bias, beta, rng, rule, sweeps, flips):
+@njit(parallel=True, cache=True, nogil=True)
+def pattern_synchronous(S, M, xiT, scale, bias, beta, rng, rule, tol, sweeps, flips):
     """Little dynamics: all neurons from the old overlaps, then the overlaps corrected."""
     K, n = S.shape
     p = xiT.shape[1]
@@ -189,7 +138,8 @@ def pattern_synchronous(S, M, xiT, scale, bias, beta, rng, rule, sweeps, flips):
         for _ in range(sweeps):
             for i in range(n):
                 old = np.int64(s[i])
-                new[i] = new_spin(rule, old, _field(m, xiT[i], old, scale, p, bias[i]), b, st)
+                h = _field(m, xiT[i], old, scale, p, bias[i])
+                new[i] = new_spin(rule, old, h, b, tol, st)
             for i in range(n):
                 if new[i] != s[i]:
                     s[i] = new[i]

@@ -20,7 +20,7 @@ Draws:
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, uint64
+from numba import njit
 
 _U7 = np.uint64(7)
 _U57 = np.uint64(57)
@@ -54,7 +54,7 @@ def next_u64_local(s0, s1, s2, s3):
     return result, s0, s1, s2, s3
 
 
-@njit(uint64(uint64[::1]), cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def next_u64(st):
     """Next 64-bit output of the xoshiro256** stream ``st`` (4 uint64 words, updated in place)."""
     result, s0, s1, s2, s3 = next_u64_local(st[0], st[1], st[2], st[3])

@@ -1,10 +1,20 @@
-"""The single-neuron update of SPEC §1 as a numba function shared by every numba kernel.
+"""The single-neuron update rule as numba functions: the one home of both equations.
 
 For neuron i with spin s, local field h = Σ_j J_ij S_j + b_i and inverse temperature β:
 
 * Glauber (heat bath): s ← +1 with probability P(+1) = 1 / (1 + exp(−2βh)), else −1;
 * Metropolis: flip with probability min(1, exp(−β ΔE)), ΔE = 2 s h;
-* β = ∞ (T = 0), both rules: s ← sign(h), and h = 0 keeps s — as ``numpy_ref.update``.
+* β = ∞ (T = 0), both rules: s ← sign(h), and a field with |h| ≤ ``tol`` (the network's
+  tie tolerance, :attr:`statnn.core.network.Network.tie_tolerance`) keeps s.
+
+:func:`probability` is the outcome probability of both rules (P(+1) for Glauber, P(flip)
+for Metropolis) at any β, T = 0 included. Every numba kernel uses it: one spin at a time
+through :func:`new_spin`, the lattice kernels through tables of it per neighbour sum
+(:mod:`statnn.dynamics.numba.lattice`), multi-spin coding through tables of it per
+(spin, neighbour count) (:mod:`statnn.dynamics.numba.multispin`). The numpy twin is
+:func:`statnn.core.neurons.glauber_probability` / ``metropolis_acceptance`` with
+:func:`statnn.dynamics.reference.update`, the torch twin
+:func:`statnn.dynamics.torch.base.new_spins`; the tests hold all three to the same values.
 
 A uniform is drawn from the chain's stream only when the outcome is random: always for
 Glauber at finite β, only for ΔE > 0 for Metropolis, never at T = 0.
@@ -24,18 +34,49 @@ RULE_CODES = {"glauber": GLAUBER, "metropolis": METROPOLIS}
 
 
 @njit(cache=True, nogil=True, inline="always")
-def new_spin(rule, s, h, beta, st):
+def zero_temperature_spin(s, h, tol):
+    """sign(h) at T = 0, and ``s`` itself when |h| ≤ ``tol`` (a tie keeps the state)."""
+    if h > tol:
+        return 1
+    if h < -tol:
+        return -1
+    return s
+
+
+@njit(cache=True, nogil=True, inline="always")
+def glauber_plus(beta, h):
+    """P(S = +1) = 1 / (1 + exp(−2βh)) at finite β."""
+    return 1.0 / (1.0 + math.exp(-2.0 * beta * h))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def metropolis_flip(beta, delta_e):
+    """min(1, exp(−β ΔE)) at finite β: exactly 1.0 for ΔE ≤ 0."""
+    return 1.0 if delta_e <= 0.0 else math.exp(-beta * delta_e)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def probability(rule, s, h, beta, tol):
+    """The outcome probability for spin ``s`` in field ``h``: Glauber P(new = +1),
+    Metropolis P(flip). At β = ∞ it is 0 or 1 by :func:`zero_temperature_spin`."""
+    if math.isinf(beta):
+        new = zero_temperature_spin(s, h, tol)
+        if rule == GLAUBER:
+            return 1.0 if new > 0 else 0.0
+        return 1.0 if new != s else 0.0
+    if rule == GLAUBER:
+        return glauber_plus(beta, h)
+    return metropolis_flip(beta, 2.0 * s * h)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def new_spin(rule, s, h, beta, tol, st):
     """The updated value (±1, int) of spin ``s`` in field ``h`` at ``beta``; draws from ``st``."""
     if math.isinf(beta):
-        if h > 0.0:
-            return 1
-        if h < 0.0:
-            return -1
-        return s
+        return zero_temperature_spin(s, h, tol)
     if rule == GLAUBER:
-        p_plus = 1.0 / (1.0 + math.exp(-2.0 * beta * h))
-        return 1 if uniform(st) < p_plus else -1
+        return 1 if uniform(st) < glauber_plus(beta, h) else -1
     delta_e = 2.0 * s * h
     if delta_e <= 0.0:
         return -s
-    return -s if uniform(st) < math.exp(-beta * delta_e) else s
+    return -s if uniform(st) < metropolis_flip(beta, delta_e) else s

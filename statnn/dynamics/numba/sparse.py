@@ -12,7 +12,7 @@ neuron i reads).
 from __future__ import annotations
 
 import numpy as np
-from numba import float64, int8, int64, njit, prange, uint64, void
+from numba import float64, int64, njit, prange
 
 from statnn.dynamics.numba.rules import new_spin
 from statnn.dynamics.numba.schedule import order_buffer, site, start_sweep
@@ -29,24 +29,10 @@ def _field(s, i, indptr, indices, data, b_i):
 _CSR = (int64[::1], int64[::1], float64[::1])
 
 
-@njit(
-    void(
-        int8[:, ::1],  # S (K, N)
-        *_CSR,  # indptr, indices, data
-        float64[::1],  # bias
-        float64[::1],  # beta per chain
-        uint64[:, ::1],  # rng
-        int64[::1],  # order for FIXED
-        int64,  # schedule
-        int64,  # rule
-        int64,  # sweeps
-        int64[::1],  # flips
-    ),
-    parallel=True,
-    cache=True,
-    nogil=True,
-)
-def sparse_sweeps(S, indptr, indices, data, bias, beta, rng, order, schedule, rule, sweeps, flips):
+@njit(parallel=True, cache=True, nogil=True)
+def sparse_sweeps(
+    S, indptr, indices, data, bias, beta, rng, order, schedule, rule, tol, sweeps, flips
+):
     """Single-neuron updates (random, fixed-order or permuted), ``sweeps`` × N per chain."""
     K, n = S.shape
     for kk in prange(K):
@@ -62,29 +48,15 @@ def sparse_sweeps(S, indptr, indices, data, bias, beta, rng, order, schedule, ru
                 i = site(schedule, t, n, order, perm, st)
                 old = np.int64(s[i])
                 h = _field(s, i, indptr, indices, data, bias[i])
-                new = new_spin(rule, old, h, b, st)
+                new = new_spin(rule, old, h, b, tol, st)
                 if new != old:
                     s[i] = new
                     count += 1
         flips[k] += count
 
 
-@njit(
-    void(
-        int8[:, ::1],
-        *_CSR,
-        float64[::1],
-        float64[::1],
-        uint64[:, ::1],
-        int64,
-        int64,
-        int64[::1],
-    ),
-    parallel=True,
-    cache=True,
-    nogil=True,
-)
-def sparse_synchronous(S, indptr, indices, data, bias, beta, rng, rule, sweeps, flips):
+@njit(parallel=True, cache=True, nogil=True)
+def sparse_synchronous(S, indptr, indices, data, bias, beta, rng, rule, tol, sweeps, flips):
     """Little dynamics: every neuron updated at once from the old state."""
     K, n = S.shape
     for kk in prange(K):
@@ -97,7 +69,7 @@ def sparse_synchronous(S, indptr, indices, data, bias, beta, rng, rule, sweeps, 
         for _ in range(sweeps):
             for i in range(n):
                 h = _field(s, i, indptr, indices, data, bias[i])
-                new[i] = new_spin(rule, np.int64(s[i]), h, b, st)
+                new[i] = new_spin(rule, np.int64(s[i]), h, b, tol, st)
             for i in range(n):
                 if new[i] != s[i]:
                     count += 1
