@@ -1,8 +1,9 @@
 """The backend registry: one name per kernel family, looked up at run time.
 
-A backend module exposes ``make_kernel(net, *, rule, schedule, n_temps, chains, device)``
-returning an object with the :class:`Kernel` protocol. Modules are imported lazily so that
-``import statnn`` never pulls in numba's compiler or torch.
+A backend module exposes ``make_kernel(net, *, rule, schedule, n_temps, chains, device,
+**options)`` returning an object with the :class:`Kernel` protocol, and ``OPTIONS``, the
+names (with a one-line meaning) of the settings ``backend_options=`` may pass to it. Modules
+are imported lazily so that ``import statnn`` never pulls in numba's compiler or torch.
 """
 
 from __future__ import annotations
@@ -47,7 +48,14 @@ class StepInfo(NamedTuple):
 
 
 class Kernel(Protocol):
-    """What a backend provides for one network, rule, schedule and chain layout."""
+    """What a backend provides for one network, rule, schedule and chain layout.
+
+    Contract of ``step``: it is pure. It returns a new state and never changes the one it
+    is given — not its spins, not its caches, not its random stream (a generator object
+    is copied, not advanced) — so stepping the same state twice gives identical results,
+    and an old state stays valid after the chain moved on. ``check_state`` names what does
+    not fit before any compiled code sees the arrays.
+    """
 
     def init(self, spins: np.ndarray, seed: np.random.SeedSequence) -> SamplerState: ...
 
@@ -56,11 +64,42 @@ class Kernel(Protocol):
     ) -> tuple[SamplerState, np.ndarray]:
         """Run ``sweeps`` sweeps at inverse temperatures ``betas`` (n_T,); return flips (n_T, chains)."""
 
+    def check_state(self, state: SamplerState) -> str | None:
+        """None if ``state`` has the arrays this kernel's ``init`` makes, else what differs."""
+
     def spins(self, state: SamplerState) -> np.ndarray:
         """The spins as a numpy int8 array (n_T, chains, n)."""
 
     def permute(self, state: SamplerState, perm: np.ndarray) -> SamplerState:
         """Reorder temperature slots per chain: slot t of chain c takes old slot perm[t, c]."""
+
+
+def check_numpy_spins(spins, shape) -> str | None:
+    """What is wrong with spins meant to be a C-contiguous int8 numpy array of ``shape``."""
+    if not isinstance(spins, np.ndarray):
+        return f"spins are a {type(spins).__name__}, not a numpy array (another backend's?)"
+    if spins.shape != shape:
+        return f"spins have shape {spins.shape}, not {shape}"
+    if spins.dtype != np.int8:
+        return f"spins have dtype {spins.dtype}, not int8"
+    if not spins.flags.c_contiguous:
+        return "spins are not C-contiguous"
+    return None
+
+
+def check_backend_options(options: Any, backend: str, module, caller: str) -> dict:
+    """``backend_options`` as a dict whose keys the backend knows (``module.OPTIONS``)."""
+    known = getattr(module, "OPTIONS", {})
+    listed = ", ".join(repr(k) for k in known) or "none"
+    expected = f"None or a dict of the {backend!r} backend's options (keys: {listed})"
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        raise param_error("backend_options", caller, expected, options)
+    for key in options:
+        if key not in known:
+            raise param_error("backend_options", caller, expected, f"<unknown key {key!r}>")
+    return dict(options)
 
 
 def load_backend(name: Any, caller: str):

@@ -21,6 +21,8 @@ except ImportError as err:  # pragma: no cover - torch is a dependency
         "Install torch or use backend='numpy'."
     ) from err
 
+from statnn._device import resolve_device as _resolve_device  # noqa: E402 (after torch)
+
 
 def _step(z):
     return (z > 0).to(z.dtype) + 0.0 * z
@@ -56,19 +58,8 @@ def _loss(name, z, a, y):
 
 
 def resolve_device(device):
-    """A torch.device; ``"cuda"`` without CUDA raises BackendUnavailableError."""
-    name = "cpu" if device is None else str(device)
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise BackendUnavailableError(
-            f"The 'device' parameter of MLP asks for {name!r}, but CUDA is not available on "
-            "this machine. Use device='cpu' or backend='numpy'."
-        )
-    try:
-        return torch.device(name)
-    except RuntimeError as err:
-        raise BackendUnavailableError(
-            f"The 'device' parameter of MLP must name a torch device. Got {name!r} instead."
-        ) from err
+    """The torch device of an MLP (:func:`statnn._device.resolve_device` for ``MLP``)."""
+    return _resolve_device(device, "MLP")
 
 
 def forward(tensors, activations, X, *, train=False, dropout=0.0, generator=None, output=True):

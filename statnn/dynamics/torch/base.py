@@ -1,17 +1,14 @@
-"""What every torch kernel shares: the device check, the seed, the update rule (seed
-eq. 2 and the T = 0 rule, vectorised) and the state layout (:class:`TorchKernel`)."""
+"""What every torch kernel shares: the device check, the seed, the update rule (Glauber
+P(S = +1) = 1/(1 + exp(−2βh)), Metropolis and the T = 0 rule, vectorised: the torch twin of
+:mod:`statnn.dynamics.numba.rules`) and the state layout (:class:`TorchKernel`)."""
 
 from __future__ import annotations
-
-import re
 
 import numpy as np
 import torch
 
-from statnn._validation import param_error
 from statnn.core.network import Network
 from statnn.dynamics.backends import SamplerState
-from statnn.errors import BackendUnavailableError
 
 #: Float caches (dense couplings) are recomputed from the spins this often (sweeps).
 FIELD_REFRESH_SWEEPS = 50
@@ -19,52 +16,30 @@ FIELD_REFRESH_SWEEPS = 50
 #: Uniforms are drawn in chunks of at most this many numbers (K × columns).
 _CHUNK = 2**24
 
-_DEVICE_RE = re.compile(r"cpu|cuda(:\d+)?")
-
-
-def resolve_device(device, caller: str = "the torch backend") -> torch.device:
-    """``None`` → CPU; ``'cpu'``, ``'cuda'`` or ``'cuda:N'`` checked against this machine."""
-    if device is None:
-        return torch.device("cpu")
-    text = str(device) if isinstance(device, torch.device) else device
-    if not isinstance(text, str) or not _DEVICE_RE.fullmatch(text):
-        raise param_error("device", caller, "None, 'cpu', 'cuda' or 'cuda:N'", device)
-    if text.startswith("cuda"):
-        if not torch.cuda.is_available():
-            build = "a CPU-only build" if torch.version.cuda is None else "no visible GPU"
-            raise BackendUnavailableError(
-                f"device={text!r} needs a CUDA GPU, but torch {torch.__version__} has "
-                f"{build} here (torch.cuda.is_available() is False); use device='cpu'."
-            )
-        index = int(text.split(":")[1]) if ":" in text else 0
-        if index >= torch.cuda.device_count():
-            raise BackendUnavailableError(
-                f"device={text!r} does not exist: this machine has "
-                f"{torch.cuda.device_count()} CUDA device(s)."
-            )
-    return torch.device(text)
-
 
 def torch_seed(seed: np.random.SeedSequence) -> int:
     """A 63-bit integer for ``torch.Generator.manual_seed`` derived from a SeedSequence."""
     return int(seed.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
 
 
-def new_spins(rule: str, old, h, u, beta, zero_keeps):
+def new_spins(rule: str, old, h, u, beta, zero_keeps, tol: float = 0.0):
     """Updated spins (float ±1) from old spins, fields, uniforms and β (all broadcastable).
 
+    Glauber: +1 if u < 1/(1 + exp(−2βh)); Metropolis: flip if u < min(1, exp(−2βsh)).
     ``zero_keeps`` is the boolean β = ∞ of each state (or None when every β is finite):
-    there a zero field keeps the state under Glauber; Metropolis gets it from NaN → reject.
+    there the rules give sign(h), and a tie |h| ≤ ``tol`` (the network's tie tolerance)
+    keeps the state.
     """
     if rule == "glauber":
-        p = torch.sigmoid(2.0 * beta * h)  # NaN at β = ∞, h = 0: handled below
+        p = torch.sigmoid(2.0 * beta * h)  # NaN at β = ∞, h = 0: a tie, handled below
         new = torch.where(u < p, 1.0, -1.0).to(h.dtype)
-        if zero_keeps is not None:
-            new = torch.where(zero_keeps & (h == 0), old, new)
-        return new
-    x = -2.0 * beta * old * h  # −β ΔE; NaN at β = ∞, ΔE = 0 → rejected
-    accept = (x >= 0) | (u < torch.exp(x))
-    return torch.where(accept, -old, old)
+    else:
+        x = -2.0 * beta * old * h  # −β ΔE; NaN at β = ∞, ΔE = 0: a tie, handled below
+        accept = (x >= 0) | (u < torch.exp(x))
+        new = torch.where(accept, -old, old)
+    if zero_keeps is not None:
+        new = torch.where(zero_keeps & (h.abs() <= tol), old, new)
+    return new
 
 
 class TorchKernel:
@@ -78,6 +53,13 @@ class TorchKernel:
         self.K = n_temps * chains
         self.n = net.n
         self.device = device
+        self.tol = net.tie_tolerance
+
+    def _generator(self, state):
+        """A copy of the state's generator: ``step`` never advances its input's stream."""
+        gen = torch.Generator(device=self.device)
+        gen.set_state(state.rng.get_state())
+        return gen
 
     def init(self, spins, seed):
         gen = torch.Generator(device=self.device)
@@ -91,6 +73,39 @@ class TorchKernel:
 
     def spins(self, state):
         return state.spins.cpu().numpy().copy()
+
+    def check_state(self, state):
+        shape = (*self.shape, self.n)
+        S = state.spins
+        if not isinstance(S, torch.Tensor):
+            return f"spins are a {type(S).__name__}, not a torch tensor (another backend's?)"
+        if tuple(S.shape) != shape or S.dtype != torch.int8:
+            return f"spins are {S.dtype} of shape {tuple(S.shape)}, not torch.int8 of shape {shape}"
+        if S.device != self.device or not S.is_contiguous():
+            return (
+                f"spins are on {S.device} (contiguous: {S.is_contiguous()}), not on {self.device}"
+            )
+        if not isinstance(state.rng, torch.Generator) or state.rng.device != self.device:
+            return f"random state is not a torch.Generator on {self.device}"
+        cache = state.cache
+        want = self._cache_layout()
+        if want is None:
+            return None if cache is None else "cache is set where this kernel keeps none"
+        if not (
+            isinstance(cache, torch.Tensor)
+            and (tuple(cache.shape), cache.dtype) == want
+            and cache.device == self.device
+        ):
+            return f"cache is not a {want[1]} tensor of shape {want[0]} on {self.device}"
+        return None
+
+    def _cache_layout(self):
+        """(shape, dtype) of the cache ``init`` makes, or None (found from one small state)."""
+        if not hasattr(self, "_layout"):
+            probe = torch.ones((*self.shape, self.n), dtype=torch.int8, device=self.device)
+            cache = self._cache(probe)
+            self._layout = None if cache is None else (tuple(cache.shape), cache.dtype)
+        return self._layout
 
     def permute(self, state, perm):
         p = torch.as_tensor(np.asarray(perm), dtype=torch.int64, device=self.device)
@@ -111,5 +126,3 @@ class TorchKernel:
             stop = min(start + width, self.n)
             u = torch.rand((self.K, stop - start), generator=gen, dtype=dtype, device=self.device)
             yield start, u
-
-

@@ -13,7 +13,8 @@ from statnn.dynamics.torch.fields import make_fields
 #: efficient on tensor cores and the loop short. Override with ``make_kernel(block_size=)``.
 BLOCK_SIZE = 64
 
-def block_loop(raw, s, u, G, E, bias, scale: float, beta, zero_keeps, rule: str):
+
+def block_loop(raw, s, u, G, E, bias, scale: float, beta, zero_keeps, rule: str, tol: float):
     """Update B sites one after another for all K states; returns the changes D (K, B).
 
     raw (K, B): coupling fields of the block sites in raw units (h = scale · raw + bias);
@@ -26,7 +27,7 @@ def block_loop(raw, s, u, G, E, bias, scale: float, beta, zero_keeps, rule: str)
     for b in range(s.shape[1]):
         h = raw[:, b] * scale + bias[b]
         old = s[:, b]
-        d = new_spins(rule, old, h, u[:, b], beta, zero_keeps) - old
+        d = new_spins(rule, old, h, u[:, b], beta, zero_keeps, tol) - old
         D[:, b] = d
         raw.addr_(d, G[:, b])
         s.addr_(d, E[:, b])
@@ -62,7 +63,7 @@ class BlockKernel(TorchKernel):
         beta, zero_keeps = self._betas(betas, self.dtype)
         S = state.spins.reshape(self.K, self.n).clone()  # the input state stays valid
         cache = state.cache.reshape(self.K, -1).clone()
-        gen = state.rng
+        gen = self._generator(state)
         flips = torch.zeros(self.K, dtype=torch.int64, device=self.device)
         f = self.fields
         for sweep in range(state.sweep, state.sweep + sweeps):
@@ -76,6 +77,7 @@ class BlockKernel(TorchKernel):
                     flips += (D != 0).sum(1)
         new = state._replace(
             spins=S.reshape(state.spins.shape),
+            rng=gen,
             cache=cache.reshape(state.cache.shape),
             sweep=state.sweep + sweeps,
         )
@@ -88,7 +90,7 @@ class BlockKernel(TorchKernel):
         G = f.sub_matrix(idx).to(self.dtype)
         E = (idx[:, None] == idx[None, :]).to(self.dtype)
         loop = self.loop if len(idx) == self.B else block_loop  # compiled for full blocks
-        D = loop(raw, s, u, G, E, self.bias[idx], f.scale, beta, zero_keeps, self.rule)
+        D = loop(raw, s, u, G, E, self.bias[idx], f.scale, beta, zero_keeps, self.rule, self.tol)
         S[:, idx] = s.to(torch.int8)  # a repeated site holds the same value everywhere
         f.apply(cache, idx, D)
         return D
@@ -110,16 +112,15 @@ class SynchronousKernel(TorchKernel):
         S = state.spins.reshape(self.K, self.n)
         flips = torch.zeros(self.K, dtype=torch.int64, device=self.device)
         f = self.fields
+        gen = self._generator(state)
         for _ in range(sweeps):
-            u = torch.rand(
-                (self.K, self.n), generator=state.rng, dtype=self.dtype, device=self.device
-            )
+            u = torch.rand((self.K, self.n), generator=gen, dtype=self.dtype, device=self.device)
             old = S.to(self.dtype)
             h = f.full_raw(S).to(self.dtype) * f.scale + self.bias
-            new = new_spins(self.rule, old, h, u, beta, zero_keeps)
+            new = new_spins(self.rule, old, h, u, beta, zero_keeps, self.tol)
             flips += (new != old).sum(1)
             S = new.to(torch.int8)
-        new_state = state._replace(spins=S.reshape(state.spins.shape), sweep=state.sweep + sweeps)
+        new_state = state._replace(
+            spins=S.reshape(state.spins.shape), rng=gen, sweep=state.sweep + sweeps
+        )
         return new_state, flips.reshape(self.shape).cpu().numpy()
-
-

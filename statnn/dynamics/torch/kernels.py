@@ -2,7 +2,7 @@
 
 All K = n_T · chains states form the batch dimension. The update of neuron i with local
 field h_i = Σ_j J_ij S_j + b_i, inverse temperature β and uniform u ∈ [0, 1) is the one of
-:mod:`statnn.dynamics.reference` (SPEC §1):
+:mod:`statnn.dynamics.reference` (docs/conventions.md):
 
 * Glauber: S_i ← +1 if u < 1/(1 + exp(−2β h_i)), else −1;
 * Metropolis: flip if u < min(1, exp(−β ΔE)), ΔE = 2 S_i h_i;
@@ -35,18 +35,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from statnn._device import resolve_device
 from statnn._validation import param_error
 from statnn.dynamics.torch.base import (
     FIELD_REFRESH_SWEEPS,
     TorchKernel,
     new_spins,
-    resolve_device,
     torch_seed,
 )
 from statnn.dynamics.torch.blocks import BLOCK_SIZE, BlockKernel, SynchronousKernel, block_loop
 
 __all__ = [
     "BLOCK_SIZE",
+    "OPTIONS",
     "FIELD_REFRESH_SWEEPS",
     "BlockKernel",
     "SynchronousKernel",
@@ -57,6 +58,18 @@ __all__ = [
     "resolve_device",
     "torch_seed",
 ]
+
+
+#: This backend runs on a chosen device (``device="cpu"``, ``"cuda"``, ``"cuda:N"``).
+DEVICES = True
+
+#: The options ``backend_options=`` may hold for this backend, with their meaning.
+OPTIONS = {
+    "block_size": "int >= 1: sites per block of block-sequential updates (default 64)",
+    "compile": "bool: torch.compile the inner loops (default: on CUDA only)",
+    "pattern_mode": "'float' or 'int8': arithmetic of pattern-form couplings "
+    "(default 'int8' on CUDA, 'float' on the CPU)",
+}
 
 
 def make_kernel(
@@ -84,20 +97,25 @@ def make_kernel(
         Exact arithmetic of pattern-form couplings (default "int8" on CUDA, "float" on the
         CPU); see :class:`statnn.dynamics.torch.fields.PatternFields`.
     """
+    caller = "the torch backend"
     dev = resolve_device(device)
     if compile is None:
         compile = dev.type == "cuda"
+    if not isinstance(compile, bool | np.bool_):
+        raise param_error("backend_options['compile']", caller, "a bool", compile)
     if pattern_mode is None:
         pattern_mode = "int8" if dev.type == "cuda" else "float"
     if pattern_mode not in ("float", "int8"):
-        raise param_error("pattern_mode", "the torch backend", "'float' or 'int8'", pattern_mode)
+        raise param_error(
+            "backend_options['pattern_mode']", caller, "'float' or 'int8'", pattern_mode
+        )
     block_size = BLOCK_SIZE if block_size is None else block_size
     if (
         not isinstance(block_size, int | np.integer)
         or isinstance(block_size, bool)
         or block_size < 1
     ):
-        raise param_error("block_size", "the torch backend", "an int >= 1", block_size)
+        raise param_error("backend_options['block_size']", caller, "an int >= 1", block_size)
     kw = dict(rule=rule, schedule=schedule, n_temps=n_temps, chains=chains, device=dev)
     if schedule == "checkerboard":
         from statnn.dynamics.torch.lattice import CheckerboardKernel  # lattice only

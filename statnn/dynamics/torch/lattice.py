@@ -41,7 +41,9 @@ def neighbour_sum_(S, out, periodic: bool):
     return out
 
 
-def half_sweep(S, nsum, u, mask, J: float, bias, beta, zero_keeps, rule: str, periodic: bool):
+def half_sweep(
+    S, nsum, u, mask, J: float, bias, beta, zero_keeps, rule: str, periodic: bool, tol: float
+):
     """Update every site of one colour (``mask``) of the grids S (K, *shape) in place.
 
     Returns the number of flipped spins per state (K,). ``nsum`` is scratch (int8, like S);
@@ -50,7 +52,7 @@ def half_sweep(S, nsum, u, mask, J: float, bias, beta, zero_keeps, rule: str, pe
     neighbour_sum_(S, nsum, periodic)
     h = nsum.to(torch.float32) * J + bias
     old = S.to(torch.float32)
-    new = new_spins(rule, old, h, u, beta, zero_keeps)
+    new = new_spins(rule, old, h, u, beta, zero_keeps, tol)
     changed = (new != old) & mask
     torch.where(changed, -S, S, out=S)
     return changed.flatten(1).sum(1)
@@ -91,11 +93,24 @@ class CheckerboardKernel(TorchKernel):
         S = state.spins.reshape(self.K, *self.grid).clone()  # the input state stays valid
         nsum, u = self._buffers()
         flips = torch.zeros(self.K, dtype=torch.int64, device=self.device)
+        gen = self._generator(state)
         for _ in range(sweeps):
-            u.uniform_(generator=state.rng)
+            u.uniform_(generator=gen)
             for mask in self.masks:
                 flips += self.half(
-                    S, nsum, u, mask, self.J, self.bias, beta, zero_keeps, self.rule, self.periodic
+                    S,
+                    nsum,
+                    u,
+                    mask,
+                    self.J,
+                    self.bias,
+                    beta,
+                    zero_keeps,
+                    self.rule,
+                    self.periodic,
+                    self.tol,
                 )
-        new = state._replace(spins=S.reshape(state.spins.shape), sweep=state.sweep + sweeps)
+        new = state._replace(
+            spins=S.reshape(state.spins.shape), rng=gen, sweep=state.sweep + sweeps
+        )
         return new, flips.reshape(self.shape).cpu().numpy()
