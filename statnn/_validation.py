@@ -221,3 +221,26 @@ def check_seed(seed: Any, caller: str, name: str = "seed") -> int | None:
     if seed is None:
         return None
     return check_int(seed, name, caller, minimum=0)
+
+
+def renamed(caller: str, old: str, old_value: Any, new: str, new_value: Any, default: Any) -> Any:
+    """The value of a parameter renamed from ``old`` to ``new`` (``old_value`` None: unused).
+
+    The old name keeps working for one release with a FutureWarning; giving both names
+    with different values is an error.
+    """
+    if old_value is None:
+        return new_value
+    import warnings
+
+    warnings.warn(
+        f"The '{old}' parameter of {caller} is now called '{new}'; '{old}' will stop "
+        f"working in the next release. Use {new}={old_value!r}.",
+        FutureWarning,
+        stacklevel=3,
+    )
+    if new_value != default and new_value != old_value:
+        raise param_error(
+            old, caller, f"left out when '{new}' is given ('{old}' is its old name)", old_value
+        )
+    return old_value

@@ -21,30 +21,30 @@ from statnn._validation import (
     check_spins,
     check_temperatures,
     param_error,
+    renamed,
 )
 from statnn._version import __version__
 from statnn.core.network import Network, check_network
+from statnn.core.neurons import inverse_temperature
 from statnn.dynamics.backends import (
     DEFAULT_BACKEND,
     RULES,
     SCHEDULES,
     SamplerState,
     StepInfo,
+    check_backend_options,
     load_backend,
 )
-
-
-def betas_from(T: np.ndarray) -> np.ndarray:
-    """β = 1/T with β = ∞ at T = 0."""
-    with np.errstate(divide="ignore"):
-        return 1.0 / np.asarray(T, dtype=np.float64)
 
 
 class Sampler:
     """Monte Carlo dynamics of a network at a vector of temperatures × chains.
 
     Build one with :func:`sampler`. ``init`` makes a :class:`SamplerState`; ``step``
-    advances it by whole sweeps and returns it with a :class:`StepInfo`.
+    advances it by whole sweeps and returns a new state with a :class:`StepInfo`. ``step``
+    is pure on every backend: the state handed in (spins, random stream, caches) is left
+    unchanged, so stepping the same state twice gives the same result. ``backend`` is the
+    resolved backend name.
     """
 
     def __init__(
@@ -53,27 +53,28 @@ class Sampler:
         T,
         *,
         chains: int,
-        rule: str,
+        dynamics: str,
         schedule: str,
-        backend: str,
+        backend: str | None,
         device: str | None,
         allow_asymmetric: bool,
         caller: str,
+        backend_options: dict | None = None,
     ):
         self.net = check_network(net, caller)
         self.T = check_temperatures(T, caller)
         self.chains = check_int(chains, "chains", caller, minimum=1)
-        self.rule = check_choice(rule, "rule", caller, RULES)
+        self.dynamics = check_choice(dynamics, "dynamics", caller, RULES)
         self.schedule = check_choice(schedule, "schedule", caller, SCHEDULES)
         self.backend = DEFAULT_BACKEND if backend is None else backend
         self.device = device
-        if self.schedule == "synchronous" and self.rule != "glauber":
+        if self.schedule == "synchronous" and self.dynamics != "glauber":
             raise param_error(
-                "rule",
+                "dynamics",
                 caller,
                 "'glauber' with the synchronous schedule "
                 "(Little dynamics updates all neurons by the heat-bath rule)",
-                rule,
+                dynamics,
             )
         if self.schedule == "checkerboard":
             lattice = net.lattice
@@ -93,21 +94,37 @@ class Sampler:
                     "(open boundaries or even periodic sides)",
                     f"<periodic lattice {lattice.shape}>",
                 )
-        if self.rule == "metropolis":
-            net.require_symmetric(f"{caller} with rule='metropolis'", allow_asymmetric)
+        if self.dynamics == "metropolis":
+            net.require_symmetric(f"{caller} with dynamics='metropolis'", allow_asymmetric)
         module = load_backend(self.backend, caller)
+        if device is not None and not getattr(module, "DEVICES", False):
+            raise param_error(
+                "device",
+                caller,
+                f"None for the {self.backend!r} backend (it runs on the CPU); "
+                "use backend='torch' to choose a device",
+                device,
+            )
+        self.backend_options = check_backend_options(backend_options, self.backend, module, caller)
         self.kernel = module.make_kernel(
             net,
-            rule=self.rule,
+            rule=self.dynamics,
             schedule=self.schedule,
             n_temps=len(self.T),
             chains=self.chains,
             device=device,
+            **self.backend_options,
         )
 
     @property
+    def rule(self) -> str:
+        """The update rule: the old name of :attr:`dynamics`."""
+        return self.dynamics
+
+    @property
     def betas(self) -> np.ndarray:
-        return betas_from(self.T)
+        """β = 1/T per temperature (∞ at T = 0)."""
+        return inverse_temperature(self.T)
 
     def initial_spins(
         self, init: Any, rng: np.random.Generator, caller: str = "Sampler.init"
@@ -147,21 +164,41 @@ class Sampler:
         return self.kernel.init(spins, dynamics_seq)
 
     def step(self, state: SamplerState, sweeps: int = 1, T=None) -> tuple[SamplerState, StepInfo]:
-        """Advance every chain by ``sweeps`` sweeps (at temperatures ``T`` if given: annealing)."""
+        """Advance every chain by ``sweeps`` sweeps (at temperatures ``T`` if given: annealing).
+
+        Returns a new state; ``state`` itself is not changed. A state that this sampler's
+        :meth:`init` could not have made (another network's, size, representation or
+        backend) is refused before any compiled code runs.
+        """
+        self.check_state(state, "Sampler.step")
         sweeps = check_int(sweeps, "sweeps", "Sampler.step", minimum=0)
         betas = self.betas
         if T is not None:
             T = check_temperatures(T, "Sampler.step")
             if len(T) not in (1, len(self.T)):
                 raise param_error("T", "Sampler.step", f"one temperature or {len(self.T)}", T)
-            betas = np.broadcast_to(betas_from(T), self.T.shape).copy()
+            betas = np.broadcast_to(inverse_temperature(T), self.T.shape).copy()
         state, flips = self.kernel.step(state, betas, sweeps)
         attempts = max(sweeps, 1) * self.net.n
         return state, StepInfo(flips=flips, acceptance=flips / attempts)
 
     def spins(self, state: SamplerState) -> np.ndarray:
         """The spins of ``state`` as numpy int8 (n_T, chains, n)."""
+        self.check_state(state, "Sampler.spins")
         return self.kernel.spins(state)
+
+    def check_state(self, state: Any, caller: str = "Sampler.step") -> None:
+        """Raise the standard error unless ``state`` fits this sampler (shape, dtype,
+        memory layout, representation and backend of every array)."""
+        expected = (
+            f"a SamplerState made by this sampler's init ({self.backend} backend, "
+            f"{len(self.T)} temperature(s) x {self.chains} chain(s) x {self.net.n} neurons)"
+        )
+        if not isinstance(state, SamplerState):
+            raise param_error("state", caller, expected, f"<a {type(state).__name__}>")
+        problem = self.kernel.check_state(state)
+        if problem is not None:
+            raise param_error("state", caller, expected, f"<a state whose {problem}>")
 
 
 def sampler(
@@ -169,13 +206,39 @@ def sampler(
     T=1.0,
     *,
     chains: int = 1,
-    rule: str = "glauber",
+    dynamics: str = "glauber",
     schedule: str = "random",
     backend: str | None = None,
     device: str | None = None,
     allow_asymmetric: bool = False,
+    backend_options: dict | None = None,
+    rule: str | None = None,
 ) -> Sampler:
     """The low-level Monte Carlo loop.
+
+    Parameters
+    ----------
+    net : Network
+    T : float or sequence of floats >= 0
+        Temperatures (T = 0: β = ∞, the deterministic rule).
+    chains : int
+        Independent chains per temperature.
+    dynamics : {"glauber", "metropolis"}
+        Update rule: Glauber P(S_i = +1) = 1/(1 + exp(−2βh_i)) or Metropolis
+        min(1, exp(−βΔE)); at T = 0 both give S_i = sign(h_i), a tie keeping S_i.
+    schedule : {"random", "sequential", "permuted", "synchronous", "checkerboard"}
+    backend : {"numba", "numpy", "torch"}, optional
+        None: the default backend (numba).
+    device : str, optional
+        torch only ("cpu", "cuda", "cuda:N"); other backends refuse a device.
+    allow_asymmetric : bool
+        Accept asymmetric couplings with Metropolis dynamics.
+    backend_options : dict, optional
+        Backend settings (see docs/backends.md): numba ``multispin`` (bool),
+        ``field_refresh`` (int); torch ``block_size`` (int), ``compile`` (bool),
+        ``pattern_mode`` ("float" or "int8"). Unknown keys are refused.
+    rule : str, optional
+        Old name of ``dynamics`` (FutureWarning).
 
     Examples
     --------
@@ -186,16 +249,18 @@ def sampler(
     >>> info.acceptance.shape
     (1, 4)
     """
+    dynamics = renamed("sampler", "rule", rule, "dynamics", dynamics, "glauber")
     return Sampler(
         net,
         T,
         chains=chains,
-        rule=rule,
+        dynamics=dynamics,
         schedule=schedule,
         backend=backend,
         device=device,
         allow_asymmetric=allow_asymmetric,
         caller="sampler",
+        backend_options=backend_options,
     )
 
 
@@ -215,7 +280,8 @@ class Run:
     record_sweeps : (n_records,) sweep index (after burn-in) of each record.
     acceptance : (n_T, chains) fraction of update attempts that flipped a spin while recording.
     swap_acceptance : (n_T − 1,) replica-exchange acceptance per neighbouring pair, or None.
-    params : the arguments of the run, the package version, network info.
+    params : the arguments of the run (``backend`` the backend that ran, resolved from
+        None), the package version, network info.
     """
 
     T: np.ndarray
@@ -231,7 +297,9 @@ class Run:
     params: dict = field(default_factory=dict)
 
     def summary(self):
-        """Per temperature: means and standard errors, C, χ, Binder cumulant, τ_int."""
+        """Per temperature: means and standard errors of e, m, |m|, C, χ, the Binder
+        cumulant and τ_int; with patterns the best overlap, with replica pairs ⟨|q|⟩ and
+        ⟨q²⟩ (:func:`statnn.stats.observables.summarize`). ``print`` shows them all."""
         from statnn.stats.observables import summarize
 
         return summarize(
@@ -279,7 +347,7 @@ def simulate(
     burn_in: int = 100,
     chains: int = 1,
     *,
-    rule: str = "glauber",
+    dynamics: str = "glauber",
     schedule: str = "random",
     init: Any = "random",
     backend: str | None = None,
@@ -289,6 +357,8 @@ def simulate(
     tempering: bool = False,
     allow_asymmetric: bool = False,
     progress: bool = False,
+    backend_options: dict | None = None,
+    rule: str | None = None,
 ) -> Run:
     """Run Monte Carlo dynamics at every temperature × chain and record observables.
 
@@ -296,6 +366,8 @@ def simulate(
     every ``record_every`` sweeps (energy per neuron, magnetization, pattern overlaps).
     With ``tempering=True`` neighbouring temperatures exchange configurations after every
     ``record_every`` sweeps with probability min(1, exp((β_t − β_{t+1})(E_t − E_{t+1}))).
+    ``dynamics``, ``schedule``, ``backend``, ``device`` and ``backend_options`` are those of
+    :func:`sampler` (``rule`` is the old name of ``dynamics``).
 
     Examples
     --------
@@ -305,6 +377,7 @@ def simulate(
     (2, 2, 200)
     """
     caller = "simulate"
+    dynamics = renamed(caller, "rule", rule, "dynamics", dynamics, "glauber")
     check_network(net, caller)
     sweeps = check_int(sweeps, "sweeps", caller, minimum=1)
     burn_in = check_int(burn_in, "burn_in", caller, minimum=0)
@@ -324,12 +397,13 @@ def simulate(
         net,
         T,
         chains=chains,
-        rule=rule,
+        dynamics=dynamics,
         schedule=schedule,
         backend=backend,
         device=device,
         allow_asymmetric=allow_asymmetric,
         caller=caller,
+        backend_options=backend_options,
     )
     if tempering:
         from statnn.dynamics.tempering import ReplicaExchange
@@ -378,11 +452,12 @@ def simulate(
         sweeps=sweeps,
         burn_in=burn_in,
         chains=s.chains,
-        rule=rule,
+        dynamics=dynamics,
         schedule=schedule,
         init=init if isinstance(init, str | int) else "array",
-        backend=backend,
+        backend=s.backend,
         device=device,
+        backend_options=dict(s.backend_options),
         record_every=record_every,
         seed=seed,
         tempering=tempering,

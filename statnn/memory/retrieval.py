@@ -19,14 +19,12 @@ from statnn._validation import (
     check_spins,
     check_temperatures,
     param_error,
+    renamed,
 )
 from statnn._version import __version__
 from statnn.core.couplings import pattern_projections
 from statnn.core.network import Network, check_network
 from statnn.dynamics.sampling import sampler
-
-#: Tolerance of the fixed-point test S_i h_i >= -tol (cached fields carry rounding errors).
-FIXED_POINT_TOL = 1e-9
 
 
 @dataclass(repr=False)
@@ -138,10 +136,12 @@ def recall(
     chains: int = 1,
     threshold: float = 0.9,
     schedule: str = "random",
-    rule: str = "glauber",
+    dynamics: str = "glauber",
     cue=None,
     average: int = 0,
     squeeze: bool = True,
+    backend_options: dict | None = None,
+    rule: str | None = None,
 ) -> RecallResult:
     """Cue stored patterns with corrupted copies and let the network relax.
 
@@ -177,8 +177,11 @@ def recall(
         Independent cues (fresh corruption and dynamics) per pattern.
     threshold : float
         A run has retrieved its pattern when its final overlap is >= threshold.
-    schedule, rule : str
-        Update schedule and rule of the dynamics (see :func:`statnn.sampler`).
+    schedule, dynamics : str
+        Update schedule and rule of the dynamics (see :func:`statnn.sampler`); ``rule``
+        is the old name of ``dynamics`` (FutureWarning).
+    backend_options : dict, optional
+        Backend settings, as for :func:`statnn.sampler`.
     cue : int or sequence of int, optional
         Indices of the patterns to cue (default: all).
     average : int >= 0
@@ -201,6 +204,7 @@ def recall(
     ((5, 5), True)
     """
     caller = "recall"
+    dynamics = renamed(caller, "rule", rule, "dynamics", dynamics, "glauber")
     net = check_network(net, caller)
     if patterns is None:
         patterns = net.patterns
@@ -238,10 +242,11 @@ def recall(
         net,
         temps,
         chains=chains * len(cued),
-        rule=rule,
+        dynamics=dynamics,
         schedule=schedule,
         device=device,
         allow_asymmetric=True,
+        backend_options=backend_options,
         **options,
     )
     cue_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(3)[2])
@@ -279,7 +284,8 @@ def recall(
         chains=chains,
         threshold=threshold,
         schedule=schedule,
-        rule=rule,
+        dynamics=dynamics,
+        backend_options=dict(s.backend_options),
         cue=cued.tolist(),
         average=average,
         network=net.name,
@@ -300,8 +306,10 @@ def relax(
     backend: str | None = None,
     device: str | None = None,
     schedule: str = "random",
-    rule: str = "glauber",
+    dynamics: str = "glauber",
     average: int = 0,
+    backend_options: dict | None = None,
+    rule: str | None = None,
 ) -> dict:
     """Run the dynamics from given initial states (K, N): the engine under :func:`recall`.
 
@@ -311,6 +319,7 @@ def relax(
     (else with ``net.patterns``, else None).
     """
     caller = "relax"
+    dynamics = renamed(caller, "rule", rule, "dynamics", dynamics, "glauber")
     net = check_network(net, caller)
     init = check_spins(states, "states", caller, n=net.n)
     if init.ndim == 1:
@@ -331,10 +340,11 @@ def relax(
         net,
         temps,
         chains=init.shape[0],
-        rule=rule,
+        dynamics=dynamics,
         schedule=schedule,
         device=device,
         allow_asymmetric=True,
+        backend_options=backend_options,
         **options,
     )
     state = s.init(init=np.broadcast_to(init, (len(temps), *init.shape)), seed=seed)
@@ -427,7 +437,9 @@ def _run(s, state, net, xi, temps, sweeps, average):
         if quiet.any():
             spins = s.spins(state)
             candidates = spins[quiet]
-            stable = np.all(candidates * net.local_field(candidates) >= -FIXED_POINT_TOL, axis=-1)
+            # the T = 0 rule's own tie tolerance: a tie keeps the spin, so it is stable
+            fields = net.local_field(candidates)
+            stable = np.all(candidates * fields >= -net.tie_tolerance, axis=-1)
             idx = np.argwhere(quiet)[stable]
             done_at[idx[:, 0], idx[:, 1]] = t
         if t > sweeps - average:

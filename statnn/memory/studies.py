@@ -23,6 +23,7 @@ from statnn._validation import (
     check_seed,
     check_temperatures,
     param_error,
+    renamed,
 )
 from statnn._version import __version__
 from statnn.memory.networks import RULES, hopfield
@@ -68,15 +69,17 @@ def capacity_curve(
     sweeps: int = 100,
     average: int = 0,
     threshold: float = 0.9,
-    bias: float = 0.0,
+    pattern_activity: float = 0.0,
     seed: int | None = 0,
     backend: str | None = None,
     device: str | None = None,
+    bias: float | None = None,
     **rule_options,
 ) -> dict:
     """Mean final overlap with the cued pattern vs load α = P/N (the capacity curve).
 
-    For every α: P = round(α N) random patterns (``bias``: mean activity), a network
+    For every α: P = round(α N) random patterns (``pattern_activity``: their mean activity; ``bias`` is its old name,
+    FutureWarning), a network
     ``hopfield(patterns, rule, **rule_options)``, and :func:`recall` of up to ``max_cued``
     patterns from cues with a fraction ``noise`` of flipped bits (0: start in the pattern,
     the retrieval branch of AGS theory), at every temperature of ``T``; repeated for
@@ -90,6 +93,7 @@ def capacity_curve(
         fixed point), ``params``.
     """
     caller = "capacity_curve"
+    pattern_activity = renamed(caller, "bias", bias, "pattern_activity", pattern_activity, 0.0)
     if rule not in RULES:
         raise param_error("rule", caller, "one of " + ", ".join(map(repr, RULES)), rule)
     alphas = _alphas(alphas, caller)
@@ -108,7 +112,7 @@ def capacity_curve(
         runs, hits, counts = [], [], []
         for trial in range(trials):
             k = 3 * (a * trials + trial)
-            xi = random_patterns(int(P), N, bias=bias, seed=seeds[k])
+            xi = random_patterns(int(P), N, activity=pattern_activity, seed=seeds[k])
             net = hopfield(xi, rule, seed=seeds[k + 1], **rule_options)
             cue = None if max_cued is None else np.arange(min(int(P), max_cued))
             out = recall(
@@ -155,7 +159,7 @@ def capacity_curve(
             sweeps=sweeps,
             average=average,
             threshold=threshold,
-            bias=bias,
+            pattern_activity=pattern_activity,
             seed=seed,
             backend=backend,
             device=device,
