@@ -9,7 +9,7 @@ like on the same machine at the same moment. A rate is *single-spin update attem
 second (flipped or not): sweeps × N × chains / seconds. "per core" rows run one chain on
 one thread; "all cores" rows run one chain per thread.
 
-Cases and targets (issue 3, on a 2-core machine):
+Cases and targets (on a 2-core machine):
 
 1. ``hopfield`` — Hopfield network in pattern form, N = 10 000, P = 1 000, T = 0.3,
    asynchronous Glauber: statnn ≥ 1 000 × ``hopfieldnetwork``'s
@@ -82,7 +82,13 @@ def statnn_row(
         numba_threads.set_num_threads(threads)
     try:
         s = sn.sampler(
-            net, T=T, chains=chains, rule=rule, schedule=schedule, backend=backend, device=device
+            net,
+            T=T,
+            chains=chains,
+            dynamics=rule,
+            schedule=schedule,
+            backend=backend,
+            device=device,
         )
         state = s.init(init="random", seed=0)
         state, _ = s.step(state, 1)  # warm-up: compilation, caches
@@ -350,7 +356,7 @@ def _find(rows, case, impl_start, layout_start=""):
 
 
 def print_targets(rows):
-    print("\nTargets (issue 3):")
+    print("\nTargets:")
     checks = []
     hop = _find(rows, "hopfield", "statnn numba (glauber, random)", "1 chain")
     peer = _find(rows, "hopfield", "hopfieldnetwork")

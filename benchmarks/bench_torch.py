@@ -14,7 +14,7 @@ one warm-up step that pays for compilation and first allocations):
   random-sequential Glauber at T = 0.5 for ``chains`` chains: spin updates per ns;
 * ``dense`` — dense SK couplings (N × N, float32), random-sequential Glauber at T = 0.5.
 
-The two H100 targets (issue 4), to be measured on the GPU machine:
+The two H100 targets, to be measured on the GPU machine:
 
     .venv/bin/python benchmarks/bench_torch.py --device cuda --case lattice --L 16384 --sweeps 20
         → ≥ 300 updates/ns

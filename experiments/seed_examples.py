@@ -1,4 +1,4 @@
-"""The lecture notes' examples: km → miles by one linear neuron, apples vs oranges.
+"""Two toy examples: km → miles by one linear neuron, apples vs oranges.
 
 The 'seed-examples' experiment (:func:`statnn.experiments.seed_examples`), the same as
 ``statnn run seed-examples``. Figure: km to miles by one linear neuron (learned vs exact

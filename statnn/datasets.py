@@ -1,4 +1,4 @@
-"""Small data sets of the lecture notes, random patterns, digits and local MNIST files.
+"""Small teaching data sets (logic gates, fruits, km → miles), random patterns, digits and local MNIST files.
 
 Nothing here downloads anything: ``digits`` is scikit-learn's bundled copy and
 ``load_mnist`` / ``read_idx`` read IDX files the user already has.
@@ -62,7 +62,7 @@ def xor(encoding: str = "binary"):
 def fruits(n: int = 100, seed: int | None = 0):
     """Apples (label 0) vs oranges (label 1) by (weight in g, sweetness on a 1–10 scale).
 
-    A synthetic, linearly separable version of seed 004's example ("apples tend to be
+    A synthetic, linearly separable version of the classic example ("apples tend to be
     heavier but not very sweet, oranges lighter but sweeter"): apples weigh N(210, 25²) g
     with sweetness N(5, 1), oranges N(150, 20²) g with sweetness N(7, 1). A sample is
     redrawn unless s = (weight − 180)/30 − (sweetness − 6) is > 0.5 for an apple and

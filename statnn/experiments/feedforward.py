@@ -1,5 +1,5 @@
 """Feedforward studies: perceptron capacity against Cover's theorem, XOR and digits
-training curves, and the lecture notes' two toy examples (km → miles, apples vs oranges).
+training curves, and two toy examples (km → miles, apples vs oranges).
 
 The ``backend`` argument of these experiments picks the MLP's trainer: ``"torch"`` trains
 with torch, anything else (None, ``"numpy"``, ``"numba"``) with the numpy reference.
@@ -271,9 +271,9 @@ def seed_examples(
     progress: bool = False,
     **overrides,
 ) -> xr.Dataset:
-    """The lecture notes' examples: km → miles by one linear neuron, apples vs oranges.
+    """Two toy examples: km → miles by one linear neuron, apples vs oranges.
 
-    km → miles (seed 000): one parameter w, miles ≈ w·km, updated sample by sample by
+    km → miles: one parameter w, miles ≈ w·km, updated sample by sample by
     gradient descent on the squared error from noisy distances; it learns 0.621371 mi/km.
     The same neuron from the package (:class:`statnn.nn.MLPRegressor` with no hidden
     layer, identity activation, a bias) is trained beside it. Apples vs oranges: a
@@ -361,5 +361,5 @@ def seed_examples(
     return call.finish(
         ds,
         experiment="seed-examples",
-        title="The lecture notes' examples: km to miles, apples vs oranges",
+        title="Two toy examples: km to miles, apples vs oranges",
     )

@@ -11,9 +11,9 @@ import xarray as xr
 import statnn.theory as theory
 from statnn.core.models import curie_weiss as curie_weiss_model
 from statnn.core.models import ising, sk
-from statnn.dynamics.sampling import sampler, simulate
-from statnn.dynamics.tempering import ReplicaExchange
+from statnn.dynamics.sampling import simulate
 from statnn.experiments._common import child_seeds, progress_bar, start_experiment
+from statnn.stats.observables import jackknife
 
 #: The columns of :meth:`statnn.Run.summary` an experiment keeps, with their long names.
 _SUMMARY = {
@@ -296,14 +296,10 @@ SK_SIZES = {
 
 
 def _jackknife_g(q2: np.ndarray, q4: np.ndarray) -> tuple[float, float]:
-    """Spin-glass Binder parameter g = ½(3 − [⟨q⁴⟩]/[⟨q²⟩]²) with a jackknife error."""
-    n = len(q2)
-    g = 0.5 * (3.0 - q4.mean() / q2.mean() ** 2)
-    if n < 2:
-        return float(g), float("nan")
-    s2, s4 = q2.sum(), q4.sum()
-    leave = 0.5 * (3.0 - ((s4 - q4) / (n - 1)) / ((s2 - q2) / (n - 1)) ** 2)
-    return float(g), float(np.sqrt((n - 1) / n * np.sum((leave - leave.mean()) ** 2)))
+    """Spin-glass Binder parameter g = ½(3 − [⟨q⁴⟩]/[⟨q²⟩]²) over disorder samples, with a
+    leave-one-sample-out :func:`statnn.stats.jackknife` error (nan for one sample)."""
+    g, g_err = jackknife(lambda a2, a4: 0.5 * (3.0 - a4 / a2**2), q2, q4, n_blocks=len(q2))
+    return float(g), float(g_err)
 
 
 def sk_glass(
@@ -318,9 +314,10 @@ def sk_glass(
 
     For each N and each of ``samples`` disorder samples (Gaussian J_ij of variance 1/N),
     2·``pairs`` chains run at every temperature with replica exchange between neighbouring
-    temperatures after every ``record_every`` sweeps (burn-in included). Chains 2k and
-    2k + 1 are two independent replicas of the same sample at the same temperature;
-    q = (1/N) Σ_i S_i^a S_i^b is recorded after each exchange round, and ⟨|q|⟩, the
+    temperatures after every ``record_every`` sweeps, burn-in included
+    (``simulate(..., tempering=True)``). Chains 2k and 2k + 1 are two independent replicas
+    of the same sample at the same temperature; their overlap q = (1/N) Σ_i S_i^a S_i^b is
+    the run's ``replica_overlap``, recorded after each exchange round, and ⟨|q|⟩, the
     energy per spin and the Binder parameter g = ½(3 − [⟨q⁴⟩]/[⟨q²⟩]²) are averaged over
     records, pairs and samples. Beside them the replica-symmetric energy and overlap
     (:func:`statnn.theory.sk_rs_energy`, :func:`statnn.theory.sk_rs_overlap`; exact above
@@ -355,27 +352,24 @@ def sk_glass(
     per_unit = {i: {"e": [], "q": [], "q2": [], "q4": [], "swap": []} for i in range(len(Ns))}
     for i, smp in progress_bar(jobs, enabled=progress, desc="SK samples"):
         k = 3 * (i * samples + smp)
-        net = sk(Ns[i], seed=seeds[k])
-        s = sampler(net, T, chains=2 * pairs, backend=call.backend)
-        state = s.init(init="random", seed=seeds[k + 1])
-        exchange = ReplicaExchange(s.T, seeds[k + 2], "sk_glass")
-        e_rec = np.empty((len(T), 2 * pairs, n_rec))
-        q_rec = np.empty((len(T), pairs, n_rec))
-        for r in range(n_burn + n_rec):
-            state, _ = s.step(state, every)
-            spins = s.spins(state)
-            state, spins, e = exchange(s, state, spins, net.energy(spins))
-            if r >= n_burn:
-                e_rec[:, :, r - n_burn] = e / net.n
-                a = spins[:, 0::2].astype(np.float64)
-                b = spins[:, 1::2].astype(np.float64)
-                q_rec[:, :, r - n_burn] = np.einsum("tpn,tpn->tp", a, b) / net.n
+        run = simulate(
+            sk(Ns[i], seed=seeds[k]),
+            T,
+            sweeps=n_rec * every,
+            burn_in=n_burn * every,
+            chains=2 * pairs,
+            record_every=every,
+            tempering=True,
+            backend=call.backend,
+            seed=seeds[k + 1],
+        )
+        q_rec = run.replica_overlap  # (T, pairs, records): chains 2k and 2k + 1
         unit = per_unit[i]
-        unit["e"].append(e_rec.mean(axis=2))  # (T, chains)
+        unit["e"].append(run.energy.mean(axis=2))  # (T, chains)
         unit["q"].append(np.abs(q_rec).mean(axis=2))  # (T, pairs)
         unit["q2"].append((q_rec**2).mean(axis=2))
         unit["q4"].append((q_rec**4).mean(axis=2))
-        unit["swap"].append(exchange.acceptance())
+        unit["swap"].append(run.swap_acceptance)
     for i in range(len(Ns)):
         unit = {k: np.concatenate(v, axis=1) for k, v in per_unit[i].items() if k != "swap"}
         for key, src in (("energy", "e"), ("abs_q", "q"), ("q2", "q2")):

@@ -1,6 +1,6 @@
 """Dense layers: couplings W (n_out, n_in) and biases b (n_out,) with a transfer function.
 
-Layer l computes z^l = W^l a^{l−1} + b^l and a^l = f(z^l) (seed 003), optionally with batch
+Layer l computes z^l = W^l a^{l−1} + b^l and a^l = f(z^l), optionally with batch
 normalisation of z^l before f (learnable scale γ and shift β, running mean and variance for
 prediction) and, for PReLU, one learnable negative slope per unit.
 """

@@ -2,11 +2,11 @@
 
 With n samples, outputs a^L = f(z^L) and targets y (rows)::
 
-    squared_error              C = (1/n) Σ_samples ½ ‖a^L − y‖²               (seed 003)
+    squared_error              C = (1/n) Σ_samples ½ ‖a^L − y‖²
     binary_cross_entropy       C = (1/n) Σ_samples Σ_k −y_k log σ(z_k) − (1−y_k) log(1−σ(z_k))
     categorical_cross_entropy  C = (1/n) Σ_samples −Σ_k y_k log softmax(z)_k
 
-Each loss returns the output error δ^L = ∂C/∂z^L. For squared error this is seed 003's
+Each loss returns the output error δ^L = ∂C/∂z^L. For squared error this is the textbook
 δ^L = f′(z^L) ∘ ∂C/∂a^L with ∂C/∂a^L = (a^L − y)/n. The cross-entropies are fused with
 their output activation (sigmoid, softmax): written in z^L they read
 C = (1/n) Σ [softplus(z) − y z] and C = (1/n) Σ [logsumexp(z) − y·z], finite for any z,

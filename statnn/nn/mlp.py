@@ -2,7 +2,7 @@
 
 Both follow scikit-learn's conventions (settings in ``__init__``, learned state with a
 trailing underscore, ``fit``/``predict``/``score``) and train on one of two back-ends:
-``"numpy"``, the reference written from seed 003's back-propagation equations
+``"numpy"``, the reference written from the back-propagation equations
 (:mod:`statnn.nn.mlp_numpy`), and ``"torch"``, autograd on CPU or CUDA
 (:mod:`statnn.nn.mlp_torch`, imported only when asked for). For the same seed both start
 from the same weights and visit the same mini-batches.
@@ -274,7 +274,7 @@ class MLP(ClassifierMixin, _BaseMLP):
     Hidden layers compute a^l = f(W^l a^{l−1} + b^l) with the transfer function
     ``activation``; the output layer is a sigmoid unit for two classes and a softmax over
     K units otherwise, so ``predict_proba`` returns probabilities. Gradients of the mean
-    loss over a mini-batch follow seed 003: δ^L = f′(z^L) ∘ ∂C/∂a^L,
+    loss over a mini-batch follow back-propagation: δ^L = f′(z^L) ∘ ∂C/∂a^L,
     δ^l = (W^{l+1})ᵀ δ^{l+1} ∘ f′(z^l), ∂C/∂W^l = δ^l (a^{l−1})ᵀ, ∂C/∂b^l = δ^l.
 
     Parameters
@@ -429,7 +429,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     """Multilayer perceptron for regression: squared-error loss C = (1/n) Σ ½‖a^L − y‖².
 
     Same settings as :class:`MLP` (see there), with ``output_activation`` (default
-    'identity', seed 003's choice for regression) for the output layer instead of the
+    'identity', the usual choice for regression) for the output layer instead of the
     classifier's sigmoid/softmax. ``predict`` returns the outputs a^L (1-D for a 1-D y);
     ``history_`` holds 'loss', 'r2' and, with early stopping, 'val_loss', 'val_r2'.
     """

@@ -1,4 +1,4 @@
-"""The reference back-end: forward and backward passes written from seed 003's equations.
+"""The reference back-end: forward and backward passes written from the back-propagation equations.
 
 Rows are samples, so for a mini-batch A^{l−1} (n, n_{l−1}) the forward pass is
 Z^l = A^{l−1} (W^l)ᵀ + b^l, A^l = f(Z^l), and back-propagation reads, row by row::

@@ -8,7 +8,7 @@
 * :mod:`~statnn.theory.perceptron` -- Cover's counting theorem and Gardner's capacity.
 * :mod:`~statnn.theory.sk` -- Sherrington-Kirkpatrick spin glass, replica-symmetric.
 
-Conventions (SPEC section 1): spins +-1, H = -1/2 sum_{i != j} J_ij S_i S_j - sum_i h_i S_i,
+Conventions (docs/conventions.md): spins +-1, H = -1/2 sum_{i != j} J_ij S_i S_j - sum_i h_i S_i,
 weight exp(-H / T), k_B = 1. This subpackage depends only on numpy, scipy and
 :mod:`statnn.errors` / :mod:`statnn._validation`. Every function validates its arguments
 first and raises :class:`~statnn.errors.ValidationError` naming the bad one; array inputs
