@@ -162,7 +162,7 @@ def test_zero_temperature_energy_never_increases(n, seed, schedule, rule):
     rng = np.random.default_rng(seed)
     J = np.triu(rng.normal(size=(n, n)), 1)
     net = sn.Network(J + J.T, bias=rng.normal(size=n))
-    s = sn.sampler(net, T=0.0, chains=8, schedule=schedule, rule=rule, backend="numpy")
+    s = sn.sampler(net, T=0.0, chains=8, schedule=schedule, dynamics=rule, backend="numpy")
     state = s.init("random", seed=seed)
     energy = net.energy(s.spins(state))
     for _ in range(6):
@@ -186,7 +186,7 @@ def test_stored_patterns_are_fixed_points_at_small_load(backend):
 def test_zero_field_keeps_state_at_zero_temperature(backend):
     net = sn.Network(np.zeros((4, 4)))
     for rule in ("glauber", "metropolis"):
-        s = sn.sampler(net, T=0.0, chains=3, rule=rule, backend=backend)
+        s = sn.sampler(net, T=0.0, chains=3, dynamics=rule, backend=backend)
         state = s.init("random", seed=4)
         start = s.spins(state)
         state, info = s.step(state, 5)
@@ -214,7 +214,7 @@ def test_asymmetric_couplings_refused_where_energy_is_needed():
     with pytest.raises(AsymmetricCouplingsError, match="allow_asymmetric"):
         sn.simulate(net, T=1.0, sweeps=2)
     with pytest.raises(AsymmetricCouplingsError):
-        sn.sampler(net, T=1.0, rule="metropolis")
+        sn.sampler(net, T=1.0, dynamics="metropolis")
     sn.sampler(net, T=1.0)  # Glauber dynamics itself needs no energy
     assert net.energy(np.array([1, 1]), allow_asymmetric=True) == pytest.approx(-0.6)
     with pytest.warns(RuntimeWarning, match="symmetric part"):
@@ -239,11 +239,14 @@ BAD_INPUTS = [
     (lambda: sn.simulate(sn.ising(8), T=[1.0, np.nan]), "'T'"),
     (lambda: sn.simulate(sn.ising(8), T=1.0, sweeps=0), "'sweeps'"),
     (lambda: sn.simulate(sn.ising(8), T=1.0, chains=2.5), "'chains'"),
-    (lambda: sn.simulate(sn.ising(8), T=1.0, rule="wolff"), "'rule'"),
+    (lambda: sn.simulate(sn.ising(8), T=1.0, dynamics="wolff"), "'dynamics'"),
     (lambda: sn.simulate(sn.ising(8), T=1.0, schedule="zigzag"), "'schedule'"),
     (lambda: sn.simulate(sn.sk(8, seed=0), T=1.0, schedule="checkerboard"), "'schedule'.*lattice"),
     (lambda: sn.simulate(sn.ising((3, 3)), T=1.0, schedule="checkerboard"), "bipartite"),
-    (lambda: sn.simulate(sn.ising(8), T=1.0, schedule="synchronous", rule="metropolis"), "'rule'"),
+    (
+        lambda: sn.simulate(sn.ising(8), T=1.0, schedule="synchronous", dynamics="metropolis"),
+        "'dynamics'",
+    ),
     (lambda: sn.simulate(sn.ising(8), T=1.0, backend="jax"), "'backend'"),
     (lambda: sn.simulate(sn.ising(8), T=1.0, init=np.zeros(8)), "'init'.*±1"),
     (lambda: sn.simulate(sn.ising(8), T=1.0, init=np.ones(5)), "'init'"),

@@ -84,7 +84,7 @@ def test_small_periodic_lattices_sample_boltzmann(shape, rule):
     # 2 × 2 × 2: each bond counted twice (both faces), so a weaker J keeps it mixing
     net = sn.ising(shape, J=0.45 if len(shape) == 2 else 0.2, field=0.2)
     T = 1.0
-    s = sn.sampler(net, T=T, chains=4000, rule=rule, schedule="checkerboard", backend="numba")
+    s = sn.sampler(net, T=T, chains=4000, dynamics=rule, schedule="checkerboard", backend="numba")
     assert s.kernel.multispin
     state, _ = s.step(s.init("random", seed=3), 60)
     spins = s.spins(state)[0]
@@ -99,10 +99,17 @@ def test_small_periodic_lattices_sample_boltzmann(shape, rule):
 
 @pytest.mark.parametrize("multispin", [True, False])
 @pytest.mark.parametrize("L", [32, 64])
-def test_onsager_on_both_lattice_paths(monkeypatch, multispin, L):
-    monkeypatch.setattr(numba_cpu, "USE_MULTISPIN", multispin)
+def test_onsager_on_both_lattice_paths(multispin, L):
     T = np.array([2.0, 3.0])
-    s = sn.sampler(sn.ising((L, L)), T=T, chains=4, rule="metropolis", schedule="checkerboard")
+    options = {"multispin": multispin}
+    s = sn.sampler(
+        sn.ising((L, L)),
+        T=T,
+        chains=4,
+        dynamics="metropolis",
+        schedule="checkerboard",
+        backend_options=options,
+    )
     assert s.kernel.multispin == multispin
     run = sn.simulate(
         sn.ising((L, L)),
@@ -111,10 +118,11 @@ def test_onsager_on_both_lattice_paths(monkeypatch, multispin, L):
         burn_in=400,
         chains=4,
         schedule="checkerboard",
-        rule="metropolis",
+        dynamics="metropolis",
         init="ones",
         record_every=2,
         backend="numba",
+        backend_options=options,
         seed=5,
     )
     summary = run.summary()
@@ -209,10 +217,10 @@ def test_threshold_bits_are_the_binary_expansion():
     rgrp = np.zeros((K, numba_msc.MAXQ), dtype=np.int64)
     counts = np.zeros((K, 4), dtype=np.int64)
     tbits = np.zeros((K, numba_msc.MAXQ, 64), dtype=np.uint64)
-    numba_msc.tables(1, 4, 1.0, 0.0, beta, True, rcls, rgrp, counts, dcls, tbits)
+    numba_msc.tables(1, 4, 1.0, 0.0, beta, True, 0.0, rcls, rgrp, counts, dcls, tbits)
     assert counts[0, 0] == 2 and counts[0, 1] == 2  # ΔE = 4J and 8J
     for g, aligned_count in enumerate((3, 4)):  # ΔE = 4J, 8J
-        p = numba_msc._probability(1, 1, aligned_count, 4, 1.0, 0.0, beta[0], True)
+        p = numba_msc._probability(1, 1, aligned_count, 4, 1.0, 0.0, beta[0], True, 0.0)
         assert abs(p - math.exp(-beta[0] * 2 * (2 * aligned_count - 4))) < 1e-15
         bits = [(int(tbits[0, g, j]) & 1) for j in range(64)]
         value = sum(b << (63 - j) for j, b in enumerate(bits))

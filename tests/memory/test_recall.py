@@ -129,7 +129,7 @@ def test_recall_bad_input(small):
 def test_biased_patterns_need_the_covariance_rule(fast_backend):
     """Mean activity a = 0.4: plain Hebb collapses onto the common bias; (ξ − a) retrieves."""
     a = 0.4
-    xi = random_patterns(40, 1000, bias=a, seed=13)
+    xi = random_patterns(40, 1000, activity=a, seed=13)
     plain = recall(hopfield(xi), xi, noise=0.1, seed=14, backend=fast_backend)
     cov = recall(hopfield(xi, activity=a), xi, noise=0.1, seed=14, backend=fast_backend)
     assert plain.retrieval_rate == 0.0

@@ -54,18 +54,24 @@ def storkey_naive(xi):
 
 
 def test_random_patterns_mean_activity():
-    xi = random_patterns(50, 2000, bias=0.4, seed=0)
+    xi = random_patterns(50, 2000, activity=0.4, seed=0)
     assert xi.dtype == np.int8 and xi.shape == (50, 2000)
     assert set(np.unique(xi)) == {-1, 1}
     assert xi.mean() == pytest.approx(0.4, abs=4 / np.sqrt(xi.size))
-    np.testing.assert_array_equal(xi, random_patterns(50, 2000, bias=0.4, seed=0))
+    np.testing.assert_array_equal(xi, random_patterns(50, 2000, activity=0.4, seed=0))
     assert abs(random_patterns(20, 1000, seed=1).mean()) < 4 / np.sqrt(20_000)
 
 
-@pytest.mark.parametrize("bias", [1.0, -1.0, 1.5, float("nan")])
-def test_random_patterns_rejects_bad_bias(bias):
-    with pytest.raises(ValidationError, match="'bias' parameter of random_patterns"):
-        random_patterns(3, 10, bias=bias)
+@pytest.mark.parametrize("activity", [1.0, -1.0, 1.5, float("nan")])
+def test_random_patterns_rejects_bad_activity(activity):
+    with pytest.raises(ValidationError, match="'activity' parameter of random_patterns"):
+        random_patterns(3, 10, activity=activity)
+
+
+def test_random_patterns_bias_is_the_old_name_of_activity():
+    with pytest.warns(FutureWarning, match="'bias' parameter of random_patterns"):
+        old = random_patterns(5, 100, bias=0.3, seed=2)
+    np.testing.assert_array_equal(old, random_patterns(5, 100, activity=0.3, seed=2))
 
 
 # -- Hebbian --------------------------------------------------------------------------------
@@ -84,7 +90,7 @@ def test_hebbian_pattern_form_and_matrix():
 
 def test_hebbian_biased_patterns_covariance_rule():
     a = 0.3
-    xi = random_patterns(6, 50, bias=a, seed=1)
+    xi = random_patterns(6, 50, activity=a, seed=1)
     c = hebbian_couplings(xi, activity=a)
     assert isinstance(c, DenseCouplings) and c.symmetric
     centred = xi - a
@@ -189,7 +195,7 @@ def test_perceptron_couplings_reach_margin_beyond_hebbian_capacity():
 
 def test_perceptron_couplings_diluted_symmetrized_and_thresholds():
     n = 100
-    xi = random_patterns(30, n, bias=0.4, seed=9)
+    xi = random_patterns(30, n, activity=0.4, seed=9)
     c = perceptron_couplings(xi, kappa=0.2, dilution=0.6, symmetric_dilution=False, seed=1)
     assert isinstance(c, SparseCouplings)
     D = c.to_dense()

@@ -80,7 +80,7 @@ SINGLE_SITE = ("random", "sequential", "permuted")
 
 
 def final_states(net, T, backend, rule, schedule, seed):
-    s = sn.sampler(net, T=T, chains=CHAINS, rule=rule, schedule=schedule, backend=backend)
+    s = sn.sampler(net, T=T, chains=CHAINS, dynamics=rule, schedule=schedule, backend=backend)
     state = s.init("random", seed=seed)
     state, _ = s.step(state, BURN_IN)
     return s.spins(state)[0]
