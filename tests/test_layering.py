@@ -14,27 +14,29 @@ ROOT = Path(statnn.__file__).parent
 
 #: Rank of each top-level part of the package: a module may import from a lower rank (or
 #: from inside its own part). errors/_version are the ground; theory uses nothing of ours
-#: but the argument checks; stats imports nothing from dynamics.
+#: but the argument checks; results (the one write path) only the ground; stats imports
+#: nothing from dynamics; datasets draws its random patterns from memory.
 RANK = {
     "errors": 0,
     "_version": 0,
     "_validation": 1,
     "_argparse": 1,
+    "_memory": 1,
     "_device": 2,
+    "results": 2,
     "theory": 2,
     "core": 2,
     "stats": 3,
     "dynamics": 4,
     "nn": 5,
-    "datasets": 5,
-    "results": 5,
     "plotting": 5,
     "memory": 6,
-    "experiments": 7,
-    "sweep": 7,
-    "demo": 7,
-    "cli": 8,
-    "__main__": 9,
+    "datasets": 7,
+    "experiments": 8,
+    "sweep": 8,
+    "demo": 8,
+    "cli": 9,
+    "__main__": 10,
 }
 
 
