@@ -22,6 +22,7 @@ RANK = {
     "_validation": 1,
     "_argparse": 1,
     "_memory": 1,
+    "_progress": 1,
     "_device": 2,
     "results": 2,
     "theory": 2,
