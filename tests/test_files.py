@@ -30,7 +30,7 @@ from statnn.results import (
     to_jsonable,
     write_point,
 )
-from statnn.stats.observables import summarize
+from statnn.stats import summarize
 
 
 def _dataset(**attrs):

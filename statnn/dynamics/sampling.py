@@ -299,8 +299,8 @@ class Run:
     def summary(self):
         """Per temperature: means and standard errors of e, m, |m|, C, χ, the Binder
         cumulant and τ_int; with patterns the best overlap, with replica pairs ⟨|q|⟩ and
-        ⟨q²⟩ (:func:`statnn.stats.observables.summarize`). ``print`` shows them all."""
-        from statnn.stats.observables import summarize
+        ⟨q²⟩ (:func:`statnn.stats.summarize`). ``print`` shows them all."""
+        from statnn.stats.summary import summarize
 
         return summarize(
             self.energy,

@@ -13,7 +13,7 @@ from statnn.core.models import curie_weiss as curie_weiss_model
 from statnn.core.models import ising, sk
 from statnn.dynamics.sampling import simulate
 from statnn.experiments._common import child_seeds, progress_bar, start_experiment
-from statnn.stats.observables import jackknife
+from statnn.stats import jackknife
 
 #: The columns of :meth:`statnn.Run.summary` an experiment keeps, with their long names.
 _SUMMARY = {

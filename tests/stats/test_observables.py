@@ -15,7 +15,7 @@ import pytest
 from scipy.signal import lfilter
 
 from statnn.errors import ValidationError
-from statnn.stats.observables import (
+from statnn.stats import (
     Summary,
     autocorrelation,
     binder_cumulant,
