@@ -12,6 +12,15 @@ import numpy as np
 from statnn._validation import check_int, param_error
 from statnn.stats._inputs import _as_float_array, _beta, _check_c, _check_n_blocks
 from statnn.stats.autocorr import _mean_error_tau
+from statnn.stats.diagnostics import (
+    ESS_MIN,
+    RHAT_MAX,
+    check_thresholds,
+    ess,
+    mcse,
+    rhat,
+    unconverged,
+)
 from statnn.stats.thermodynamics import _variance_observable, binder_cumulant
 
 __all__ = ["Summary", "summarize"]
@@ -47,6 +56,17 @@ def _format_plain(value: float) -> str:
     return "nan" + _NO_ERROR if np.isnan(value) else f"{value:.3g}"
 
 
+def _format_column(key: str, value: float) -> str:
+    """A plain (error-less) cell: T as given, R-hat to 3 decimals, ESS as a whole number."""
+    if key == "T":
+        return f"{value:g}"
+    if not key.startswith(("rhat_", "ess_")):
+        return _format_plain(value)
+    if np.isnan(value):  # too few draws: the row is marked not converged
+        return "nan"
+    return f"{value:.3f}" if key.startswith("rhat_") else f"{value:.0f}"
+
+
 _COLUMNS = (
     # header, value key, error key (None: plain number)
     ("T", "T", None),
@@ -61,7 +81,17 @@ _COLUMNS = (
     ("overlap", "overlap", "overlap_err"),
     ("|q|", "q_abs", "q_abs_err"),
     ("q^2", "q2", "q2_err"),
+    ("Rhat_e", "rhat_energy", None),
+    ("Rhat_|m|", "rhat_abs_magnetization", None),
+    ("ESS_e", "ess_bulk_energy", None),
+    ("ESS_|m|", "ess_bulk_abs_magnetization", None),
 )
+
+#: Observables whose diagnostics decide ``converged`` (and simulate's warning).
+CHECKED = ("energy", "abs_magnetization")
+#: Diagnostics per observable, as column prefixes (τ_int keeps its ``tau_`` column).
+DIAGNOSTICS = ("rhat", "ess_bulk", "ess_tail", "mcse")
+_MARK = "!"
 
 
 class Summary(Mapping):
@@ -78,17 +108,37 @@ class Summary(Mapping):
     ``q2`` and their ``_err`` twins (⟨|q|⟩ and ⟨q²⟩ of the replica overlap). Every key
     with a value and an error is a column of the printed table.
 
+    Convergence diagnostics (:mod:`statnn.stats.diagnostics`) of the energy and |m|
+    (and of the overlap, with patterns): ``rhat_<obs>`` (rank-normalised split-R̂ across
+    chains), ``ess_bulk_<obs>``, ``ess_tail_<obs>`` (effective sample sizes, summed over
+    chains), ``mcse_<obs>`` (ArviZ's Monte Carlo standard error of the mean), and
+    ``converged``: False where R̂ > ``rhat_max`` or bulk ESS < ``ess_min`` for the
+    energy or |m|. The table marks those rows with ``!``.
+
     Attributes
     ----------
     n, chains, records : int
         Number of neurons, chains per temperature and records per chain.
+    rhat_max, ess_min : float
+        The thresholds behind ``converged``.
     """
 
-    def __init__(self, columns: Mapping[str, Any], *, n: int, chains: int, records: int):
+    def __init__(
+        self,
+        columns: Mapping[str, Any],
+        *,
+        n: int,
+        chains: int,
+        records: int,
+        rhat_max: float = RHAT_MAX,
+        ess_min: float = ESS_MIN,
+    ):
         self._columns = {k: np.asarray(v) for k, v in columns.items()}
         self.n = n
         self.chains = chains
         self.records = records
+        self.rhat_max = rhat_max
+        self.ess_min = ess_min
 
     def __getitem__(self, key: str) -> np.ndarray:
         return self._columns[key]
@@ -164,7 +214,7 @@ class Summary(Mapping):
         for header, key, err_key in columns:
             values = self._columns[key][rows_kept]
             if err_key is None:
-                texts = [f"{v:g}" if key == "T" else _format_plain(v) for v in values]
+                texts = [_format_column(key, v) for v in values]
                 width = max(len(header), *(len(t) for t in texts))
                 cells.append([header.rjust(width)] + [t.rjust(width) for t in texts])
                 continue
@@ -175,6 +225,16 @@ class Summary(Mapping):
             texts = [f"{v.rjust(wv)} ± {e.ljust(we)}" for v, e in pairs]
             width = max(len(header), len(texts[0]))
             cells.append([header.center(width)] + [t.ljust(width) for t in texts])
+        footer = []
+        if "converged" in self._columns:
+            bad = ~self._columns["converged"][rows_kept].astype(bool)
+            cells.insert(0, [" "] + [_MARK if b else " " for b in bad])
+            if bad.any():
+                footer.append(
+                    f"{_MARK} not converged: R-hat > {self.rhat_max:g} or bulk ESS < "
+                    f"{self.ess_min:g} for the energy or |m| (longer burn-in, more sweeps, "
+                    "tempering or an ordered start)"
+                )
         rows = ["  ".join(col[i] for col in cells).rstrip() for i in range(len(cells[0]))]
         if len(rows_kept) < n_rows:
             half = len(rows_kept) // 2
@@ -188,6 +248,7 @@ class Summary(Mapping):
         lines = [title, rows[0], rule, *rows[1:]]
         if any(_NO_ERROR in r for r in rows[1:]):
             lines += textwrap.wrap(self._footnote(), width=max(len(rule), 60))
+        lines += footer
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -210,6 +271,8 @@ def summarize(
     replica_overlap: Any = None,
     c: float = 5.0,
     n_blocks: int | None = None,
+    rhat_max: float = RHAT_MAX,
+    ess_min: float = ESS_MIN,
 ) -> Summary:
     r"""Per-temperature means, errors and derived quantities of a Monte Carlo run.
 
@@ -226,7 +289,9 @@ def summarize(
       pattern at each record, with :func:`mean_error` error;
     * with ``replica_overlap`` q_ab = (1/N) Σ_i S_i^a S_i^b of pairs of replicas:
       ``q_abs`` = ⟨|q|⟩ and ``q2`` = ⟨q²⟩ (N⟨q²⟩ is the spin-glass susceptibility),
-      with :func:`mean_error` errors.
+      with :func:`mean_error` errors;
+    * convergence diagnostics of the energy, |m| and the overlap (see :class:`Summary`):
+      ``rhat_*``, ``ess_bulk_*``, ``ess_tail_*``, ``mcse_*`` and ``converged``.
 
     Parameters
     ----------
@@ -244,6 +309,9 @@ def summarize(
         Sokal's window factor.
     n_blocks : int, optional
         Jackknife blocks per chain.
+    rhat_max, ess_min : float, default 1.01, 100
+        A temperature is ``converged`` when R̂ ≤ ``rhat_max`` and bulk ESS ≥ ``ess_min``
+        for both the energy and |m|.
 
     Returns
     -------
@@ -277,6 +345,7 @@ def summarize(
     n = check_int(n, "n", caller, minimum=1)
     c = _check_c(c, caller)
     n_blocks = _check_n_blocks(n_blocks, caller)
+    rhat_max, ess_min = check_thresholds(rhat_max, ess_min, caller)
 
     out: dict[str, np.ndarray] = {"T": t.copy()}
     out["energy"], out["energy_err"], tau_e = _mean_error_tau(e, c)
@@ -290,6 +359,14 @@ def summarize(
     out["binder"], out["binder_err"] = binder_cumulant(m, n_blocks=n_blocks)
     out["tau_energy"] = tau_e
     out["tau_abs_magnetization"] = tau_m
+    _add_diagnostics(out, "energy", e)
+    _add_diagnostics(out, "abs_magnetization", abs_m)
+    out["converged"] = ~np.logical_or.reduce(
+        [
+            unconverged(out[f"rhat_{k}"], out[f"ess_bulk_{k}"], rhat_max=rhat_max, ess_min=ess_min)
+            for k in CHECKED
+        ]
+    )
     if overlaps is not None:
         q = _as_float_array(overlaps, "overlaps", caller)
         if q.ndim != 4 or q.shape[:3] != e.shape or q.shape[3] == 0:
@@ -301,6 +378,7 @@ def summarize(
             )
         best = np.abs(q).max(axis=-1)
         out["overlap"], out["overlap_err"], _ = _mean_error_tau(best, c)
+        _add_diagnostics(out, "overlap", best)
     if replica_overlap is not None:
         qab = _as_float_array(replica_overlap, "replica_overlap", caller)
         if qab.ndim != 3 or qab.shape[0] != n_t or qab.shape[2] != records or qab.shape[1] == 0:
@@ -312,4 +390,12 @@ def summarize(
             )
         out["q_abs"], out["q_abs_err"], _ = _mean_error_tau(np.abs(qab), c)
         out["q2"], out["q2_err"], _ = _mean_error_tau(qab**2, c)
-    return Summary(out, n=n, chains=chains, records=records)
+    return Summary(out, n=n, chains=chains, records=records, rhat_max=rhat_max, ess_min=ess_min)
+
+
+def _add_diagnostics(out: dict, key: str, y: np.ndarray) -> None:
+    """``rhat_<key>``, ``ess_bulk_<key>``, ``ess_tail_<key>``, ``mcse_<key>`` of (n_T, chains, records)."""
+    out[f"rhat_{key}"] = np.asarray(rhat(y), dtype=np.float64)
+    out[f"ess_bulk_{key}"] = np.asarray(ess(y, "bulk"), dtype=np.float64)
+    out[f"ess_tail_{key}"] = np.asarray(ess(y, "tail"), dtype=np.float64)
+    out[f"mcse_{key}"] = np.asarray(mcse(y), dtype=np.float64)

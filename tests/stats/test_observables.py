@@ -295,7 +295,10 @@ def test_summary_shapes_keys_and_values():
         "tau_abs_magnetization",
         "overlap",
         "overlap_err",
+        "converged",
     }
+    for obs in ("energy", "abs_magnetization", "overlap"):
+        expected |= {f"{d}_{obs}" for d in ("rhat", "ess_bulk", "ess_tail", "mcse")}
     assert set(s) == expected
     for key in s:
         assert s[key].shape == (4,)
@@ -313,6 +316,7 @@ def test_summary_shapes_keys_and_values():
     assert set(d) == expected and d["energy"] is not s["energy"]
     assert (s.n, s.chains, s.records) == (256, 3, 400)
     assert "overlap" not in summarize(e, m, T, 256)
+    assert "rhat_overlap" not in summarize(e, m, T, 256)
     with pytest.raises(AttributeError):
         _ = s.nonexistent
 
@@ -322,9 +326,11 @@ def test_summary_table_has_every_temperature_row():
     T = np.array([0.5, 1.0, 2.269, 3.5])
     text = str(summarize(e, m, T, 256, overlaps=q))
     lines = text.splitlines()
-    assert len(lines) == 3 + len(T)  # title, header, rule, one row per temperature
-    for t, line in zip(T, lines[3:], strict=True):
-        assert line.split()[0] == f"{t:g}"
+    flagged = not summarize(e, m, T, 256)["converged"].all()
+    # title, header, rule, one row per temperature (and a footnote when a row is marked)
+    assert len(lines) == 3 + len(T) + flagged
+    for t, line in zip(T, lines[3 : 3 + len(T)], strict=True):
+        assert line.lstrip("! ").split()[0] == f"{t:g}"
         assert line.count("±") == 7
     assert len({len(line) for line in lines[1:]}) <= 2  # aligned columns
     assert repr(summarize(e, m, T, 256)) == str(summarize(e, m, T, 256))
@@ -344,6 +350,8 @@ def test_summary_with_one_chain_and_few_records(records):
         assert np.all(np.isnan(s["energy_err"])) and np.all(np.isnan(s["binder_err"]))
         assert "nan: no error estimate" in text and "fewer than 2 records" in text
     lines = text.splitlines()
-    assert [line.split()[0] for line in lines[3:5]] == ["0", "1"]  # one row per temperature
-    # a missing error bar is marked and explained under the table, nothing else follows
-    assert ("nan*" in text) == ("no error estimate" in text) == (len(lines) > 5)
+    assert [line.lstrip("! ").split()[0] for line in lines[3:5]] == ["0", "1"]  # a row per T
+    # a missing error bar is marked and explained under the table
+    assert ("nan*" in text) == ("no error estimate" in text)
+    assert not s["converged"].any()  # too few records to tell: marked, said last
+    assert "not converged" in lines[-1]

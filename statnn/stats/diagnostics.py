@@ -1,0 +1,199 @@
+r"""Convergence diagnostics of Monte Carlo chains: R̂, bulk and tail ESS, MCSE, τ_int.
+
+Every function takes series of layout **(..., chains, draws)** -- the (temperature,
+chain, record) arrays of a run -- and returns one value per leading index.
+
+* :func:`rhat` -- rank-normalised split-R̂ (Vehtari et al. 2021): each chain is split
+  in halves, all draws are replaced by their normal scores (rank-normalised), and the
+  classic potential scale reduction
+
+  .. math::  \hat R = \sqrt{\frac{(n-1)/n \, W + B/n}{W}}
+
+  (W the mean within-chain variance, B/n the variance of the chain means, n draws per
+  half-chain) is computed for the bulk and for the folded draws |x − median|; the
+  larger of the two is returned. R̂ → 1 when all chains sample the same distribution;
+  R̂ > 1.01 means that the chains disagree.
+* :func:`ess` -- effective sample size: the number of independent draws that would give
+  the same precision, ``bulk`` (rank-normalised, for the centre of the distribution) or
+  ``tail`` (the smaller of the ESS of the 5 % and 95 % quantiles).
+* :func:`mcse` -- Monte Carlo standard error of the mean, σ / √ESS_mean.
+
+They are those of ArviZ (:mod:`arviz_stats`, imported on first use, so that
+``import statnn`` does not pay for it). One chain is treated as two: its halves are
+the chains (and each is split again). A series that holds one single value (a frozen
+T = 0 run) has R̂ = 1, ESS = the number of draws and MCSE = 0: nothing to converge.
+
+ESS and the integrated autocorrelation time τ_int of
+:func:`statnn.stats.integrated_autocorrelation_time` describe the same thing in two
+conventions: with K chains of N draws, ESS ≈ K N / (2 τ_int) (τ_int = ½ + Σ_{t≥1} ρ(t),
+so that uncorrelated draws have τ_int = ½ and ESS = K N).
+
+References
+----------
+A. Vehtari, A. Gelman, D. Simpson, B. Carpenter and P.-C. Bürkner, "Rank-normalization,
+folding, and localization: an improved R̂ for assessing convergence of MCMC",
+Bayesian Analysis 16, 667 (2021).
+A. Gelman and D. B. Rubin, "Inference from iterative simulation using multiple
+sequences", Statistical Science 7, 457 (1992).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from statnn._validation import check_choice, check_real
+from statnn.stats._inputs import _as_float_array, _check_c
+from statnn.stats.autocorr import _tau_int
+
+__all__ = [
+    "ESS_MIN",
+    "RHAT_MAX",
+    "ConvergenceWarning",
+    "check_thresholds",
+    "diagnose",
+    "ess",
+    "mcse",
+    "rhat",
+    "unconverged",
+]
+
+#: Default largest acceptable R̂ (Vehtari et al. 2021).
+RHAT_MAX = 1.01
+#: Default smallest acceptable bulk ESS (summed over chains).
+ESS_MIN = 100.0
+#: Tail ESS is the smaller ESS of these two quantiles.
+_TAIL_PROB = 0.05
+
+
+class ConvergenceWarning(RuntimeWarning):
+    """The chains of a run disagree (R̂ too large) or are too short (ESS too small)."""
+
+
+def _array_stats():
+    try:
+        from arviz_stats.base import array_stats
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise ImportError(
+            "Convergence diagnostics need the 'arviz-stats' package: pip install arviz-stats"
+        ) from exc
+    return array_stats
+
+
+def _chains(x: Any, caller: str) -> np.ndarray:
+    """(..., chains, draws) float array; a 1-D array is one chain; one chain → two halves."""
+    y = _as_float_array(x, "x", caller)
+    if y.ndim == 1:
+        y = y[None, :]
+    if y.shape[-2] == 1:
+        half = y.shape[-1] // 2
+        y = np.stack([y[..., 0, :half], y[..., 0, half : 2 * half]], axis=-2)
+    return y
+
+
+def _constant(y: np.ndarray) -> np.ndarray:
+    if y.shape[-1] == 0:
+        return np.zeros(y.shape[:-2], dtype=bool)
+    return y.max(axis=(-2, -1)) == y.min(axis=(-2, -1))
+
+
+def _call(name: str, y: np.ndarray, **kwargs) -> np.ndarray:
+    """ArviZ's array function ``name`` on (..., chains, draws), its warnings silenced."""
+    func = getattr(_array_stats(), name)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        out = func(y, chain_axis=-2, draw_axis=-1, **kwargs)
+    return np.asarray(out, dtype=np.float64).reshape(y.shape[:-2])
+
+
+def _out(a: np.ndarray) -> Any:
+    return a[()] if a.ndim == 0 else a
+
+
+def rhat(x: Any) -> np.ndarray:
+    """Rank-normalised split-R̂ of (..., chains, draws) series (ArviZ ``method="rank"``).
+
+    Returns
+    -------
+    ndarray
+        Shape (...); 1 for a constant series, nan with fewer than 4 draws per chain.
+    """
+    y = _chains(x, "rhat")
+    return _out(np.where(_constant(y), 1.0, _call("rhat", y, method="rank")))
+
+
+def ess(x: Any, method: str = "bulk") -> np.ndarray:
+    """Effective sample size (summed over chains) of (..., chains, draws) series.
+
+    Parameters
+    ----------
+    x : array_like
+        Series (..., chains, draws).
+    method : {"bulk", "tail", "mean"}
+        ``bulk``: of the rank-normalised draws; ``tail``: min of the ESS of the 5 % and
+        95 % quantiles; ``mean``: of the raw draws (the ESS behind :func:`mcse`).
+
+    Returns
+    -------
+    ndarray
+        Shape (...); nan with fewer than 4 draws per chain.
+    """
+    method = check_choice(method, "method", "ess", ("bulk", "tail", "mean"))
+    y = _chains(x, "ess")
+    kwargs = {"prob": _TAIL_PROB} if method == "tail" else {}
+    n = float(y.shape[-2] * y.shape[-1])
+    return _out(np.where(_constant(y), n, _call("ess", y, method=method, **kwargs)))
+
+
+def mcse(x: Any) -> np.ndarray:
+    """Monte Carlo standard error of the mean, σ / √ESS_mean (ArviZ ``method="mean"``).
+
+    Returns
+    -------
+    ndarray
+        Shape (...); 0 for a constant series.
+    """
+    y = _chains(x, "mcse")
+    return _out(np.where(_constant(y), 0.0, _call("mcse", y, method="mean")))
+
+
+def diagnose(x: Any, *, c: float = 5.0) -> dict[str, np.ndarray]:
+    """All diagnostics of (..., chains, draws) series in one call.
+
+    Returns
+    -------
+    dict
+        ``rhat``, ``ess_bulk``, ``ess_tail``, ``mcse`` (this module) and ``tau``
+        (τ_int in draws, chains pooled, Sokal's window factor ``c``:
+        :func:`statnn.stats.integrated_autocorrelation_time`), each of shape (...).
+    """
+    c = _check_c(c, "diagnose")
+    y = _as_float_array(x, "x", "diagnose")
+    if y.ndim == 1:
+        y = y[None, :]
+    return {
+        "rhat": rhat(y),
+        "ess_bulk": ess(y, "bulk"),
+        "ess_tail": ess(y, "tail"),
+        "mcse": mcse(y),
+        "tau": _out(np.asarray(_tau_int(y, c), dtype=np.float64)),
+    }
+
+
+def check_thresholds(rhat_max: Any, ess_min: Any, caller: str) -> tuple[float, float]:
+    """``rhat_max`` ≥ 1 and ``ess_min`` ≥ 0 as finite floats."""
+    return (
+        check_real(rhat_max, "rhat_max", caller, minimum=1.0),
+        check_real(ess_min, "ess_min", caller, minimum=0.0),
+    )
+
+
+def unconverged(
+    rhat: Any, ess_bulk: Any, *, rhat_max: float = RHAT_MAX, ess_min: float = ESS_MIN
+) -> np.ndarray:
+    """Where R̂ > ``rhat_max`` or bulk ESS < ``ess_min``; nan (too few draws) fails too."""
+    r = np.asarray(rhat, dtype=np.float64)
+    e = np.asarray(ess_bulk, dtype=np.float64)
+    return ~(r <= rhat_max) | ~(e >= ess_min)
