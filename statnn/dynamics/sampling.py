@@ -280,8 +280,14 @@ class Run:
     record_sweeps : (n_records,) sweep index (after burn-in) of each record.
     acceptance : (n_T, chains) fraction of update attempts that flipped a spin while recording.
     swap_acceptance : (n_T − 1,) replica-exchange acceptance per neighbouring pair, or None.
+    round_trips : with tempering, round trips of replicas coldest → hottest → coldest
+        completed while recording (all chains' ladders), else None.
+    round_trip_rate : round trips per ladder (chain) and recorded sweep, or None.
+    barrier : global communication barrier Λ = Σ_k (1 − swap_acceptance_k), or None.
     params : the arguments of the run (``backend`` the backend that ran, resolved from
-        None), the package version, network info.
+        None), the package version, network info; with ``burn_in="auto"`` also
+        ``burn_in_sweeps`` (run), ``burn_in_max`` (the cap) and ``burn_in_converged``;
+        with ``tempering="auto"`` ``T_requested`` and ``ladder`` ("auto").
     """
 
     T: np.ndarray
@@ -295,11 +301,17 @@ class Run:
     swap_acceptance: np.ndarray | None = None
     replica_overlap: np.ndarray | None = None
     params: dict = field(default_factory=dict)
+    round_trips: int | None = None
+    round_trip_rate: float | None = None
+    barrier: float | None = None
 
     def summary(self):
         """Per temperature: means and standard errors of e, m, |m|, C, χ, the Binder
         cumulant and τ_int; with patterns the best overlap, with replica pairs ⟨|q|⟩ and
-        ⟨q²⟩ (:func:`statnn.stats.summarize`). ``print`` shows them all."""
+        ⟨q²⟩ (:func:`statnn.stats.summarize`); the convergence diagnostics (R̂, bulk/tail
+        ESS, MCSE), rows that fail the run's ``rhat_max`` / ``ess_min`` marked. ``print``
+        shows them all."""
+        from statnn.stats.diagnostics import ESS_MIN, RHAT_MAX
         from statnn.stats.summary import summarize
 
         return summarize(
@@ -309,6 +321,8 @@ class Run:
             self.n,
             overlaps=self.overlaps,
             replica_overlap=self.replica_overlap,
+            rhat_max=self.params.get("rhat_max", RHAT_MAX),
+            ess_min=self.params.get("ess_min", ESS_MIN),
         )
 
     def __repr__(self) -> str:
@@ -354,18 +368,34 @@ def simulate(
     device: str | None = None,
     record_every: int = 1,
     seed: int | None = None,
-    tempering: bool = False,
+    tempering: bool | str = False,
     allow_asymmetric: bool = False,
     progress: bool = False,
     backend_options: dict | None = None,
     rule: str | None = None,
+    burn_in_max: int | None = None,
+    rhat_max: float = 1.01,
+    ess_min: float = 100,
 ) -> Run:
     """Run Monte Carlo dynamics at every temperature × chain and record observables.
 
     ``burn_in`` sweeps are discarded, then ``sweeps`` more are run with observables recorded
     every ``record_every`` sweeps (energy per neuron, magnetization, pattern overlaps).
     With ``tempering=True`` neighbouring temperatures exchange configurations after every
-    ``record_every`` sweeps with probability min(1, exp((β_t − β_{t+1})(E_t − E_{t+1}))).
+    ``record_every`` sweeps with probability min(1, exp((β_t − β_{t+1})(E_t − E_{t+1})));
+    the run reports the swap acceptance per pair, the replicas' round trips and the
+    barrier Λ (:mod:`statnn.dynamics.tempering`). ``tempering="auto"`` first tunes the
+    ``len(T)`` temperatures between ``min(T)`` and ``max(T)`` toward equal swap
+    acceptance (:func:`statnn.dynamics.tempering.tune_ladder`; its sweeps come on top
+    of ``burn_in``) and runs on the tuned ladder (``run.T``).
+
+    ``burn_in="auto"`` burns in by blocks until the rank-normalised split-R̂ of the energy
+    and |m| across chains is ≤ ``rhat_max`` at every temperature, at most ``burn_in_max``
+    sweeps (default max(10 × sweeps, 10000)); the rule is in
+    :mod:`statnn.dynamics.convergence`. After recording, one
+    :class:`~statnn.stats.diagnostics.ConvergenceWarning` names the temperatures where
+    R̂ > ``rhat_max`` or bulk ESS < ``ess_min`` for the energy or |m|.
+
     ``dynamics``, ``schedule``, ``backend``, ``device`` and ``backend_options`` are those of
     :func:`sampler` (``rule`` is the old name of ``dynamics``).
 
@@ -380,7 +410,19 @@ def simulate(
     dynamics = renamed(caller, "rule", rule, "dynamics", dynamics, "glauber")
     check_network(net, caller)
     sweeps = check_int(sweeps, "sweeps", caller, minimum=1)
-    burn_in = check_int(burn_in, "burn_in", caller, minimum=0)
+    auto_burn = isinstance(burn_in, str) and burn_in == "auto"
+    if not auto_burn:
+        if isinstance(burn_in, str):
+            raise param_error("burn_in", caller, "an int >= 0 or 'auto'", burn_in)
+        burn_in = check_int(burn_in, "burn_in", caller, minimum=0)
+    if burn_in_max is None:
+        burn_in_max = max(10 * sweeps, 10000)
+    burn_in_max = check_int(burn_in_max, "burn_in_max", caller, minimum=1)
+    from statnn.stats.diagnostics import check_thresholds
+
+    rhat_max, ess_min = check_thresholds(rhat_max, ess_min, caller)
+    if not (isinstance(tempering, bool) or tempering == "auto"):
+        raise param_error("tempering", caller, "True, False or 'auto'", tempering)
     record_every = check_int(record_every, "record_every", caller, minimum=1)
     if record_every > sweeps:
         raise param_error("record_every", caller, f"an int <= sweeps ({sweeps})", record_every)
@@ -392,6 +434,27 @@ def simulate(
             "part (J + J^T)/2, which the dynamics does not minimise.",
             RuntimeWarning,
             stacklevel=2,
+        )
+    T_requested = None
+    if tempering == "auto":
+        from statnn.dynamics.tempering import tune_ladder
+
+        T_requested = check_temperatures(T, caller)
+        T, _ = tune_ladder(
+            net,
+            float(T_requested.min()),
+            float(T_requested.max()),
+            len(T_requested),
+            chains=chains,
+            record_every=record_every,
+            seed=seed,
+            caller=caller,
+            dynamics=dynamics,
+            schedule=schedule,
+            backend=backend,
+            device=device,
+            allow_asymmetric=allow_asymmetric,
+            backend_options=backend_options,
         )
     s = Sampler(
         net,
@@ -421,7 +484,23 @@ def simulate(
     replica_overlap = np.empty((n_T, pairs, n_records)) if pairs else None
     flips = np.zeros((n_T, s.chains))
 
-    if burn_in and tempering:  # exchanges during burn-in too: cold replicas must not stay stuck
+    burn_info = {}
+    if auto_burn:
+        from statnn.dynamics.convergence import auto_burn_in
+
+        state, burned, ok = auto_burn_in(
+            s,
+            state,
+            net,
+            record_every=record_every,
+            rhat_max=rhat_max,
+            cap=burn_in_max,
+            exchange=exchange if tempering else None,
+        )
+        if tempering:
+            exchange.reset_counts()
+        burn_info = dict(burn_in_sweeps=burned, burn_in_max=burn_in_max, burn_in_converged=ok)
+    elif burn_in and tempering:  # exchanges during burn-in too: cold replicas must not stay stuck
         for done in range(0, burn_in, record_every):
             state, _ = s.step(state, min(record_every, burn_in - done))
             spins = s.spins(state)
@@ -461,11 +540,17 @@ def simulate(
         record_every=record_every,
         seed=seed,
         tempering=tempering,
+        rhat_max=rhat_max,
+        ess_min=ess_min,
+        **burn_info,
         network=net.name,
         network_info=dict(net.info),
         version=__version__,
     )
-    return Run(
+    if T_requested is not None:
+        params.update(T_requested=T_requested.tolist(), ladder="auto")
+    report = exchange.report(n_records * record_every) if tempering else {}
+    run = Run(
         T=s.T,
         n=net.n,
         energy=energy,
@@ -474,7 +559,14 @@ def simulate(
         states=s.spins(state),
         record_sweeps=record_every * np.arange(1, n_records + 1),
         acceptance=flips / (n_records * record_every * net.n),
-        swap_acceptance=exchange.acceptance() if tempering else None,
+        swap_acceptance=report.get("swap_acceptance"),
         replica_overlap=replica_overlap,
         params=params,
+        round_trips=report.get("round_trips"),
+        round_trip_rate=report.get("round_trip_rate"),
+        barrier=report.get("barrier"),
     )
+    from statnn.dynamics.convergence import warn_unconverged
+
+    warn_unconverged(run, rhat_max, ess_min, stacklevel=3)
+    return run
