@@ -71,6 +71,36 @@ def _errorbars_per_size(ax, ds, dim: str, key: str) -> None:
     for k, size in enumerate(ds[dim].values):
         sel = ds.sel({dim: size})
         _errorbar(ax, ds["T"], sel[key], sel[key + "_err"], color=f"C{k}", label=f"{dim} = {size}")
+    _hollow_unconverged(ax, ds, dim, key)
+
+
+UNCONVERGED_LABEL = "hollow: not converged (R-hat > 1.01 or ESS < 100)"
+
+
+def _hollow_unconverged(ax, ds, dim: str, key: str) -> None:
+    """Redraw the points whose ``converged`` flag is 0 as hollow markers; say so in the legend."""
+    if "converged" not in ds:
+        return
+    any_bad = False
+    for k, size in enumerate(ds[dim].values):
+        sel = ds.sel({dim: size})
+        bad = sel["converged"].values == 0
+        if bad.any():
+            any_bad = True
+            ax.plot(
+                ds["T"].values[bad],
+                sel[key].values[bad],
+                ls="none",
+                marker="o",
+                ms=5,
+                mfc="white",
+                mec=f"C{k}",
+                zorder=3,
+            )
+    if any_bad:
+        ax.plot(
+            [], [], ls="none", marker="o", ms=5, mfc="white", mec="gray", label=UNCONVERGED_LABEL
+        )
 
 
 def _final_overlap_legend(ax, *, fontsize: int, loc: str) -> None:

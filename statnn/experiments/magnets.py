@@ -5,15 +5,20 @@ the replica-symmetric solution.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import xarray as xr
 
 import statnn.theory as theory
+from statnn._validation import check_choice
 from statnn.core.models import curie_weiss as curie_weiss_model
 from statnn.core.models import ising, sk
 from statnn.dynamics.sampling import simulate
+from statnn.dynamics.tempering import barrier, tune_ladder
 from statnn.experiments._common import child_seeds, progress_bar, start_experiment
 from statnn.stats import jackknife
+from statnn.stats.diagnostics import ConvergenceWarning, ess, rhat, unconverged
 
 #: The columns of :meth:`statnn.Run.summary` an experiment keeps, with their long names.
 _SUMMARY = {
@@ -25,22 +30,68 @@ _SUMMARY = {
 }
 
 
+#: Convergence diagnostics an experiment keeps per observable: (summary prefix, long name, units).
+_DIAGNOSTICS = (
+    ("rhat", "rank-normalised split R-hat across chains of", "1"),
+    ("ess_bulk", "bulk effective sample size (all chains) of", "1"),
+    ("ess_tail", "tail effective sample size (all chains) of", "1"),
+    ("mcse", "Monte Carlo standard error (ArviZ) of", None),
+    ("tau", "integrated autocorrelation time, in records, of", "1"),
+)
+_DIAGNOSED = ("energy", "abs_magnetization")
+
+
 def _summaries_per_size(
     build, sizes, T, seed: int, keys, *, progress: bool, desc: str, **simulate_kwargs
-) -> tuple[dict, dict]:
-    """Columns ``keys`` of :meth:`statnn.Run.summary` and their errors, each (size, T).
+) -> tuple[dict, dict, dict]:
+    """Columns ``keys`` of :meth:`statnn.Run.summary`, their errors and diagnostics, (size, T).
 
     One :func:`~statnn.dynamics.sampling.simulate` run of ``build(size)`` over all of ``T``
-    per size, with its own seed from ``seed``.
+    per size, with its own seed from ``seed``. The diagnostics are the R̂, ESS, MCSE and
+    τ_int columns of the energy and |m|, and ``converged``.
     """
     values = {k: np.empty((len(sizes), len(T))) for k in keys}
     errors = {k: np.empty((len(sizes), len(T))) for k in keys}
+    diag_keys = [f"{d}_{obs}" for obs in _DIAGNOSED for d, _, _ in _DIAGNOSTICS]
+    diags = {k: np.empty((len(sizes), len(T))) for k in diag_keys}
+    diags["converged"] = np.empty((len(sizes), len(T)), dtype=bool)
     seeds = child_seeds(seed, len(sizes))
     for i in progress_bar(range(len(sizes)), enabled=progress, desc=desc):
         summary = simulate(build(sizes[i]), T=T, seed=seeds[i], **simulate_kwargs).summary()
         for k in keys:
             values[k][i], errors[k][i] = summary[k], summary[k + "_err"]
-    return values, errors
+        for k in diags:
+            diags[k][i] = summary[k]
+    return values, errors, diags
+
+
+def _diagnostic_variables(dims, diags: dict) -> dict:
+    """Dataset variables of the convergence diagnostics (see :func:`_summaries_per_size`)."""
+    variables = {}
+    for obs in _DIAGNOSED:
+        for prefix, long_name, units in _DIAGNOSTICS:
+            attrs = {"long_name": f"{long_name} {obs}"}
+            if units is not None:
+                attrs["units"] = units
+            variables[f"{prefix}_{obs}"] = (dims, diags[f"{prefix}_{obs}"], attrs)
+    variables["converged"] = (
+        dims,
+        diags["converged"].astype(np.int8),
+        {
+            "long_name": "1 where R-hat <= 1.01 and bulk ESS >= 100 for energy and |m|, else 0",
+            "units": "1",
+        },
+    )
+    return variables
+
+
+def _mcse_units(ds):
+    """MCSE in the units of its observable (when that has units)."""
+    for obs in _DIAGNOSED:
+        key = f"mcse_{obs}"
+        if key in ds and obs in ds and "units" in ds[obs].attrs:
+            ds[key].attrs["units"] = ds[obs].attrs["units"]
+    return ds
 
 
 def _with_errors(dims, values: dict, errors: dict, long_names) -> dict:
@@ -130,7 +181,7 @@ def ising_2d(
     p = call.params
     sizes = [int(L) for L in p["L"]]
     T = np.asarray(p["T"], dtype=float)
-    data, errs = _summaries_per_size(
+    data, errs, diags = _summaries_per_size(
         lambda L: ising((L, L)),
         sizes,
         T,
@@ -152,6 +203,7 @@ def ising_2d(
     ]
     T_theory = np.linspace(min(1.0, T.min()), max(4.0, T.max()), 400)
     variables = _with_errors(("L", "T"), data, errs, _SUMMARY)
+    variables.update(_diagnostic_variables(("L", "T"), diags))
     variables["binder_crossing"] = (
         "pair",
         np.asarray(crossing, dtype=float),
@@ -176,6 +228,7 @@ def ising_2d(
         },
     )
     ds.attrs["T_c"] = float(theory.ising_critical_temperature())
+    _mcse_units(ds)
     return call.finish(
         ds, experiment="ising-2d", title="2D Ising model vs Onsager; Binder cumulant crossing"
     )
@@ -232,7 +285,7 @@ def curie_weiss(
     Ns = [int(n) for n in p["N"]]
     T = np.asarray(p["T"], dtype=float)
     keys = ("abs_magnetization", "energy", "susceptibility", "binder")
-    data, errs = _summaries_per_size(
+    data, errs, diags = _summaries_per_size(
         curie_weiss_model,
         Ns,
         T,
@@ -249,6 +302,7 @@ def curie_weiss(
     T_theory = np.linspace(0.01, max(2.0, T.max()), 300)
     m_theory = np.asarray(theory.curie_weiss_magnetization(T_theory))
     variables = _with_errors(("N", "T"), data, errs, _SUMMARY)
+    variables.update(_diagnostic_variables(("N", "T"), diags))
     variables["m_theory"] = ("T_theory", m_theory, {"long_name": "solution of m = tanh(m/T)"})
     variables["e_theory"] = ("T_theory", -0.5 * m_theory**2, {"long_name": "-m^2/2"})
     ds = xr.Dataset(
@@ -259,6 +313,7 @@ def curie_weiss(
             "T_theory": T_theory,
         },
     )
+    _mcse_units(ds)
     return call.finish(
         ds, experiment="curie-weiss", title="Curie-Weiss magnetization vs m = tanh(beta m)"
     )
@@ -273,6 +328,7 @@ SK_SIZES = {
         sweeps=200,
         burn_in=100,
         record_every=5,
+        ladder="given",
     ),
     "quick": dict(
         N=[32, 64, 128],
@@ -282,6 +338,7 @@ SK_SIZES = {
         sweeps=1000,
         burn_in=500,
         record_every=5,
+        ladder="given",
     ),
     "full": dict(
         N=[32, 64, 128, 256, 512],
@@ -291,6 +348,7 @@ SK_SIZES = {
         sweeps=20000,
         burn_in=10000,
         record_every=10,
+        ladder="given",
     ),
 }
 
@@ -328,41 +386,75 @@ def sk_glass(
     size, seed, backend, progress
         As in :func:`statnn.experiments.hopfield_recall`.
     **overrides
-        ``N``, ``T``, ``samples``, ``pairs``, ``sweeps``, ``burn_in``, ``record_every``.
+        ``N``, ``T``, ``samples``, ``pairs``, ``sweeps``, ``burn_in``, ``record_every``,
+        ``ladder``: ``"given"`` (the temperatures ``T``), ``"geometric"`` (as many,
+        geometric between min and max of ``T``) or ``"auto"`` (as many, tuned toward
+        equal swap acceptance by :func:`statnn.dynamics.tempering.tune_ladder` on the
+        first disorder sample of the largest N, before the runs; the ``T`` coordinate is
+        the ladder used).
 
     Returns
     -------
     xarray.Dataset
         ``energy``, ``abs_q``, ``q2``, ``g`` with ``*_err`` (N, T); ``swap_acceptance``
-        (N, T_pair); ``rs_energy``, ``rs_q`` on ``T_theory``.
+        (N, T_pair); ``round_trip_rate`` and ``barrier`` Λ (N); ``rhat_energy``,
+        ``ess_bulk_energy`` (worst disorder sample), ``converged`` (N, T); ``rs_energy``,
+        ``rs_q`` on ``T_theory``.
     """
     call = start_experiment("sk_glass", SK_SIZES, size, seed, backend, overrides)
     p = call.params
     Ns = [int(n) for n in p["N"]]
     T = np.sort(np.asarray(p["T"], dtype=float))
     samples, pairs, every = int(p["samples"]), int(p["pairs"]), int(p["record_every"])
+    ladder = check_choice(p["ladder"], "ladder", "sk_glass", ("given", "geometric", "auto"))
+    if ladder == "geometric":
+        T = np.geomspace(T[0], T[-1], len(T))
+    elif ladder == "auto":  # tuned once, on the first disorder sample of the largest N
+        T, _ = tune_ladder(
+            sk(
+                Ns[-1],
+                seed=child_seeds(call.seed, 3 * len(Ns) * samples)[3 * (len(Ns) - 1) * samples],
+            ),
+            float(T[0]),
+            float(T[-1]),
+            len(T),
+            chains=2 * pairs,
+            record_every=every,
+            seed=call.seed,
+            caller="sk_glass",
+            backend=call.backend,
+        )
     n_burn = -(-int(p["burn_in"]) // every)
     n_rec = max(1, int(p["sweeps"]) // every)
     shape = (len(Ns), len(T))
     out = {k: np.full(shape, np.nan) for k in ("energy", "abs_q", "q2", "g")}
     err = {k: np.full(shape, np.nan) for k in out}
     swaps = np.full((len(Ns), len(T) - 1), np.nan)
+    trips = np.full(len(Ns), np.nan)
+    lam = np.full(len(Ns), np.nan)
+    rhat_e = np.full(shape, np.nan)
+    ess_e = np.full(shape, np.nan)
     seeds = child_seeds(call.seed, 3 * len(Ns) * samples)
     jobs = [(i, s) for i in range(len(Ns)) for s in range(samples)]
-    per_unit = {i: {"e": [], "q": [], "q2": [], "q4": [], "swap": []} for i in range(len(Ns))}
+    per_unit = {
+        i: {"e": [], "q": [], "q2": [], "q4": [], "swap": [], "trips": [], "rhat": [], "ess": []}
+        for i in range(len(Ns))
+    }
     for i, smp in progress_bar(jobs, enabled=progress, desc="SK samples"):
         k = 3 * (i * samples + smp)
-        run = simulate(
-            sk(Ns[i], seed=seeds[k]),
-            T,
-            sweeps=n_rec * every,
-            burn_in=n_burn * every,
-            chains=2 * pairs,
-            record_every=every,
-            tempering=True,
-            backend=call.backend,
-            seed=seeds[k + 1],
-        )
+        with warnings.catch_warnings():  # one warning for the whole experiment, below
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            run = simulate(
+                sk(Ns[i], seed=seeds[k]),
+                T,
+                sweeps=n_rec * every,
+                burn_in=n_burn * every,
+                chains=2 * pairs,
+                record_every=every,
+                tempering=True,
+                backend=call.backend,
+                seed=seeds[k + 1],
+            )
         q_rec = run.replica_overlap  # (T, pairs, records): chains 2k and 2k + 1
         unit = per_unit[i]
         unit["e"].append(run.energy.mean(axis=2))  # (T, chains)
@@ -370,8 +462,12 @@ def sk_glass(
         unit["q2"].append((q_rec**2).mean(axis=2))
         unit["q4"].append((q_rec**4).mean(axis=2))
         unit["swap"].append(run.swap_acceptance)
+        unit["trips"].append(run.round_trip_rate)
+        unit["rhat"].append(rhat(run.energy))
+        unit["ess"].append(ess(run.energy))
     for i in range(len(Ns)):
-        unit = {k: np.concatenate(v, axis=1) for k, v in per_unit[i].items() if k != "swap"}
+        flat = ("swap", "trips", "rhat", "ess")
+        unit = {k: np.concatenate(v, axis=1) for k, v in per_unit[i].items() if k not in flat}
         for key, src in (("energy", "e"), ("abs_q", "q"), ("q2", "q2")):
             x = unit[src]
             out[key][i] = x.mean(axis=1)
@@ -379,6 +475,21 @@ def sk_glass(
         for t in range(len(T)):
             out["g"][i, t], err["g"][i, t] = _jackknife_g(unit["q2"][t], unit["q4"][t])
         swaps[i] = np.mean(per_unit[i]["swap"], axis=0)
+        trips[i] = np.mean(per_unit[i]["trips"])
+        lam[i] = barrier(swaps[i])
+        rhat_e[i] = np.max(per_unit[i]["rhat"], axis=0)  # the worst disorder sample
+        ess_e[i] = np.min(per_unit[i]["ess"], axis=0)
+    bad = unconverged(rhat_e, ess_e)
+    if bad.any():
+        where = "; ".join(
+            f"N = {Ns[i]}, T = {T[t]:g}" for i, t in zip(*np.nonzero(bad), strict=True)
+        )
+        warnings.warn(
+            f"sk_glass: not converged (R-hat > 1.01 or bulk ESS < 100 for the energy of some "
+            f"disorder sample) at {where}: use more sweeps or burn_in (variable 'converged').",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     T_theory = np.linspace(0.05, max(2.0, T.max()), 200)
     long_names = {
         "energy": "energy per spin E/N",
@@ -392,6 +503,37 @@ def sk_glass(
         swaps,
         {"long_name": "replica-exchange acceptance between T[k] and T[k+1]"},
     )
+    variables["round_trip_rate"] = (
+        "N",
+        trips,
+        {
+            "long_name": "round trips coldest -> hottest -> coldest per replica ladder and sweep",
+            "units": "1/sweep",
+        },
+    )
+    variables["barrier"] = (
+        "N",
+        lam,
+        {"long_name": "global communication barrier sum_k (1 - swap_acceptance_k)", "units": "1"},
+    )
+    variables["rhat_energy"] = (
+        ("N", "T"),
+        rhat_e,
+        {"long_name": "rank-normalised split R-hat of the energy (worst sample)", "units": "1"},
+    )
+    variables["ess_bulk_energy"] = (
+        ("N", "T"),
+        ess_e,
+        {"long_name": "bulk effective sample size of the energy (smallest sample)", "units": "1"},
+    )
+    variables["converged"] = (
+        ("N", "T"),
+        (~bad).astype(np.int8),
+        {
+            "long_name": "1 where R-hat <= 1.01 and bulk ESS >= 100 for the energy, else 0",
+            "units": "1",
+        },
+    )
     variables["rs_energy"] = ("T_theory", np.asarray(theory.sk_rs_energy(T_theory)))
     variables["rs_q"] = ("T_theory", np.asarray(theory.sk_rs_overlap(T_theory)))
     ds = xr.Dataset(
@@ -404,6 +546,7 @@ def sk_glass(
         },
     )
     ds.attrs["ground_state_energy"] = float(theory.SK_GROUND_STATE_ENERGY)
+    ds.attrs["ladder"] = ladder
     return call.finish(
         ds, experiment="sk-glass", title="SK spin glass with parallel tempering vs replica symmetry"
     )
