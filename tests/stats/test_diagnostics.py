@@ -140,3 +140,14 @@ def test_threshold_validation():
         summarize(e, e, 1.0, 4, ess_min=-1)
     with pytest.raises(ValidationError, match="'method' parameter of ess"):
         ess(e, "median")
+
+
+def test_import_statnn_does_not_import_arviz():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, statnn, statnn.stats, statnn.stats.diagnostics; "
+        "sys.exit(1 if any('arviz' in m for m in sys.modules) else 0)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
