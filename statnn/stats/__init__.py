@@ -23,7 +23,8 @@ Nothing here warns: too little data gives ``nan`` error bars, not numpy warnings
 Modules: :mod:`statnn.stats.autocorr` (ρ(t), τ_int, :func:`mean_error`,
 :func:`blocking_error`), :mod:`statnn.stats.resampling` (:func:`jackknife`),
 :mod:`statnn.stats.thermodynamics` (C, χ, Binder U) and :mod:`statnn.stats.summary`
-(:class:`Summary`, :func:`summarize`). Imports nothing from the dynamics.
+(:class:`Summary`, :func:`summarize`) and :mod:`statnn.stats.diagnostics` (R̂, ESS,
+MCSE through ArviZ, imported on first use). Imports nothing from the dynamics.
 """
 
 from statnn.stats.autocorr import (
@@ -32,11 +33,13 @@ from statnn.stats.autocorr import (
     integrated_autocorrelation_time,
     mean_error,
 )
+from statnn.stats.diagnostics import ConvergenceWarning
 from statnn.stats.resampling import jackknife
 from statnn.stats.summary import Summary, summarize
 from statnn.stats.thermodynamics import binder_cumulant, specific_heat, susceptibility
 
 __all__ = [
+    "ConvergenceWarning",
     "Summary",
     "autocorrelation",
     "binder_cumulant",
