@@ -287,7 +287,8 @@ class Run:
     params : the arguments of the run (``backend`` the backend that ran, resolved from
         None), the package version, network info; with ``burn_in="auto"`` also
         ``burn_in_sweeps`` (run), ``burn_in_max`` (the cap) and ``burn_in_converged``;
-        with ``tempering="auto"`` ``T_requested`` and ``ladder`` ("auto").
+        with ``tempering="auto"`` ``T_requested``, ``ladder`` ("auto") and
+        ``ladder_sweeps`` (the sweeps spent tuning it).
     """
 
     T: np.ndarray
@@ -440,7 +441,7 @@ def simulate(
         from statnn.dynamics.tempering import tune_ladder
 
         T_requested = check_temperatures(T, caller)
-        T, _ = tune_ladder(
+        T, tuning = tune_ladder(
             net,
             float(T_requested.min()),
             float(T_requested.max()),
@@ -548,7 +549,11 @@ def simulate(
         version=__version__,
     )
     if T_requested is not None:
-        params.update(T_requested=T_requested.tolist(), ladder="auto")
+        params.update(
+            T_requested=T_requested.tolist(),
+            ladder="auto",
+            ladder_sweeps=sum(r["sweeps"] for r in tuning),
+        )
     report = exchange.report(n_records * record_every) if tempering else {}
     run = Run(
         T=s.T,

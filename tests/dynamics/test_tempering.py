@@ -128,3 +128,4 @@ def test_simulate_tempering_auto_records_the_ladder():
     assert run.params["ladder"] == "auto" and run.params["T_requested"] == [0.5, 0.8, 1.5]
     assert run.T[0] == pytest.approx(0.5) and run.T[-1] == pytest.approx(1.5)
     assert run.params["T"] == run.T.tolist() and run.swap_acceptance.shape == (2,)
+    assert run.params["ladder_sweeps"] == 100 * (2**6 - 1)
