@@ -636,6 +636,30 @@ VARIABLE_ATTRS: dict[str, tuple[str, str]] = {
     "T_pair": (TEMPERATURE, "midpoint of neighbouring temperatures"),
 }
 
+# Convergence diagnostics (statnn.stats.diagnostics) of the observables that have them.
+for _obs in ("energy", "abs_magnetization", "overlap"):
+    _units, _long = VARIABLE_ATTRS[_obs]
+    VARIABLE_ATTRS.update(
+        {
+            f"rhat_{_obs}": (
+                DIMENSIONLESS,
+                f"rank-normalised split R-hat across chains of {_long}",
+            ),
+            f"ess_bulk_{_obs}": (DIMENSIONLESS, f"bulk effective sample size of {_long}"),
+            f"ess_tail_{_obs}": (DIMENSIONLESS, f"tail effective sample size of {_long}"),
+            f"mcse_{_obs}": (_units, f"Monte Carlo standard error (ArviZ) of {_long}"),
+        }
+    )
+VARIABLE_ATTRS["converged"] = (
+    DIMENSIONLESS,
+    "1 where R-hat <= rhat_max and bulk ESS >= ess_min for the energy and |m|",
+)
+VARIABLE_ATTRS["round_trip_rate"] = (
+    "1/sweep",
+    "round trips coldest -> hottest -> coldest per replica ladder and sweep",
+)
+VARIABLE_ATTRS["barrier"] = (DIMENSIONLESS, "global communication barrier sum_k (1 - acceptance_k)")
+
 
 def label_variables(ds, attrs: Mapping[str, tuple[str, str]] | None = None):
     """Give every variable and coordinate of ``ds`` ``units`` and ``long_name`` (in place).

@@ -26,7 +26,8 @@ def test_ising_result_has_diagnostics_with_units(ising_tiny):
         for prefix in ("rhat", "ess_bulk", "ess_tail", "mcse", "tau"):
             var = ds[f"{prefix}_{obs}"]
             assert var.dims == ("L", "T") and "long_name" in var.attrs
-            assert prefix == "mcse" or var.attrs["units"] == "1"
+            units = ds[obs].attrs["units"] if prefix == "mcse" else "1"
+            assert var.attrs["units"] == units
     expected = ~(
         unconverged(ds.rhat_energy, ds.ess_bulk_energy)
         | unconverged(ds.rhat_abs_magnetization, ds.ess_bulk_abs_magnetization)

@@ -35,7 +35,7 @@ _DIAGNOSTICS = (
     ("rhat", "rank-normalised split R-hat across chains of", "1"),
     ("ess_bulk", "bulk effective sample size (all chains) of", "1"),
     ("ess_tail", "tail effective sample size (all chains) of", "1"),
-    ("mcse", "Monte Carlo standard error (ArviZ) of", None),
+    ("mcse", "Monte Carlo standard error (ArviZ) of", None),  # units: those of the observable
     ("tau", "integrated autocorrelation time, in records, of", "1"),
 )
 _DIAGNOSED = ("energy", "abs_magnetization")
@@ -83,15 +83,6 @@ def _diagnostic_variables(dims, diags: dict) -> dict:
         },
     )
     return variables
-
-
-def _mcse_units(ds):
-    """MCSE in the units of its observable (when that has units)."""
-    for obs in _DIAGNOSED:
-        key = f"mcse_{obs}"
-        if key in ds and obs in ds and "units" in ds[obs].attrs:
-            ds[key].attrs["units"] = ds[obs].attrs["units"]
-    return ds
 
 
 def _with_errors(dims, values: dict, errors: dict, long_names) -> dict:
@@ -228,7 +219,6 @@ def ising_2d(
         },
     )
     ds.attrs["T_c"] = float(theory.ising_critical_temperature())
-    _mcse_units(ds)
     return call.finish(
         ds, experiment="ising-2d", title="2D Ising model vs Onsager; Binder cumulant crossing"
     )
@@ -313,7 +303,6 @@ def curie_weiss(
             "T_theory": T_theory,
         },
     )
-    _mcse_units(ds)
     return call.finish(
         ds, experiment="curie-weiss", title="Curie-Weiss magnetization vs m = tanh(beta m)"
     )
