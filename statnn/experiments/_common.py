@@ -16,7 +16,7 @@ import platform
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -187,7 +187,7 @@ def finish(
         "seed": int(seed),
         "backend": backend,
         "wall_time_s": round(time.perf_counter() - start, 3),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         **environment(),
         "params": json.dumps(to_jsonable(dict(params), strict=True), sort_keys=True),
     }

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from statnn._validation import param_error
-from statnn.errors import BackendUnavailableError, ValidationError
+from statnn.errors import ValidationError
 from statnn.sweep.registry import SweepTask, resolve_task
 
 # ------------------------------------------------------------------------------- grid
@@ -298,16 +298,8 @@ def make_spec(
 
 
 def _read_toml(path: Path) -> dict:
-    try:
-        import tomllib
-    except ImportError:  # Python 3.10
-        try:
-            import tomli as tomllib  # type: ignore[no-redef]
-        except ImportError:
-            raise BackendUnavailableError(
-                "Reading sweep files needs Python >= 3.11 (tomllib) or the 'tomli' package "
-                "(pip install tomli)."
-            ) from None
+    import tomllib
+
     with open(path, "rb") as fh:
         data = fh.read()
     try:
