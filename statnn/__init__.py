@@ -26,6 +26,8 @@ from statnn.memory import hopfield, random_patterns, recall
 _LAZY = {
     "nn": ("statnn.nn", None),
     "datasets": ("statnn.datasets", None),
+    "learning": ("statnn.learning", None),
+    "BoltzmannMachine": ("statnn.learning", "BoltzmannMachine"),
     "MLP": ("statnn.nn", "MLP"),
     "MLPRegressor": ("statnn.nn", "MLPRegressor"),
     "Perceptron": ("statnn.nn", "Perceptron"),
@@ -50,6 +52,8 @@ __all__ = [
     "__version__",
     "datasets",
     "errors",
+    "learning",
+    "BoltzmannMachine",
     "theory",
     "MLP",
     "MLPRegressor",

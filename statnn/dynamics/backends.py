@@ -70,6 +70,9 @@ class Kernel(Protocol):
     def spins(self, state: SamplerState) -> np.ndarray:
         """The spins as a numpy int8 array (n_T, chains, n)."""
 
+    def rebind(self, state: SamplerState) -> SamplerState:
+        """A state of another kernel of this backend and layout, caches recomputed for this one."""
+
     def permute(self, state: SamplerState, perm: np.ndarray) -> SamplerState:
         """Reorder temperature slots per chain: slot t of chain c takes old slot perm[t, c]."""
 

@@ -69,6 +69,10 @@ class NumpyKernel:
         rngs = tuple(np.random.PCG64(s).state for s in seed.spawn(spins.shape[0] * spins.shape[1]))
         return SamplerState(spins=spins.copy(), rng=rngs, sweep=0)
 
+    def rebind(self, state):
+        """``state`` unchanged: this kernel keeps no cache that depends on the couplings."""
+        return state
+
     def spins(self, state):
         return state.spins.copy()
 

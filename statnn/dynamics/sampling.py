@@ -200,6 +200,16 @@ class Sampler:
         if problem is not None:
             raise param_error("state", caller, expected, f"<a state whose {problem}>")
 
+    def resume(self, state: SamplerState) -> SamplerState:
+        """Continue chains of another sampler under this one's network (e.g. new couplings).
+
+        ``state`` must come from a sampler with the same backend, device, size and
+        (temperatures, chains) layout. Spins, random streams and the sweep count carry over;
+        cached fields are recomputed. Cheaper than :meth:`init`, which reseeds every chain.
+        """
+        self.check_state(state, "Sampler.resume")
+        return self.kernel.rebind(state)
+
 
 def sampler(
     net: Network,

@@ -203,6 +203,11 @@ class NumbaKernel:
             cache=self._fresh_cache(flat),
         )
 
+    def rebind(self, state):
+        """``state``'s chains (spins, RNG streams) with the cache recomputed for this network."""
+        flat = state.spins.reshape(-1, state.spins.shape[-1])
+        return state._replace(cache=self._fresh_cache(flat))
+
     def spins(self, state):
         return state.spins.copy()
 

@@ -71,6 +71,10 @@ class TorchKernel:
     def _cache(self, S):
         return None
 
+    def rebind(self, state):
+        """``state``'s chains (spins, generator) with the cache recomputed for this network."""
+        return state._replace(cache=self._cache(state.spins))
+
     def spins(self, state):
         return state.spins.cpu().numpy().copy()
 
