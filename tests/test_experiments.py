@@ -186,6 +186,25 @@ def test_seed_examples():
     assert a["fruit_accuracy"] == 1.0 and a["fruit_converged"] == 1
 
 
+def test_inverse_ising_recovers_known_couplings():
+    ds = tiny("inverse-ising")
+    eps = ds.epsilon
+    para = eps.sel(beta=0.5)
+    for method in ("exact", "pseudolikelihood", "pcd", "mean_field", "tap", "sessak_monasson"):
+        e = para.sel(estimator=method).values
+        assert e[-1] < e[0], (method, e)  # more samples, smaller error
+    best = float(para.sel(estimator="exact")[-1])
+    assert best < 0.1  # ε ~ 1/sqrt(M) for the maximum-likelihood couplings
+    assert float(para.sel(estimator="pseudolikelihood")[-1]) < 1.15 * best
+    glass = eps.sel(beta=1.5).isel(M=-1)
+    # on the spin-glass side the closed forms fail where the likelihood methods do not
+    assert float(glass.sel(estimator="mean_field")) > 2 * float(glass.sel(estimator="exact"))
+    assert float(glass.sel(estimator="pseudolikelihood")) < 1.3 * float(
+        glass.sel(estimator="exact")
+    )
+    assert np.all(ds.overlap_learned.values > 0.9)  # the learned network recalls its patterns
+
+
 # -- bad input --------------------------------------------------------------------------
 
 

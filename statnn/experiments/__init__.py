@@ -11,7 +11,7 @@ scripts in ``experiments/`` call it.
 
 >>> from statnn.experiments import EXPERIMENTS
 >>> len(EXPERIMENTS), "hopfield-recall" in EXPERIMENTS
-(9, True)
+(10, True)
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from statnn.experiments._common import (
 )
 from statnn.experiments.feedforward import perceptron_capacity, seed_examples, xor_digits
 from statnn.experiments.hopfield import basins, hopfield_phase_diagram, hopfield_recall
+from statnn.experiments.learning import inverse_ising
 from statnn.experiments.magnets import curie_weiss, ising_2d, sk_glass
 from statnn.results import check_output_dir, os_error_text
 
@@ -117,6 +118,13 @@ EXPERIMENTS: dict[str, Experiment] = {
             "experiments/seed_examples.py",
             "km → miles by one linear neuron (learned vs exact 0.621371) and the "
             "apples-vs-oranges perceptron decision line",
+        ),
+        Experiment(
+            "inverse-ising",
+            inverse_ising,
+            "experiments/inverse_ising.py",
+            "reconstruction error of SK couplings vs sample count for each inverse-Ising "
+            "method at several β, and recall by a Hopfield network learned from noisy examples",
         ),
     )
 }
@@ -265,6 +273,7 @@ __all__ = [
     "get_experiment",
     "hopfield_phase_diagram",
     "hopfield_recall",
+    "inverse_ising",
     "ising_2d",
     "load_dataset",
     "perceptron_capacity",

@@ -166,7 +166,7 @@ class BoltzmannMachine(BaseEstimator):
         method: str = "pseudolikelihood",
         *,
         l2: float = 0.0,
-        lr: float = 0.05,
+        lr: float = 0.1,
         epochs: int = 200,
         batch_size: int | None = None,
         chains: int = 100,
@@ -337,14 +337,15 @@ class BoltzmannMachine(BaseEstimator):
 
         m = np.clip(data_mean, -0.999, 0.999)
         theta0 = np.concatenate([np.zeros(len(iu[0])), np.arctanh(m)])
-        res = minimize(
-            fun,
-            theta0,
-            jac=True,
-            method="L-BFGS-B",
-            callback=record,
-            options=dict(maxiter=p["max_iter"], gtol=p["tol"], ftol=0.0, maxcor=20),
-        )
+        with _inverse._blas_threads(2.0**n * n * n):
+            res = minimize(
+                fun,
+                theta0,
+                jac=True,
+                method="L-BFGS-B",
+                callback=record,
+                options=dict(maxiter=p["max_iter"], gtol=p["tol"], ftol=0.0, maxcor=20),
+            )
         J, b = unpack(res.x)
         return J, b, res.nit, {"log_likelihood": trace}
 
@@ -489,5 +490,4 @@ class BoltzmannMachine(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
-        tags.non_deterministic = self.method == "pcd"
         return tags

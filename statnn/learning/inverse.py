@@ -156,6 +156,17 @@ def sessak_monasson(mom: Moments, caller: str = "sessak_monasson") -> tuple[np.n
 # -- pseudo-likelihood ----------------------------------------------------------------------
 
 
+def _blas_threads(flops: float):
+    """One BLAS thread for products under ~10⁸ flops (waking threads costs more), else as is."""
+    from contextlib import nullcontext
+
+    if flops >= 1e8:
+        return nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1, user_api="blas")
+
+
 def _log1pexp(x: np.ndarray) -> np.ndarray:
     """log(1 + eˣ), stable for large |x|."""
     return np.logaddexp(0.0, x)
@@ -171,15 +182,16 @@ def pseudo_log_likelihood(J: np.ndarray, b: np.ndarray, X: np.ndarray) -> np.nda
     return -_log1pexp(-2.0 * S * H).sum(axis=1)
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _pl_terms(S, H, b, G):  # pragma: no cover - compiled
     """Σ log(1 + e^z) over samples and sites, z = −2 S (H + b); G ← −2 S σ(z) / M.
 
     One pass, one exp and one log1p per entry: log(1 + e^z) = max(z, 0) + log1p(e^{−|z|}).
+    Serial: a few M × N entries per call, where waking threads costs more than it saves.
     """
     M, n = S.shape
     rows = np.zeros(M)
-    for m in numba.prange(M):
+    for m in range(M):
         acc = 0.0
         for i in range(n):
             s = S[m, i]
@@ -242,14 +254,15 @@ def pseudolikelihood(
         trace.append(float(intermediate_result.fun))
 
     np.fill_diagonal(W, 0.0)
-    res = minimize(
-        fun,
-        np.concatenate([W.ravel(), b]),
-        jac=True,
-        method="L-BFGS-B",
-        callback=record,
-        options=dict(maxiter=max_iter, gtol=tol, ftol=0.0, maxcor=20),
-    )
+    with _blas_threads(M * n * n):
+        res = minimize(
+            fun,
+            np.concatenate([W.ravel(), b]),
+            jac=True,
+            method="L-BFGS-B",
+            callback=record,
+            options=dict(maxiter=max_iter, gtol=tol, ftol=0.0, maxcor=20),
+        )
     W = res.x[: n * n].reshape(n, n).copy()
     np.fill_diagonal(W, 0.0)
     return PseudoLikelihoodFit(

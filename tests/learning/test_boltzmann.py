@@ -133,9 +133,7 @@ def errors(known_model):
     out = {}
     for method in ("exact", "pseudolikelihood", "mean_field", "tap", "sessak_monasson"):
         out[method] = [eps(BoltzmannMachine(method).fit(X[:M]).couplings_, J0) for M in M_GRID]
-    out["pcd"] = [
-        eps(BoltzmannMachine("pcd", **PCD).fit(X[:M]).couplings_, J0) for M in M_GRID
-    ]
+    out["pcd"] = [eps(BoltzmannMachine("pcd", **PCD).fit(X[:M]).couplings_, J0) for M in M_GRID]
     return out
 
 
