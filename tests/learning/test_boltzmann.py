@@ -256,6 +256,16 @@ def test_ais_log_partition_matches_enumeration():
     assert abs(est.value - exact) < 4 * est.error + 0.01, (est, exact)
 
 
+def test_log_likelihood_above_enumeration_uses_ais():
+    truth = sn.sk(24, seed=63)
+    X = sn.datasets.boltzmann_samples(truth, 2000, T=2.0, burn_in=200, thin=5, random_state=64)
+    bm = BoltzmannMachine(l2=1e-3).fit(X)
+    ll = bm.log_likelihood(X, ais_betas=200, ais_chains=100, random_state=65)
+    assert ll.method == "ais" and 0 < ll.error < 0.1
+    # a log-likelihood per sample lies between that of the uniform model and zero
+    assert -24 * np.log(2) < ll.value < 0
+
+
 def test_pcd_with_tempering_reaches_data_moments(known_model):
     J0, _, X = known_model
     bm = BoltzmannMachine("pcd", tempering=[1.0, 1.4, 2.0], lr=0.1, epochs=600, chains=200)
