@@ -280,7 +280,8 @@ class BoltzmannMachine(BaseEstimator):
         elif method == "exact":
             J, b, n_iter, history = self._fit_exact(S, p)
         elif method == "pcd":
-            J, b, n_iter, history = self._fit_pcd(S, p, rng)
+            with _inverse._blas_threads(p["chains"] * len(p["ladder"]) * n * n):
+                J, b, n_iter, history = self._fit_pcd(S, p, rng)
         else:
             mom = _inverse.moments(S)
             n_iter = 0
