@@ -15,7 +15,8 @@ ROOT = Path(statnn.__file__).parent
 #: Rank of each top-level part of the package: a module may import from a lower rank (or
 #: from inside its own part). errors/_version are the ground; theory uses nothing of ours
 #: but the argument checks; results (the one write path) only the ground; stats imports
-#: nothing from dynamics; datasets draws its random patterns from memory.
+#: nothing from dynamics; datasets draws its random patterns from memory; learning drives
+#: the sampler (dynamics) and sits beside nn.
 RANK = {
     "errors": 0,
     "_version": 0,
@@ -30,6 +31,7 @@ RANK = {
     "stats": 3,
     "dynamics": 4,
     "nn": 5,
+    "learning": 5,
     "plotting": 5,
     "memory": 6,
     "datasets": 7,

@@ -129,7 +129,7 @@ def inverse_ising(
     xarray.Dataset
         ``epsilon`` and ``fit_time`` (beta, estimator, M) (NaN where a method did not run);
         ``overlap_learned``, ``overlap_hebbian`` (pattern) final recall overlaps;
-        ``J_learned``, ``J_hebbian`` (pair) the couplings of the Hopfield panel.
+        ``J_learned``, ``J_hebbian`` (coupling) the couplings i < j of the Hopfield panel.
     """
     call = start_experiment("inverse_ising", INVERSE_ISING_SIZES, size, seed, backend, overrides)
     p = call.params
@@ -185,26 +185,49 @@ def inverse_ising(
             "epsilon": (
                 ("beta", "estimator", "M"),
                 eps,
-                {"long_name": "reconstruction error ||J - beta J0||_F / ||beta J0||_F"},
+                {
+                    "units": "1",
+                    "long_name": "reconstruction error ||J - beta J0||_F / ||beta J0||_F",
+                },
             ),
-            "fit_time": (("beta", "estimator", "M"), seconds, {"long_name": "fit time (s)"}),
+            "fit_time": (
+                ("beta", "estimator", "M"),
+                seconds,
+                {"units": "s", "long_name": "wall time of the fit"},
+            ),
             "overlap_learned": (
                 "pattern",
                 np.asarray(over_learned, dtype=float).reshape(hP),
-                {"long_name": "final overlap, network learned from noisy examples"},
+                {"units": "1", "long_name": "final overlap, network learned from noisy examples"},
             ),
             "overlap_hebbian": (
                 "pattern",
                 np.asarray(over_hebb, dtype=float).reshape(hP),
-                {"long_name": "final overlap, Hebbian network of the clean patterns"},
+                {"units": "1", "long_name": "final overlap, Hebbian network of the clean patterns"},
             ),
-            "J_learned": ("pair", J_learn, {"long_name": "learned coupling J_ij (i < j)"}),
-            "J_hebbian": ("pair", J_hebb, {"long_name": "Hebbian coupling J_ij (i < j)"}),
+            "J_learned": (
+                "coupling",
+                J_learn,
+                {"units": "1", "long_name": "learned coupling J_ij (i < j), in units of k_B T"},
+            ),
+            "J_hebbian": (
+                "coupling",
+                J_hebb,
+                {"units": "J", "long_name": "Hebbian coupling J_ij (i < j)"},
+            ),
         },
         coords={
-            "beta": ("beta", betas, {"long_name": "inverse temperature of the samples"}),
-            "estimator": ("estimator", methods, {"long_name": "BoltzmannMachine method"}),
-            "M": ("M", np.asarray(Ms), {"long_name": "number of samples"}),
+            "beta": (
+                "beta",
+                betas,
+                {"units": "k_B/J", "long_name": "inverse temperature of the samples"},
+            ),
+            "estimator": (
+                "estimator",
+                methods,
+                {"units": "1", "long_name": "BoltzmannMachine method"},
+            ),
+            "M": ("M", np.asarray(Ms), {"units": "1", "long_name": "number of samples"}),
             "pattern": np.arange(hP),
         },
     )
