@@ -19,7 +19,7 @@ from statnn.core.couplings import (
 from statnn.core.models import curie_weiss, ising, sk
 from statnn.core.network import Network
 from statnn.dynamics import Run, Sampler, sampler, simulate
-from statnn.memory import hopfield, random_patterns, recall
+from statnn.memory import hopfield, random_patterns, recall, relax
 
 #: Imported on first use: the feedforward half loads scikit-learn, which would double the
 #: start-up time of every ``import statnn`` (PEP 562 module ``__getattr__``).
@@ -61,6 +61,7 @@ __all__ = [
     "Perceptron",
     "random_patterns",
     "recall",
+    "relax",
     "Couplings",
     "DenseCouplings",
     "LatticeCouplings",

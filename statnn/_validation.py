@@ -12,6 +12,7 @@ function validates everything first and then does its work on clean values.
 from __future__ import annotations
 
 import numbers
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -122,6 +123,8 @@ def check_array(
     dtype: Any = np.float64,
 ) -> np.ndarray:
     """A numeric array of finite values with the given number of axes / shape (None = any)."""
+    if np.iscomplexobj(value) and not np.issubdtype(np.dtype(dtype), np.complexfloating):
+        raise param_error(name, caller, "a real numeric array (complex values are refused)", value)
     try:
         arr = np.asarray(value, dtype=dtype)
     except (TypeError, ValueError):
@@ -187,6 +190,8 @@ _CHECK_CHUNK = 1 << 20
 
 def _non_spin_values(arr: np.ndarray) -> np.ndarray | None:
     """Up to three entries of ``arr`` that are not ±1, or None; works in chunks."""
+    if arr.size == 0:
+        return None
     flat = arr.reshape(-1, arr.shape[-1]) if arr.ndim > 1 else arr[None, :]
     rows = max(1, _CHECK_CHUNK // max(flat.shape[1], 1))
     for start in range(0, flat.shape[0], rows):
@@ -216,11 +221,58 @@ def check_patterns(
     return arr
 
 
-def check_seed(seed: Any, caller: str, name: str = "seed") -> int | None:
-    """A non-negative integer seed, or None for fresh entropy."""
+#: Bits of entropy drawn for ``seed=None`` (or from a Generator): enough to never repeat by
+#: chance, and small enough to be stored as an int64 attribute of a netCDF file.
+_SEED_BITS = 63
+
+_SEED_KINDS = "an int >= 0, a numpy Generator, a SeedSequence or None"
+
+
+def check_seed(seed: Any, caller: str, name: str = "seed") -> np.random.SeedSequence:
+    """The :class:`numpy.random.SeedSequence` that ``seed`` means.
+
+    Accepted: an int >= 0 (or a sequence of them, as numpy allows), a
+    :class:`numpy.random.SeedSequence`, a :class:`numpy.random.Generator` (it is advanced:
+    63 bits are drawn from it) or None (63 bits of fresh OS entropy). The returned sequence
+    always has a plain entropy and no spawn key, so ``seed_value`` of it, passed back as
+    ``seed``, reproduces the same sequence: that is the seed to record.
+
+    Equivalent seeds give the same sequence: ``5`` and ``SeedSequence(5)``; a spawned
+    ``SeedSequence`` (or one with a non-default pool size) is reduced to 63 bits of its
+    own output, deterministically.
+    """
     if seed is None:
-        return None
-    return check_int(seed, name, caller, minimum=0)
+        return np.random.SeedSequence(secrets.randbits(_SEED_BITS))
+    if isinstance(seed, np.random.Generator):
+        return np.random.SeedSequence(int(seed.integers(0, 2**_SEED_BITS)))
+    if isinstance(seed, np.random.SeedSequence):
+        if seed.spawn_key == () and seed.pool_size == 4:
+            return np.random.SeedSequence(seed.entropy)
+        word = int(seed.generate_state(1, dtype=np.uint64)[0])
+        return np.random.SeedSequence(word >> (64 - _SEED_BITS))
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        if seed < 0:
+            raise param_error(name, caller, _SEED_KINDS, seed)
+        return np.random.SeedSequence(int(seed))
+    if (
+        isinstance(seed, list | tuple)
+        and seed
+        and all(
+            isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 0 for s in seed
+        )
+    ):
+        return np.random.SeedSequence([int(s) for s in seed])
+    raise param_error(name, caller, _SEED_KINDS, seed)
+
+
+def seed_value(seed: Any, caller: str, name: str = "seed") -> int | list[int]:
+    """The plain seed (int, or list of ints) of :func:`check_seed`'s sequence: what to record.
+
+    Passing it back as ``seed`` reproduces the run; ``seed=None`` or a Generator thus
+    become the 63-bit integer actually drawn.
+    """
+    entropy = check_seed(seed, caller, name).entropy
+    return int(entropy) if isinstance(entropy, numbers.Integral) else [int(e) for e in entropy]
 
 
 def renamed(caller: str, old: str, old_value: Any, new: str, new_value: Any, default: Any) -> Any:

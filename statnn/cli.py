@@ -12,6 +12,7 @@ import argparse
 import importlib
 import os
 import platform
+import re
 import subprocess
 import sys
 import textwrap
@@ -21,6 +22,7 @@ from pathlib import Path
 from statnn._argparse import OneLineParser, int_at_least
 from statnn._version import __version__
 from statnn.errors import StatnnError, ValidationError
+from statnn.simulate_command import add_simulate_command, run_simulate_command
 from statnn.sweep.command import add_sweep_command, run_sweep_command
 
 MC_BACKENDS = ("numpy", "numba", "torch")
@@ -29,6 +31,8 @@ EXAMPLES = """examples:
   statnn run hopfield-recall --quick   the flagship: Hopfield recall vs AGS theory;
                                        figure in results/hopfield-recall.png
   statnn run ising-2d --quick --out figs --seed 3 --backend numba
+  statnn simulate ising --size 32 --T 2.0 2.269 3.0 --sweeps 2000 --chains 8
+                                       one run of a model: table + results/simulate-ising.nc
   statnn plot results/ising-2d.nc --out ising.png
   statnn sweep experiments/sweeps/ising_quick.toml
   statnn bench                         benchmarks/bench_dynamics.py --quick
@@ -55,7 +59,7 @@ def _experiment_table() -> str:
 
 
 def _add_run(sub) -> None:
-    from statnn.experiments import EXPERIMENTS
+    from statnn.experiments import DEPRECATED_NAMES, EXPERIMENTS
 
     run = sub.add_parser(
         "run",
@@ -67,10 +71,16 @@ def _add_run(sub) -> None:
         epilog=_experiment_table() + "\n\nexamples:\n"
         "  statnn run hopfield-recall --quick\n"
         "  statnn run sk-glass --quick --out results/sk --seed 1\n"
-        "  statnn run ising-2d --backend torch",
+        "  statnn run ising-2d --backend torch\n"
+        "  statnn run ising-2d --quick --device cuda      (torch on the first GPU)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument("name", metavar="NAME", choices=list(EXPERIMENTS), help="experiment name")
+    run.add_argument(
+        "name",
+        metavar="NAME",
+        choices=[*EXPERIMENTS, *DEPRECATED_NAMES],
+        help="experiment name",
+    )
     size = run.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="laptop size: under a minute")
     size.add_argument("--tiny", action="store_true", help="test size: seconds, noisy")
@@ -81,7 +91,13 @@ def _add_run(sub) -> None:
         metavar="B",
         choices=MC_BACKENDS,
         default=None,
-        help="numpy, numba or torch (default: the package default, numba)",
+        help="numpy, numba or torch (default: numba; torch when --device is given)",
+    )
+    run.add_argument(
+        "--device",
+        metavar="DEV",
+        default=None,
+        help="torch device: cpu, cuda, cuda:1 (implies --backend torch)",
     )
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
 
@@ -100,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", required=True, metavar="COMMAND", parser_class=OneLineParser
     )
     _add_run(sub)
+    add_simulate_command(sub)
 
     plot = sub.add_parser(
         "plot",
@@ -142,8 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser(
         "demo",
         help="store and recall patterns; sweep a 2D Ising magnet (tables)",
-        description="Hopfield recall from 10%% corrupted cues at T = 0 and 0.5 beside AGS\n"
-        "theory, and a 2D Ising temperature sweep beside Onsager, as tables.",
+        description="Hopfield recall from cues with 10 percent of the bits flipped, at T = 0\n"
+        "and 0.5, beside AGS theory, and a 2D Ising temperature sweep beside Onsager, as\n"
+        "tables.",
         epilog="examples:\n  statnn demo\n  statnn demo --quick --backend numpy",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -157,17 +175,31 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _run(args) -> int:
     from statnn.dynamics.backends import DEFAULT_BACKEND
-    from statnn.experiments import run_experiment
+    from statnn.experiments import DEPRECATED_NAMES, run_experiment
+
+    if args.name in DEPRECATED_NAMES:
+        new = DEPRECATED_NAMES[args.name]
+        print(
+            f"statnn run: note: {args.name!r} is now called {new!r}; the old name will be "
+            "removed in the next release",
+            file=sys.stderr,
+        )
+        args.name = new
 
     size = "tiny" if args.tiny else "quick" if args.quick else "full"
-    backend = args.backend or DEFAULT_BACKEND
-    print(f"statnn run {args.name}: {size} size, seed {args.seed}, backend {backend}", flush=True)
+    backend = args.backend or ("torch" if args.device else DEFAULT_BACKEND)
+    where = f" on {args.device}" if args.device else ""
+    print(
+        f"statnn run {args.name}: {size} size, seed {args.seed}, backend {backend}{where}",
+        flush=True,
+    )
     res = run_experiment(
         args.name,
         size,
         out=args.out,
         seed=args.seed,
         backend=args.backend,
+        device=args.device,
         progress=not args.no_progress and sys.stderr.isatty(),
     )
     print(f"done in {res.wall_time:.1f} s")
@@ -185,7 +217,24 @@ def _plot(args) -> int:
     out = Path(args.out) if args.out else path.with_suffix(".png")
     if out.suffix.lower() != ".png":
         raise ValidationError(f"The figure path must end in .png. Got {str(out)!r} instead.")
-    print(f"figure: {plot_result(ds, out)}")
+    try:
+        figure = plot_result(ds, out)
+    except (AttributeError, KeyError) as exc:
+        # a variable the figure draws is missing: a damaged or edited file, not a bug
+        text = str(exc)
+        if not (isinstance(exc, KeyError) or text.startswith("'Dataset' object has no attribute")):
+            raise
+        missing = re.findall(r"'([^']+)'", text)
+        name = (
+            missing[1]
+            if isinstance(exc, AttributeError) and len(missing) > 1
+            else text.strip("'\"")
+        )
+        raise ValidationError(
+            f"{str(path)!r} lacks the variable {name!r} that the "
+            f"{ds.attrs.get('experiment')!r} figure draws; was it written by 'statnn run'?"
+        ) from None
+    print(f"figure: {figure}")
     return 0
 
 
@@ -284,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args)
+        if args.command == "simulate":
+            return run_simulate_command(args)
         if args.command == "plot":
             return _plot(args)
         if args.command == "sweep":

@@ -13,7 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
-from statnn._validation import check_choice, check_int, check_real, check_seed, param_error
+from statnn._validation import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_real,
+    check_seed,
+    param_error,
+)
 from statnn.errors import ValidationError
 from statnn.memory.patterns import random_patterns as _patterns
 
@@ -91,7 +98,7 @@ def fruits(n: int = 100, seed: int | None = 0):
 
 
 def km_to_miles(n: int = 50, noise: float = 0.0, km_max: float = 100.0, seed: int | None = 0):
-    """Seed 000's regression toy: distances in km and in miles, y = 0.621371 x (+ noise).
+    """A regression toy: distances in km and in miles, y = 0.621371 x (+ noise).
 
     Returns
     -------
@@ -126,8 +133,7 @@ def random_dichotomies(P: int, N: int, seed: int | None = None):
     caller = "random_dichotomies"
     P = check_int(P, "P", caller, minimum=1)
     N = check_int(N, "N", caller, minimum=1)
-    seed = check_seed(seed, caller)
-    pattern_seed, label_seed = np.random.SeedSequence(seed).spawn(2)
+    pattern_seed, label_seed = check_seed(seed, caller).spawn(2)
     X = np.ascontiguousarray(_patterns(P, N, seed=_entropy(pattern_seed)))
     y = (2 * np.random.default_rng(label_seed).integers(0, 2, size=P) - 1).astype(np.int8)
     return X, y
@@ -153,6 +159,7 @@ def digits(scale: bool = True):
 
     ``scale`` divides the grey levels 0..16 by 16.
     """
+    scale = check_bool(scale, "scale", "digits")
     from sklearn.datasets import load_digits
 
     X, y = load_digits(return_X_y=True)
@@ -222,6 +229,8 @@ def load_mnist(directory, kind: str = "train", flatten: bool = True, scale: bool
         ``scale=False``: uint8 grey levels);  y : (n,) int array
     """
     kind = check_choice(kind, "kind", "load_mnist", ("train", "test"))
+    flatten = check_bool(flatten, "flatten", "load_mnist")
+    scale = check_bool(scale, "scale", "load_mnist")
     directory = Path(os.fspath(directory))
     if not directory.is_dir():
         raise DatasetNotFoundError(

@@ -432,7 +432,8 @@ PLOTS = {
     "basins": plot_basins,
     "perceptron-capacity": plot_perceptron_capacity,
     "xor-digits": plot_xor_digits,
-    "seed-examples": plot_seed_examples,
+    "first-neurons": plot_seed_examples,
+    "seed-examples": plot_seed_examples,  # files written before the rename
     "inverse-ising": plot_inverse_ising,
 }
 

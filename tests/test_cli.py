@@ -158,13 +158,13 @@ def test_bench_without_script_is_one_line(monkeypatch, capsys, tmp_path):
 def test_experiment_script_runs(tmp_path, monkeypatch, capsys):
     import runpy
 
-    script = os.path.join(os.path.dirname(__file__), "..", "experiments", "seed_examples.py")
+    script = os.path.join(os.path.dirname(__file__), "..", "experiments", "first_neurons.py")
     monkeypatch.setattr(sys, "argv", [script, "--tiny", "--out", str(tmp_path)])
     with pytest.raises(SystemExit) as exc:
         runpy.run_path(script, run_name="__main__")
     assert exc.value.code == 0
-    assert (tmp_path / "seed-examples.png").is_file()
-    assert "seed-examples (tiny) done" in capsys.readouterr().out
+    assert (tmp_path / "first-neurons.png").is_file()
+    assert "first-neurons (tiny) done" in capsys.readouterr().out
     monkeypatch.setattr(sys, "argv", [script, "--seed", "x"])
     with pytest.raises(SystemExit) as exc:
         runpy.run_path(script, run_name="__main__")

@@ -42,7 +42,7 @@ def test_logic_gates_truth_tables(name, op):
 def test_fruits_are_linearly_separable():
     X, y = datasets.fruits(n=200, seed=1)
     assert X.shape == (200, 2) and set(y) == {0, 1}
-    # seed 004: apples (0) are heavier but less sweet, oranges (1) lighter but sweeter
+    # apples (0) are heavier but less sweet, oranges (1) lighter but sweeter
     assert X[y == 0, 0].mean() > X[y == 1, 0].mean()
     assert X[y == 1, 1].mean() > X[y == 0, 1].mean()
     assert _separable(X, 2 * y - 1)

@@ -179,8 +179,8 @@ def test_mlp_solves_xor_perceptron_does_not():
     assert ds.attrs["digits_test_accuracy"] > 0.5
 
 
-def test_seed_examples():
-    a = tiny("seed-examples").attrs
+def test_first_neurons():
+    a = tiny("first-neurons").attrs
     assert abs(a["km_weight"] - 0.621371) < 0.01
     assert abs(a["km_mlp_weight"] - 0.621371) < 0.05
     assert a["fruit_accuracy"] == 1.0 and a["fruit_converged"] == 1
@@ -214,7 +214,7 @@ def test_inverse_ising_recovers_known_couplings():
         (dict(name="nosuch"), "'name' parameter of run_experiment"),
         (dict(name="curie-weiss", size="huge"), "'size'"),
         (dict(name="curie-weiss", seed=-1), "'seed'"),
-        (dict(name="curie-weiss", seed=None), "'seed'"),
+        (dict(name="curie-weiss", seed="0"), "'seed'"),
         (dict(name="curie-weiss", backend="cuda"), "'backend'"),
         (dict(name="curie-weiss", sweeps_typo=3), "'sweeps_typo'"),
     ],
@@ -230,3 +230,80 @@ def test_get_experiment_and_load_errors(tmp_path):
     assert get_experiment("ising-2d").script == "experiments/ising_2d.py"
     with pytest.raises(StatnnError, match="No results file"):
         load_dataset(tmp_path / "missing.nc")
+
+
+def test_device_is_checked_before_any_work_and_passed_to_the_dynamics(monkeypatch):
+    """``device=`` on every experiment: refused without the device, used with torch."""
+    import inspect
+
+    from statnn.errors import BackendUnavailableError, ValidationError
+    from statnn.experiments import EXPERIMENTS, run_experiment
+
+    for e in EXPERIMENTS.values():
+        assert "device" in inspect.signature(e.function).parameters, e.name
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        with pytest.raises(BackendUnavailableError, match="CUDA is not available"):
+            run_experiment("ising-2d", "tiny", device="cuda")
+    with pytest.raises(ValidationError, match="'device' parameter of run_experiment"):
+        run_experiment("ising-2d", "tiny", device="cpu", backend="numba")
+    # the device reaches the sampler: record what the torch kernels are built with
+    from statnn.dynamics.torch import kernels
+
+    seen = []
+    original = kernels.make_kernel
+
+    def spy(net, **kw):
+        seen.append(kw["device"])
+        return original(net, **kw)
+
+    monkeypatch.setattr(kernels, "make_kernel", spy)
+    res = run_experiment("ising-2d", "tiny", device="cpu", backend="torch", L=[4], sweeps=20)
+    assert seen and set(seen) == {"cpu"}
+    assert res.dataset.attrs["backend"] == "torch" and res.dataset.attrs["device"] == "cpu"
+
+
+def test_old_experiment_name_still_runs_with_a_warning(tmp_path, capsys):
+    from statnn.cli import main
+    from statnn.experiments import seed_examples
+
+    with pytest.warns(FutureWarning, match="'seed-examples' is now called 'first-neurons'"):
+        res = run_experiment("seed-examples", "tiny", plot=False)
+    new = tiny("first-neurons")
+    assert res.dataset.attrs["experiment"] == "first-neurons"
+    for name in ("km_w", "fruit_X"):
+        if name in new:
+            np.testing.assert_array_equal(res.dataset[name].values, new[name].values)
+    with pytest.warns(FutureWarning, match="seed_examples is now first_neurons"):
+        seed_examples("tiny")
+    assert main(["run", "seed-examples", "--tiny", "--out", str(tmp_path)]) == 0
+    assert "is now called 'first-neurons'" in capsys.readouterr().err
+    assert (tmp_path / "first-neurons.nc").is_file()
+
+
+def test_seed_none_is_drawn_recorded_and_reproduces():
+    import numpy as np
+
+    a = run_experiment("curie-weiss", "tiny", seed=None, backend="numpy").dataset
+    seed = a.attrs["seed"]
+    assert isinstance(seed, int) and seed >= 0
+    b = run_experiment("curie-weiss", "tiny", seed=seed, backend="numpy").dataset
+    np.testing.assert_array_equal(a.energy.values, b.energy.values)
+    g = run_experiment("curie-weiss", "tiny", seed=np.random.default_rng(5), backend="numpy")
+    assert g.dataset.attrs["seed"] == int(np.random.default_rng(5).integers(0, 2**63))
+
+
+def test_run_command_device(tmp_path, capsys):
+    from statnn.cli import main
+
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        assert (
+            main(["run", "curie-weiss", "--tiny", "--device", "cuda", "--out", str(tmp_path)]) == 2
+        )
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and "CUDA is not available" in err
+        assert not any(tmp_path.iterdir())  # refused before any work
+    assert main(["run", "curie-weiss", "--tiny", "--device", "cpu", "--out", str(tmp_path)]) == 0
+    assert "backend torch on cpu" in capsys.readouterr().out
+    assert load_dataset(tmp_path / "curie-weiss.nc").attrs["device"] == "cpu"

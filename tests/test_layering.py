@@ -37,6 +37,7 @@ RANK = {
     "datasets": 7,
     "experiments": 8,
     "sweep": 8,
+    "simulate_command": 8,
     "demo": 8,
     "cli": 9,
     "__main__": 10,

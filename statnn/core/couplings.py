@@ -79,6 +79,8 @@ class DenseCouplings(Couplings):
 
     def __init__(self, J, *, caller: str = "Network"):
         dtype = np.float32 if getattr(J, "dtype", None) == np.float32 else np.float64
+        if getattr(J, "dtype", None) is not None and J.dtype.kind == "O":
+            raise param_error("J", caller, "a real numeric array (not dtype object)", J)
         J = check_array(J, "J", caller, ndim=2, dtype=dtype)
         _check_square(J.shape, caller)
         if np.any(np.diagonal(J) != 0):
@@ -123,6 +125,13 @@ class SparseCouplings(Couplings):
     def __init__(self, J, *, caller: str = "Network"):
         if not sp.issparse(J):
             raise param_error("J", caller, "a scipy.sparse matrix", type(J).__name__)
+        if J.dtype.kind not in "biuf":
+            raise param_error(
+                "J",
+                caller,
+                "a sparse matrix of real numbers (complex values are refused)",
+                f"<a sparse matrix of dtype {J.dtype}>",
+            )
         J = sp.csr_array(J, dtype=np.float64)
         _check_square(J.shape, caller)
         if not np.all(np.isfinite(J.data)):
@@ -323,7 +332,7 @@ class LatticeCouplings(Couplings):
             raise param_error("periodic", caller, "a bool", periodic)
         self.periodic = bool(periodic)
         self.n = int(np.prod(self.shape))
-        self.neighbours = self._neighbour_table()
+        self._neighbours: np.ndarray | None = None
 
     @property
     def ndim(self) -> int:
@@ -338,14 +347,42 @@ class LatticeCouplings(Couplings):
         return not self.periodic or all(s % 2 == 0 for s in self.shape)
 
     def colors(self) -> np.ndarray:
-        """Checkerboard colour (0 or 1) of every site: the parity of the sum of coordinates."""
-        coords = np.indices(self.shape).reshape(self.ndim, -1)
-        return (coords.sum(axis=0) % 2).astype(np.int8)
+        """Checkerboard colour (0 or 1) of every site, int8 (n,): the parity of Σ coordinates."""
+        parity = np.zeros((1,) * self.ndim, dtype=np.int8)
+        for axis, side in enumerate(self.shape):
+            view = [1] * self.ndim
+            view[axis] = side
+            parity = parity ^ (np.arange(side, dtype=np.int8) % 2).reshape(view)
+        out = np.empty(self.shape, dtype=np.int8)
+        out[...] = parity
+        return out.reshape(-1)
+
+    def table_bytes(self) -> int:
+        """Memory that building :attr:`neighbours` takes at its peak, in bytes: the int64
+        table (2·ndim columns) and two int64 temporaries of one column each."""
+        return 8 * self.n * (2 * self.ndim + 2)
+
+    @property
+    def neighbours(self) -> np.ndarray:
+        """(n, 2·ndim) int64 site indices of the neighbours; -1 where an open boundary has none.
+
+        Built on first use only (the stencil itself needs no table: a uniform lattice costs
+        O(1) memory), after checking that the memory it takes is available.
+        """
+        if self._neighbours is None:
+            check_allocation(
+                self.table_bytes(),
+                f"the neighbour table of a {'x'.join(map(str, self.shape))} lattice",
+                "LatticeCouplings",
+                "The 'checkerboard' schedule needs no table.",
+            )
+            self._neighbours = self._neighbour_table()
+        return self._neighbours
 
     def _neighbour_table(self) -> np.ndarray:
-        """(n, 2·ndim) site indices of the neighbours; -1 where an open boundary has none."""
-        index = np.arange(self.n).reshape(self.shape)
-        columns = []
+        table = np.empty((self.n, 2 * self.ndim), dtype=np.int64)
+        index = np.arange(self.n, dtype=np.int64).reshape(self.shape)
+        k = 0
         for axis, side in enumerate(self.shape):
             for step in (1, -1):
                 shifted = np.roll(index, -step, axis=axis)
@@ -353,8 +390,27 @@ class LatticeCouplings(Couplings):
                     edge = [slice(None)] * self.ndim
                     edge[axis] = slice(side - 1, side) if step == 1 else slice(0, 1)
                     shifted[tuple(edge)] = -1
-                columns.append(shifted.ravel())
-        return np.stack(columns, axis=1).astype(np.int64)
+                table[:, k] = shifted.reshape(-1)
+                k += 1
+        return table
+
+    def neighbours_of(self, sites: np.ndarray) -> np.ndarray:
+        """Rows of :attr:`neighbours` for ``sites`` (any shape → (..., 2·ndim)), computed by
+        index arithmetic without the table."""
+        sites = np.asarray(sites, dtype=np.int64)
+        coords = np.unravel_index(sites, self.shape)
+        strides = [int(np.prod(self.shape[a + 1 :])) for a in range(self.ndim)]
+        columns = []
+        for axis, side in enumerate(self.shape):
+            for step in (1, -1):
+                moved = coords[axis] + step
+                if self.periodic:
+                    target = sites + (moved % side - coords[axis]) * strides[axis]
+                else:
+                    outside = (moved < 0) | (moved >= side)
+                    target = np.where(outside, -1, sites + step * strides[axis])
+                columns.append(target)
+        return np.stack(columns, axis=-1)
 
     def field(self, S):
         S = np.asarray(S, dtype=np.float64)
@@ -374,13 +430,19 @@ class LatticeCouplings(Couplings):
         return self.J * total.reshape(S.shape)
 
     def field_at(self, S, sites):
-        nbrs = self.neighbours[sites]  # (B, 2d)
+        nbrs = self.neighbours_of(sites)  # (B, 2d)
         values = np.take_along_axis(S.astype(np.float64, copy=False), np.maximum(nbrs, 0), axis=1)
         return self.J * np.where(nbrs >= 0, values, 0.0).sum(axis=1)
 
     def to_dense(self, dtype=np.float64):
+        check_allocation(
+            self.n * self.n * np.dtype(dtype).itemsize + self.table_bytes(),
+            f"the dense {self.n} x {self.n} matrix of a lattice",
+            "LatticeCouplings.to_dense",
+            "The lattice couplings work without it (a stencil).",
+        )
         J = np.zeros((self.n, self.n), dtype=dtype)
-        for column in self.neighbours.T:
+        for column in self.neighbours_of(np.arange(self.n)).T:
             ok = column >= 0
             np.add.at(J, (np.arange(self.n)[ok], column[ok]), self.J)
         return J

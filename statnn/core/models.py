@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from statnn._validation import check_choice, check_int, check_real, check_seed
+from statnn._validation import check_choice, check_int, check_real, seed_value
 from statnn.core.couplings import DenseCouplings, LatticeCouplings, PatternCouplings
 from statnn.core.network import Network
 
@@ -27,6 +27,20 @@ def ising(shape, J: float = 1.0, field: float = 0.0, periodic: bool = True) -> N
         Uniform external field H.
     periodic : bool
         Periodic (torus) or open boundaries.
+
+    Returns
+    -------
+    Network
+        Lattice couplings kept as a stencil: no neighbour table and no matrix, so memory
+        does not grow with the lattice beyond the spins themselves (a table is built,
+        after a memory check, only for schedules other than ``'checkerboard'``).
+
+    Examples
+    --------
+    >>> import statnn as sn
+    >>> net = sn.ising((16, 16))
+    >>> net.n, net.energy(np.ones(256, dtype=np.int8)) / net.n
+    (256, -2.0)
     """
     couplings = LatticeCouplings(shape, J=J, periodic=periodic, caller="ising")
     H = check_real(field, "field", "ising")
@@ -49,6 +63,26 @@ def curie_weiss(n: int, J: float = 1.0, field: float = 0.0) -> Network:
 
     Stored in pattern form with the single all-ones pattern, so a field costs O(1).
     Mean-field equation of state: m = tanh(β(J m + H)).
+
+    Parameters
+    ----------
+    n : int >= 2
+        Number of spins N.
+    J : float
+        Total coupling; each pair has J/N.
+    field : float
+        Uniform external field H.
+
+    Returns
+    -------
+    Network
+
+    Examples
+    --------
+    >>> import statnn as sn
+    >>> net = sn.curie_weiss(100)
+    >>> round(net.energy(np.ones(100, dtype=np.int8)), 6)   # −J (N − 1)/2
+    -49.5
     """
     n = check_int(n, "n", "curie_weiss", minimum=2)
     J = check_real(J, "J", "curie_weiss")
@@ -76,14 +110,48 @@ def sk(
 
     ``distribution="gaussian"``: J_ij ~ N(J0/N, J²/N); ``"pm1"``: J_ij = J0/N ± J/√N with
     equal probability. Spin-glass transition at T = J (for J0 = 0).
+
+    Parameters
+    ----------
+    n : int >= 2
+        Number of spins N.
+    seed : int, numpy Generator, SeedSequence or None
+        Seed of the couplings; the one used is recorded in ``net.info['seed']``.
+    distribution : {'gaussian', 'pm1'}
+        Distribution of the couplings.
+    J : float >= 0
+        Width of the couplings (standard deviation J/√N).
+    J0 : float
+        Mean coupling times N (a ferromagnetic bias).
+    field : float
+        Uniform external field H.
+    dtype : {'float32', 'float64'}
+        Storage of the dense N × N matrix (float32 halves memory; fields are then
+        accumulated in float32 by the numba backend).
+
+    Returns
+    -------
+    Network
+        Dense symmetric couplings with a zero diagonal.
+
+    Examples
+    --------
+    >>> import statnn as sn
+    >>> net = sn.sk(200, seed=1)
+    >>> net.n, net.symmetric, net.info["seed"]
+    (200, True, 1)
     """
     n = check_int(n, "n", "sk", minimum=2)
-    seed = check_seed(seed, "sk")
+    seed = seed_value(seed, "sk")
     distribution = check_choice(distribution, "distribution", "sk", ("gaussian", "pm1"))
     J = check_real(J, "J", "sk", minimum=0)
     J0 = check_real(J0, "J0", "sk")
     H = check_real(field, "field", "sk")
-    dtype = np.dtype(check_choice(np.dtype(dtype).name, "dtype", "sk", ("float32", "float64")))
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = dtype  # not a dtype at all: the same error as a wrong one
+    dtype = np.dtype(check_choice(name, "dtype", "sk", ("float32", "float64")))
     rng = np.random.default_rng(seed)
     iu = np.triu_indices(n, k=1)
     if distribution == "gaussian":

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from statnn._validation import check_array, check_spins, param_error
+from statnn._validation import check_array, check_bool, check_spins, param_error
 from statnn.core.couplings import Couplings, LatticeCouplings, PatternCouplings, as_couplings
 from statnn.errors import AsymmetricCouplingsError
 
@@ -29,7 +29,8 @@ class Network:
         Couplings with a zero diagonal. Asymmetric couplings are accepted; everything that
         needs an energy function refuses them unless told ``allow_asymmetric=True``.
     bias : float or array_like (n,), optional
-        External fields b_i (default 0).
+        External fields b_i (default 0). A single number is stored once (``net.bias`` is
+        then a read-only view of it, n long).
     name : str, optional
         A label used in results and tables.
     info : dict, optional
@@ -47,11 +48,12 @@ class Network:
     def __init__(self, J, bias=None, *, name: str | None = None, info: dict | None = None):
         self.couplings: Couplings = as_couplings(J, caller="Network")
         n = self.couplings.n
-        if bias is None:
-            bias = np.zeros(n)
-        elif np.ndim(bias) == 0:
-            bias = np.full(n, check_array(bias, "bias", "Network", ndim=0).item())
-        self.bias = check_array(bias, "bias", "Network", shape=(n,)).astype(np.float64)
+        if bias is None or np.ndim(bias) == 0:
+            # a uniform bias is one number viewed n times (read-only, O(1) memory)
+            value = 0.0 if bias is None else check_array(bias, "bias", "Network", ndim=0).item()
+            self.bias = np.broadcast_to(np.float64(value), (n,))
+        else:
+            self.bias = check_array(bias, "bias", "Network", shape=(n,)).astype(np.float64)
         self.name = name or f"{self.couplings.kind} network"
         self.info: dict[str, Any] = dict(info or {})
 
@@ -93,6 +95,14 @@ class Network:
         return c.patterns if isinstance(c, PatternCouplings) else None
 
     @property
+    def uniform_bias(self) -> float | None:
+        """The common value of every b_i when the biases are all equal, else None."""
+        b = self.bias
+        if b.strides == (0,) or b.size == 0:
+            return float(b[0]) if b.size else 0.0
+        return float(b[0]) if bool(np.all(b == b[0])) else None
+
+    @property
     def lattice(self) -> LatticeCouplings | None:
         """The lattice stencil for lattice models, else None."""
         c = self.couplings
@@ -111,7 +121,9 @@ class Network:
         """
         c = self.couplings
         eps = float(np.finfo(c.dtype).eps)
-        bound = c.row_bound() + (float(np.max(np.abs(self.bias))) if self.n else 0.0)
+        b = self.bias
+        b_max = abs(float(b[0])) if b.strides == (0,) else float(np.max(np.abs(b)))
+        bound = c.row_bound() + (b_max if self.n else 0.0)
         return float(np.sqrt(eps) * bound)
 
     # -- physics ----------------------------------------------------------------------
@@ -128,6 +140,7 @@ class Network:
         evaluates the energy of the symmetric part (J + Jᵀ)/2 and is refused unless
         ``allow_asymmetric=True``.
         """
+        allow_asymmetric = check_bool(allow_asymmetric, "allow_asymmetric", "Network.energy")
         self.require_symmetric("Network.energy", allow_asymmetric)
         S = check_spins(S, "S", "Network.energy", n=self.n)
         Sf = S.astype(np.float64)

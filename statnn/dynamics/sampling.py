@@ -15,13 +15,14 @@ import numpy as np
 
 from statnn._progress import progress_bar
 from statnn._validation import (
+    check_bool,
     check_choice,
     check_int,
-    check_seed,
     check_spins,
     check_temperatures,
     param_error,
     renamed,
+    seed_value,
 )
 from statnn._version import __version__
 from statnn.core.network import Network, check_network
@@ -66,6 +67,7 @@ class Sampler:
         self.chains = check_int(chains, "chains", caller, minimum=1)
         self.dynamics = check_choice(dynamics, "dynamics", caller, RULES)
         self.schedule = check_choice(schedule, "schedule", caller, SCHEDULES)
+        allow_asymmetric = check_bool(allow_asymmetric, "allow_asymmetric", caller)
         self.backend = DEFAULT_BACKEND if backend is None else backend
         self.device = device
         if self.schedule == "synchronous" and self.dynamics != "glauber":
@@ -156,19 +158,66 @@ class Sampler:
                 "init", caller, f"±1 spins broadcastable to {shape}", f"<shape {spins.shape}>"
             ) from None
 
-    def init(self, init: Any = "random", seed: int | None = None) -> SamplerState:
-        """Initial state. ``seed`` fixes both the initial spins and every chain's RNG stream."""
-        seed = check_seed(seed, "Sampler.init")
+    def init(self, init: Any = "random", seed=None) -> SamplerState:
+        """The initial state of every temperature × chain.
+
+        Parameters
+        ----------
+        init : 'random', 'ones', int or array_like of ±1
+            ``'random'``: independent uniform ±1 spins; ``'ones'``: all +1; an int μ: the
+            stored pattern ξ^μ (networks that keep patterns); an array of ±1 broadcastable
+            to (n_T, chains, N).
+        seed : int, numpy Generator, SeedSequence or None
+            Fixes both the initial spins and every chain's random stream (None: fresh
+            entropy).
+
+        Returns
+        -------
+        SamplerState
+            The backend's state (spins, random streams, sweep count, cached fields).
+
+        Examples
+        --------
+        >>> import statnn as sn
+        >>> s = sn.sampler(sn.ising((4, 4)), T=[1.0, 3.0], chains=2)
+        >>> s.spins(s.init("ones", seed=0)).shape
+        (2, 2, 16)
+        """
+        seed = seed_value(seed, "Sampler.init")
         init_seq, dynamics_seq = np.random.SeedSequence(seed).spawn(2)
         spins = self.initial_spins(init, np.random.default_rng(init_seq))
         return self.kernel.init(spins, dynamics_seq)
 
     def step(self, state: SamplerState, sweeps: int = 1, T=None) -> tuple[SamplerState, StepInfo]:
-        """Advance every chain by ``sweeps`` sweeps (at temperatures ``T`` if given: annealing).
+        """Advance every chain by ``sweeps`` sweeps.
 
-        Returns a new state; ``state`` itself is not changed. A state that this sampler's
-        :meth:`init` could not have made (another network's, size, representation or
-        backend) is refused before any compiled code runs.
+        Parameters
+        ----------
+        state : SamplerState
+            A state from :meth:`init` or a previous :meth:`step` of this sampler. A state
+            this sampler could not have made (another network's, size, representation or
+            backend) is refused before any compiled code runs.
+        sweeps : int >= 0
+            Sweeps to run; one sweep is N update attempts.
+        T : float or array_like, optional
+            Temperatures for these sweeps (one, or one per temperature of the sampler:
+            annealing); default the sampler's.
+
+        Returns
+        -------
+        state : SamplerState
+            The advanced state (the input state is not modified).
+        info : StepInfo
+            ``flips`` (n_T, chains): spins flipped; ``acceptance``: flips per attempt.
+
+        Examples
+        --------
+        >>> import statnn as sn
+        >>> s = sn.sampler(sn.ising((4, 4)), T=2.0)
+        >>> state, info = s.step(s.init(seed=0), sweeps=5)
+        >>> state.sweep, info.flips.shape
+        (5, (1, 1))
+        >>> state, info = s.step(state, sweeps=5, T=0.0)   # a quench: anneal to T = 0
         """
         self.check_state(state, "Sampler.step")
         sweeps = check_int(sweeps, "sweeps", "Sampler.step", minimum=0)
@@ -224,31 +273,45 @@ def sampler(
     backend_options: dict | None = None,
     rule: str | None = None,
 ) -> Sampler:
-    """The low-level Monte Carlo loop.
+    """The low-level Monte Carlo loop: ``init`` a state, then ``step`` it (BlackJAX style).
 
     Parameters
     ----------
     net : Network
-    T : float or sequence of floats >= 0
-        Temperatures (T = 0: β = ∞, the deterministic rule).
-    chains : int
+        The network (``sn.ising``, ``sn.sk``, ``sn.curie_weiss``, ``sn.hopfield``,
+        ``sn.Network``).
+    T : float or array_like of float >= 0
+        Temperatures, in units of the couplings (k_B = 1); β = 1/T, and T = 0 is the
+        deterministic dynamics S_i = sign(h_i) (a tie keeps the state).
+    chains : int >= 1
         Independent chains per temperature.
-    dynamics : {"glauber", "metropolis"}
-        Update rule: Glauber P(S_i = +1) = 1/(1 + exp(−2βh_i)) or Metropolis
-        min(1, exp(−βΔE)); at T = 0 both give S_i = sign(h_i), a tie keeping S_i.
-    schedule : {"random", "sequential", "permuted", "synchronous", "checkerboard"}
-    backend : {"numba", "numpy", "torch"}, optional
-        None: the default backend (numba).
+    dynamics : {'glauber', 'metropolis'}
+        Update rule: heat bath P(S_i = +1) = 1/(1 + exp(−2βh_i)), or Metropolis
+        acceptance min(1, exp(−βΔE)); at T = 0 both give S_i = sign(h_i).
+    schedule : {'random', 'sequential', 'permuted', 'checkerboard', 'synchronous'}
+        Order of the N update attempts of one sweep: N sites drawn with replacement, in
+        index order, a fresh permutation per sweep, the two colours of a bipartite lattice
+        in turn, or all at once from the old state (Little dynamics, Glauber only).
+    backend : {'numpy', 'numba', 'torch'}, optional
+        Monte Carlo backend (None: the package default, numba).
     device : str, optional
-        torch only ("cpu", "cuda", "cuda:N"); other backends refuse a device.
+        torch device such as ``'cpu'``, ``'cuda'`` or ``'cuda:1'`` (torch backend only;
+        the other backends refuse a device).
     allow_asymmetric : bool
-        Accept asymmetric couplings with Metropolis dynamics.
+        Accept J_ij != J_ji with the Metropolis rule (no energy function then).
     backend_options : dict, optional
         Backend settings (see docs/backends.md): numba ``multispin`` (bool),
         ``field_refresh`` (int); torch ``block_size`` (int), ``compile`` (bool),
         ``pattern_mode`` ("float" or "int8"). Unknown keys are refused.
     rule : str, optional
         Old name of ``dynamics`` (FutureWarning).
+
+    Returns
+    -------
+    Sampler
+        ``Sampler.init(init, seed)`` gives a state, ``Sampler.step(state, sweeps, T)``
+        advances it and returns ``(state, StepInfo)``; ``Sampler.spins(state)`` reads the
+        spins as int8 (n_T, chains, N).
 
     Examples
     --------
@@ -378,7 +441,7 @@ def simulate(
     backend: str | None = None,
     device: str | None = None,
     record_every: int = 1,
-    seed: int | None = None,
+    seed=None,
     tempering: bool | str = False,
     allow_asymmetric: bool = False,
     progress: bool = False,
@@ -410,12 +473,74 @@ def simulate(
     ``dynamics``, ``schedule``, ``backend``, ``device`` and ``backend_options`` are those of
     :func:`sampler` (``rule`` is the old name of ``dynamics``).
 
+    Parameters
+    ----------
+    net : Network
+        The network (``sn.ising``, ``sn.sk``, ``sn.curie_weiss``, ``sn.hopfield``, …).
+    T : float or array_like of float >= 0
+        Temperatures, in units of the couplings (k_B = 1); T = 0 runs S_i = sign(h_i).
+    sweeps : int >= 1
+        Recorded sweeps; one sweep is N update attempts, the unit of time
+        (``Run.record_sweeps`` counts sweeps after the burn-in). The autocorrelation
+        times τ of ``Run.summary()`` are in records, i.e. in units of ``record_every``
+        sweeps.
+    burn_in : int >= 0 or 'auto'
+        Sweeps run first and discarded (equilibration); ``'auto'``: by blocks until the
+        split-R̂ is ≤ ``rhat_max`` (see above).
+    chains : int >= 1
+        Independent chains per temperature; pairs (0, 1), (2, 3), … also give the replica
+        overlap q.
+    dynamics : {'glauber', 'metropolis'}
+        Heat bath P(S_i = +1) = 1/(1 + exp(−2βh_i)) or Metropolis min(1, exp(−βΔE)).
+    schedule : {'random', 'sequential', 'permuted', 'checkerboard', 'synchronous'}
+        Order of the updates within a sweep (see :func:`sampler`).
+    init : 'random', 'ones', int or array_like of ±1
+        Initial state: uniform random spins, all +1, the stored pattern of that index, or
+        an array broadcastable to (n_T, chains, N).
+    backend : {'numpy', 'numba', 'torch'}, optional
+        Monte Carlo backend (None: numba).
+    device : str, optional
+        torch device (``'cpu'``, ``'cuda'``, ``'cuda:1'``); torch backend only.
+    record_every : int >= 1, <= sweeps
+        Sweeps between records; ``sweeps // record_every`` records are kept.
+    seed : int, numpy Generator, SeedSequence or None
+        Seed of the initial state, the dynamics and the exchanges. The seed actually used
+        (drawn from the OS for None, from the Generator for a Generator) is recorded in
+        ``Run.params['seed']``: passing it back reproduces the run.
+    tempering : bool or 'auto'
+        Parallel tempering between neighbouring temperatures (sorted T); ``'auto'`` tunes
+        the ladder first (see above).
+    allow_asymmetric : bool
+        Accept J_ij != J_ji (the recorded energy is then that of the symmetric part).
+    progress : bool
+        A progress bar (tqdm) on stderr, one tick per record.
+    backend_options : dict, optional
+        Backend settings, as in :func:`sampler`.
+    rule : str, optional
+        Old name of ``dynamics`` (FutureWarning).
+    burn_in_max : int, optional
+        Cap of ``burn_in='auto'`` in sweeps (default max(10 × sweeps, 10000)).
+    rhat_max : float
+        Largest split-R̂ counted as converged (auto burn-in and the warning).
+    ess_min : float
+        Smallest bulk effective sample size counted as converged (the warning).
+
+    Returns
+    -------
+    Run
+        The recorded series (temperature, chain, record), the final states, acceptance
+        rates and ``params``; ``Run.summary()`` gives the per-temperature table.
+
     Examples
     --------
     >>> import statnn as sn
     >>> run = sn.simulate(sn.ising((8, 8)), T=[1.5, 3.0], sweeps=200, burn_in=100, chains=2, seed=0)
     >>> run.energy.shape
     (2, 2, 200)
+    >>> again = sn.simulate(sn.ising((8, 8)), T=[1.5, 3.0], sweeps=200, burn_in=100, chains=2,
+    ...                     seed=run.params["seed"])
+    >>> bool((again.energy == run.energy).all())
+    True
     """
     caller = "simulate"
     dynamics = renamed(caller, "rule", rule, "dynamics", dynamics, "glauber")
@@ -432,12 +557,16 @@ def simulate(
     from statnn.stats.diagnostics import check_thresholds
 
     rhat_max, ess_min = check_thresholds(rhat_max, ess_min, caller)
-    if not (isinstance(tempering, bool) or tempering == "auto"):
+    if not (isinstance(tempering, bool | np.bool_) or tempering == "auto"):
         raise param_error("tempering", caller, "True, False or 'auto'", tempering)
     record_every = check_int(record_every, "record_every", caller, minimum=1)
     if record_every > sweeps:
         raise param_error("record_every", caller, f"an int <= sweeps ({sweeps})", record_every)
-    seed = check_seed(seed, caller)
+    if tempering != "auto":
+        tempering = check_bool(tempering, "tempering", caller)
+    allow_asymmetric = check_bool(allow_asymmetric, "allow_asymmetric", caller)
+    progress = check_bool(progress, "progress", caller)
+    seed = seed_value(seed, caller)  # the seed drawn for None is recorded
     if not net.symmetric:
         net.require_symmetric(caller, allow_asymmetric)
         warnings.warn(

@@ -23,16 +23,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from statnn._validation import check_choice, param_error
+from statnn._validation import check_bool, check_choice, param_error
 from statnn.errors import StatnnError
 from statnn.experiments._common import (
     SIZES,
     load_dataset,
-    resolve_backend,
+    resolve_device,
     resolve_seed,
     save_dataset,
 )
-from statnn.experiments.feedforward import perceptron_capacity, seed_examples, xor_digits
+from statnn.experiments.feedforward import (
+    first_neurons,
+    perceptron_capacity,
+    seed_examples,
+    xor_digits,
+)
 from statnn.experiments.hopfield import basins, hopfield_phase_diagram, hopfield_recall
 from statnn.experiments.learning import inverse_ising
 from statnn.experiments.magnets import curie_weiss, ising_2d, sk_glass
@@ -113,9 +118,9 @@ EXPERIMENTS: dict[str, Experiment] = {
             "on the 8×8 digits",
         ),
         Experiment(
-            "seed-examples",
-            seed_examples,
-            "experiments/seed_examples.py",
+            "first-neurons",
+            first_neurons,
+            "experiments/first_neurons.py",
             "km → miles by one linear neuron (learned vs exact 0.621371) and the "
             "apples-vs-oranges perceptron decision line",
         ),
@@ -130,6 +135,10 @@ EXPERIMENTS: dict[str, Experiment] = {
 }
 
 
+#: Old name → current name; the old names still run, with a FutureWarning, for one release.
+DEPRECATED_NAMES = {"seed-examples": "first-neurons"}
+
+
 class ExperimentOutput(NamedTuple):
     """What :func:`run_experiment` produced."""
 
@@ -141,7 +150,22 @@ class ExperimentOutput(NamedTuple):
 
 
 def get_experiment(name: str) -> Experiment:
-    """The experiment called ``name`` (a :class:`~statnn.errors.ValidationError` if none)."""
+    """The experiment called ``name`` (a :class:`~statnn.errors.ValidationError` if none).
+
+    A deprecated name (:data:`DEPRECATED_NAMES`) gives its new experiment with a
+    ``FutureWarning``.
+    """
+    if isinstance(name, str) and name in DEPRECATED_NAMES:
+        import warnings
+
+        new = DEPRECATED_NAMES[name]
+        warnings.warn(
+            f"The experiment {name!r} is now called {new!r}; the old name will be removed "
+            "in the next release.",
+            FutureWarning,
+            stacklevel=3,
+        )
+        name = new
     if not isinstance(name, str) or name not in EXPERIMENTS:
         listed = ", ".join(EXPERIMENTS)
         raise param_error("name", "run_experiment", f"one of: {listed}", name)
@@ -155,6 +179,7 @@ def run_experiment(
     out=None,
     seed: int = 0,
     backend: str | None = None,
+    device: str | None = None,
     progress: bool = False,
     plot: bool = True,
     **overrides,
@@ -172,10 +197,16 @@ def run_experiment(
         still returned). It is checked before the run starts: a path that is a file, a
         folder without write permission or on a read-only or full file system raises
         :class:`OSError` at once.
-    seed : int, 0 <= seed <= 2**63 - 1
-        Seed of everything random in the experiment (stored in the files as an int64).
+    seed : int in [0, 2**63 - 1], numpy Generator, SeedSequence or None
+        Seed of everything random in the experiment; the integer actually used (drawn for
+        None or a Generator) is recorded in the dataset's ``seed`` attribute (an int64).
     backend : str, optional
-        ``'numpy'``, ``'numba'`` or ``'torch'`` (None: the package default).
+        ``'numpy'``, ``'numba'`` or ``'torch'`` (None: the package default, or
+        ``'torch'`` when ``device`` is given).
+    device : str, optional
+        torch device: ``'cpu'``, ``'cuda'``, ``'cuda:1'`` (torch backend only). Checked
+        before any work: a device this machine lacks raises
+        :class:`~statnn.errors.BackendUnavailableError`.
     progress : bool
         Progress bars on stderr.
     plot : bool
@@ -196,15 +227,20 @@ def run_experiment(
     ('curie-weiss', True)
     """
     experiment = get_experiment(name)
+    name = experiment.name  # a deprecated name writes the files of the new one
     # every argument is checked before any work starts
     check_choice(size, "size", "run_experiment", SIZES)
-    resolve_seed(seed, "run_experiment")
-    resolve_backend(backend, "run_experiment")
+    check_bool(progress, "progress", "run_experiment")
+    check_bool(plot, "plot", "run_experiment")
+    seed = resolve_seed(seed, "run_experiment")  # one draw for None or a Generator
+    backend, device = resolve_device(device, backend, "run_experiment")
     if out is not None:  # a folder that cannot take the results fails now, not after the run
         files = [f"{name}.nc", f"{name}.json"] + ([f"{name}.png"] if plot else [])
         check_output_dir(out, files)
     start = time.perf_counter()
-    ds = experiment.function(size, seed=seed, backend=backend, progress=progress, **overrides)
+    ds = experiment.function(
+        size, seed=seed, backend=backend, device=device, progress=progress, **overrides
+    )
     data = sidecar = figure = None
     if out is not None:
         folder = Path(out)
@@ -232,6 +268,7 @@ def script_main(name: str, argv: list[str] | None = None) -> int:
     from statnn._argparse import OneLineParser  # one-line errors, exit status 2
 
     experiment = get_experiment(name)
+    name = experiment.name
     parser = OneLineParser(
         prog=Path(experiment.script).name,
         description=f"{experiment.summary} (the '{name}' experiment; same as "
@@ -242,6 +279,7 @@ def script_main(name: str, argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="results", help="output folder (default: results)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--backend", default=None, help="numpy, numba or torch")
+    parser.add_argument("--device", default=None, help="torch device: cpu, cuda, cuda:1")
     args = parser.parse_args(argv)
     size = "tiny" if args.tiny else "quick" if args.quick else "full"
     try:
@@ -251,6 +289,7 @@ def script_main(name: str, argv: list[str] | None = None) -> int:
             out=args.out,
             seed=args.seed,
             backend=args.backend,
+            device=args.device,
             progress=sys.stderr.isatty(),
         )
     except StatnnError as exc:
@@ -267,9 +306,11 @@ def script_main(name: str, argv: list[str] | None = None) -> int:
 __all__ = [
     "EXPERIMENTS",
     "Experiment",
+    "DEPRECATED_NAMES",
     "ExperimentOutput",
     "basins",
     "curie_weiss",
+    "first_neurons",
     "get_experiment",
     "hopfield_phase_diagram",
     "hopfield_recall",

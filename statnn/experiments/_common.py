@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from statnn._progress import progress_bar  # noqa: F401  (the experiments' bars)
-from statnn._validation import check_choice, check_seed, param_error
+from statnn._validation import check_bool, check_choice, param_error, seed_value
 from statnn._version import __version__
 from statnn.errors import ValidationError
 from statnn.results import (
@@ -71,19 +71,55 @@ def resolve_backend(backend: str | None, caller: str) -> str:
     return check_choice(backend, "backend", caller, MC_BACKENDS)
 
 
+def resolve_device(device: Any, backend: str | None, caller: str) -> tuple[str, str | None]:
+    """The backend and device that ``device`` asks for, checked before any work.
+
+    A device implies the torch backend (None picks it); numpy and numba run on the CPU
+    cores and take no device. A device this machine lacks (``'cuda'`` without a GPU)
+    raises :class:`~statnn.errors.BackendUnavailableError`.
+    """
+    backend = resolve_backend(backend, caller) if device is None or backend else "torch"
+    if device is None:
+        return backend, None
+    if not isinstance(device, str):
+        raise param_error(
+            "device", caller, "a device name such as 'cpu', 'cuda' or 'cuda:1'", device
+        )
+    if backend != "torch":
+        raise param_error(
+            "device",
+            caller,
+            "None with backend='numpy' or 'numba' (they run on the CPU cores); "
+            "use backend='torch' to choose a device",
+            device,
+        )
+    from statnn.dynamics.backends import load_backend
+
+    load_backend("torch", caller)  # BackendUnavailableError without torch
+    from statnn._device import resolve_device as torch_device
+
+    torch_device(device, caller)  # BackendUnavailableError without that device
+    return backend, device
+
+
 #: Seeds are stored as 64-bit integers in the result files.
 MAX_SEED = 2**63 - 1
 
 
 def resolve_seed(seed: Any, caller: str) -> int:
-    """An explicit integer seed in [0, 2**63 - 1] (reproducible: no ``None``; storable)."""
-    expected = "an int >= 0 and <= 2**63 - 1 (seeds are stored as 64-bit integers)"
-    if seed is None:
+    """The integer seed to run with and record, in [0, 2**63 - 1] (stored as an int64).
+
+    An int is kept; None, a Generator or a SeedSequence become the integer drawn from them
+    (:func:`statnn._validation.check_seed`), so the recorded ``seed`` attribute always
+    reproduces the experiment.
+    """
+    expected = "an int in [0, 2**63 - 1] (stored as a 64-bit integer), a numpy Generator, a SeedSequence or None"
+    value = seed_value(seed, caller)
+    if isinstance(value, list):  # a SeedSequence of several words: reduce it to one int
+        value = int(np.random.SeedSequence(value).generate_state(1, dtype=np.uint64)[0] >> 1)
+    if value > MAX_SEED:
         raise param_error("seed", caller, expected, seed)
-    seed = check_seed(seed, caller)
-    if seed > MAX_SEED:
-        raise param_error("seed", caller, expected, seed)
-    return seed
+    return value
 
 
 def child_seeds(seed: int, count: int) -> list[int]:
@@ -173,6 +209,7 @@ def finish(
     seed: int,
     backend: str,
     start: float,
+    device: str | None = None,
 ):
     """Attach the self-describing metadata to ``ds`` (in place) and return it.
 
@@ -186,6 +223,7 @@ def finish(
         "size": size,
         "seed": int(seed),
         "backend": backend,
+        "device": device or "cpu",
         "wall_time_s": round(time.perf_counter() - start, 3),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         **environment(),
@@ -207,6 +245,7 @@ class ExperimentCall:
     seed: int
     backend: str
     start: float
+    device: str | None = None
 
     def finish(self, ds, *, experiment: str, title: str):
         """Attach the metadata of this call to ``ds`` (in place, :func:`finish`); return it."""
@@ -218,6 +257,7 @@ class ExperimentCall:
             params=self.params,
             seed=self.seed,
             backend=self.backend,
+            device=self.device,
             start=self.start,
         )
 
@@ -229,17 +269,22 @@ def start_experiment(
     seed: Any,
     backend: str | None,
     overrides: Mapping,
+    *,
+    device: str | None = None,
+    progress: bool = False,
 ) -> ExperimentCall:
     """Start the clock and check an experiment's arguments, in the order every one does.
 
     The preset ``size`` of ``sizes`` with ``overrides`` (:func:`resolve_params`), then the
-    seed (:func:`resolve_seed`), then the Monte Carlo backend (:func:`resolve_backend`).
+    seed (:func:`resolve_seed`), then the Monte Carlo backend and device
+    (:func:`resolve_device`).
     """
     start = time.perf_counter()
+    check_bool(progress, "progress", caller)
     params = resolve_params(caller, sizes, size, overrides)
     seed = resolve_seed(seed, caller)
-    backend = resolve_backend(backend, caller)
-    return ExperimentCall(size, params, seed, backend, start)
+    backend, device = resolve_device(device, backend, caller)
+    return ExperimentCall(size, params, seed, backend, start, device)
 
 
 def params_of(ds) -> dict:

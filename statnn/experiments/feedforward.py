@@ -1,5 +1,6 @@
 """Feedforward studies: perceptron capacity against Cover's theorem, XOR and digits
-training curves, and two toy examples (km → miles, apples vs oranges).
+training curves, and two first neurons (km → miles by a linear neuron, apples vs oranges by a
+perceptron).
 
 The ``backend`` argument of these experiments picks the MLP's trainer: ``"torch"`` trains
 with torch, anything else (None, ``"numpy"``, ``"numba"``) with the numpy reference.
@@ -14,6 +15,7 @@ import xarray as xr
 
 import statnn.datasets as datasets
 import statnn.theory as theory
+from statnn._validation import param_error
 from statnn.experiments._common import ExperimentCall, child_seeds, start_experiment
 from statnn.nn.capacity import perceptron_capacity as capacity_run
 from statnn.nn.mlp import MLP, MLPRegressor
@@ -47,6 +49,7 @@ def perceptron_capacity(
     *,
     seed: int = 0,
     backend: str | None = None,
+    device: str | None = None,
     progress: bool = False,
     **overrides,
 ) -> xr.Dataset:
@@ -61,9 +64,10 @@ def perceptron_capacity(
 
     Parameters
     ----------
-    size, seed, backend, progress
+    size, seed, backend, device, progress
         As in :func:`statnn.experiments.hopfield_recall` (``backend`` and ``progress``
-        are recorded but unused: the rule runs in numpy).
+        are recorded but unused: the rule runs in numpy, so ``device`` may only be None
+        or ``'cpu'``).
     **overrides
         ``N``, ``alphas``, ``trials``, ``max_epochs``.
 
@@ -73,7 +77,23 @@ def perceptron_capacity(
         ``fraction``, ``fraction_err``, ``cover``, ``P`` (N, alpha) and ``cover_curve``
         (N, alpha_theory).
     """
-    call = start_experiment("perceptron_capacity", CAPACITY_SIZES, size, seed, backend, overrides)
+    call = start_experiment(
+        "perceptron_capacity",
+        CAPACITY_SIZES,
+        size,
+        seed,
+        backend,
+        overrides,
+        device=device,
+        progress=progress,
+    )
+    if call.device not in (None, "cpu"):
+        raise param_error(
+            "device",
+            "perceptron_capacity",
+            "None or 'cpu' (the perceptron rule of this experiment runs in numpy)",
+            device,
+        )
     p = call.params
     res = capacity_run(
         p["alphas"], p["N"], trials=p["trials"], seed=call.seed, max_epochs=p["max_epochs"]
@@ -148,6 +168,7 @@ def xor_digits(
     *,
     seed: int = 0,
     backend: str | None = None,
+    device: str | None = None,
     progress: bool = False,
     **overrides,
 ) -> xr.Dataset:
@@ -161,7 +182,7 @@ def xor_digits(
 
     Parameters
     ----------
-    size, seed, backend, progress
+    size, seed, backend, device, progress
         As in :func:`statnn.experiments.hopfield_recall`; ``backend="torch"`` trains the
         MLPs with torch, otherwise numpy.
     **overrides
@@ -177,7 +198,16 @@ def xor_digits(
     """
     from sklearn.model_selection import train_test_split
 
-    call = start_experiment("xor_digits", TRAINING_SIZES, size, seed, backend, overrides)
+    call = start_experiment(
+        "xor_digits",
+        TRAINING_SIZES,
+        size,
+        seed,
+        backend,
+        overrides,
+        device=device,
+        progress=progress,
+    )
     call = _with_mlp_backend(call)
     p, mlp_backend = call.params, call.backend
     s_xor, s_split, s_digits, s_perc = child_seeds(call.seed, 4)
@@ -192,6 +222,7 @@ def xor_digits(
         epochs=p["xor_epochs"],
         batch_size=4,
         backend=mlp_backend,
+        device=call.device,
         seed=s_xor,
     ).fit(X, y)
     grid = np.linspace(-0.5, 1.5, int(p["grid"]))
@@ -215,6 +246,7 @@ def xor_digits(
         validation_fraction=0.15,
         patience=10**6,  # record every epoch; no stopping
         backend=mlp_backend,
+        device=call.device,
         seed=s_digits,
     ).fit(X_train, y_train)
     digits_perc = Perceptron(max_epochs=100, shuffle=True, seed=s_perc).fit(X_train, y_train)
@@ -256,22 +288,23 @@ def xor_digits(
     )
 
 
-SEED_SIZES = {
+FIRST_NEURONS_SIZES = {
     "tiny": dict(km_samples=20, km_noise=0.5, km_epochs=20, fruit_samples=40),
     "quick": dict(km_samples=50, km_noise=0.5, km_epochs=50, fruit_samples=100),
     "full": dict(km_samples=200, km_noise=0.5, km_epochs=200, fruit_samples=400),
 }
 
 
-def seed_examples(
+def first_neurons(
     size: str = "quick",
     *,
     seed: int = 0,
     backend: str | None = None,
+    device: str | None = None,
     progress: bool = False,
     **overrides,
 ) -> xr.Dataset:
-    """Two toy examples: km → miles by one linear neuron, apples vs oranges.
+    """First neurons: km → miles by one linear neuron, apples vs oranges by a perceptron.
 
     km → miles: one parameter w, miles ≈ w·km, updated sample by sample by
     gradient descent on the squared error from noisy distances; it learns 0.621371 mi/km.
@@ -282,7 +315,7 @@ def seed_examples(
 
     Parameters
     ----------
-    size, seed, backend, progress
+    size, seed, backend, device, progress
         As in :func:`statnn.experiments.hopfield_recall`; ``backend="torch"`` trains the
         neuron with torch, otherwise numpy.
     **overrides
@@ -295,13 +328,22 @@ def seed_examples(
         ``fruit_weight``, ``fruit_sweetness``, ``fruit_y`` (fruit_sample); attributes: the learned w, the package neuron's weight and bias, the exact factor, the perceptron's line
         w·x + b = 0 in original units and its accuracy.
     """
-    call = start_experiment("seed_examples", SEED_SIZES, size, seed, backend, overrides)
+    call = start_experiment(
+        "first_neurons",
+        FIRST_NEURONS_SIZES,
+        size,
+        seed,
+        backend,
+        overrides,
+        device=device,
+        progress=progress,
+    )
     call = _with_mlp_backend(call)
     p, mlp_backend = call.params, call.backend
     s_km, s_fit, s_fruit = child_seeds(call.seed, 3)
 
     km, miles = datasets.km_to_miles(p["km_samples"], noise=p["km_noise"], seed=s_km)
-    # the seed's strawman: one parameter w, miles ≈ w·km, updated sample by sample by
+    # the naive strawman: one parameter w, miles ≈ w·km, updated sample by sample by
     # gradient descent on the squared error, w ← w + η (y − w x) x (x, y in units of 100)
     x, t = km[:, 0] / 100.0, miles / 100.0
     rng = np.random.default_rng(s_fit)
@@ -319,6 +361,7 @@ def seed_examples(
         epochs=int(p["km_epochs"]),
         batch_size=1,
         backend=mlp_backend,
+        device=call.device,
         seed=s_fit,
     ).fit(x[:, None], t)
     mlp_weight = float(np.ravel(neuron.layers_[0].W)[0])  # (100 mi)/(100 km) = mi/km
@@ -360,6 +403,19 @@ def seed_examples(
     )
     return call.finish(
         ds,
-        experiment="seed-examples",
-        title="Two toy examples: km to miles, apples vs oranges",
+        experiment="first-neurons",
+        title="First neurons: km to miles, apples vs oranges",
     )
+
+
+def seed_examples(*args, **kwargs) -> xr.Dataset:
+    """Deprecated name of :func:`first_neurons` (kept for one release)."""
+    import warnings
+
+    warnings.warn(
+        "seed_examples is now first_neurons (the 'first-neurons' experiment); "
+        "the old name will be removed in the next release",
+        FutureWarning,
+        stacklevel=2,
+    )
+    return first_neurons(*args, **kwargs)

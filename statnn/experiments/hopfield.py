@@ -53,6 +53,7 @@ def hopfield_recall(
     *,
     seed: int = 0,
     backend: str | None = None,
+    device: str | None = None,
     progress: bool = False,
     **overrides,
 ) -> xr.Dataset:
@@ -69,10 +70,15 @@ def hopfield_recall(
     ----------
     size : {'tiny', 'quick', 'full'}
         Preset parameters (see ``RECALL_SIZES``).
-    seed : int
-        Seed of the patterns, cues and dynamics.
+    seed : int >= 0, numpy Generator, SeedSequence or None
+        Seed of the patterns, cues and dynamics (the integer used is recorded).
     backend : str, optional
-        Monte Carlo backend (None: the package default).
+        Monte Carlo backend (None: the package default; ``'torch'`` when ``device`` is
+        given).
+    device : str, optional
+        torch device for the dynamics: ``'cpu'``, ``'cuda'``, ``'cuda:1'`` (torch backend
+        only; a device that does not exist here raises
+        :class:`~statnn.errors.BackendUnavailableError` before any work).
     progress : bool
         Show a progress bar over the rules.
     **overrides
@@ -86,7 +92,16 @@ def hopfield_recall(
         ``ags_m`` (T, alpha_theory); attributes as described in
         :mod:`statnn.experiments`.
     """
-    call = start_experiment("hopfield_recall", RECALL_SIZES, size, seed, backend, overrides)
+    call = start_experiment(
+        "hopfield_recall",
+        RECALL_SIZES,
+        size,
+        seed,
+        backend,
+        overrides,
+        device=device,
+        progress=progress,
+    )
     p = call.params
     rules = list(p["rules"])
     T = np.asarray(p["T"], dtype=float)
@@ -107,6 +122,7 @@ def hopfield_recall(
             average=p["average"],
             seed=seeds[r],
             backend=call.backend,
+            device=call.device,
         )
         m_mean[r], m_err[r], rate[r] = out["m_mean"], out["m_err"], out["retrieval_rate"]
     alpha_theory = np.linspace(0.002, max(0.3, float(alphas.max())), 150)
@@ -173,6 +189,7 @@ def hopfield_phase_diagram(
     *,
     seed: int = 0,
     backend: str | None = None,
+    device: str | None = None,
     progress: bool = False,
     **overrides,
 ) -> xr.Dataset:
@@ -187,7 +204,7 @@ def hopfield_phase_diagram(
 
     Parameters
     ----------
-    size, seed, backend, progress
+    size, seed, backend, device, progress
         As in :func:`hopfield_recall`.
     **overrides
         ``N``, ``T``, ``alphas``, ``max_cued``, ``sweeps``, ``average``, ``trials``.
@@ -198,7 +215,16 @@ def hopfield_phase_diagram(
         ``m_mean``, ``m_err``, ``retrieval_rate`` (T, alpha); the theory lines ``T_g``
         and ``T_M`` on ``alpha_theory`` and ``alpha_global`` on ``T_line`` (the T_c line).
     """
-    call = start_experiment("hopfield_phase_diagram", PHASE_SIZES, size, seed, backend, overrides)
+    call = start_experiment(
+        "hopfield_phase_diagram",
+        PHASE_SIZES,
+        size,
+        seed,
+        backend,
+        overrides,
+        device=device,
+        progress=progress,
+    )
     p = call.params
     T = np.asarray(p["T"], dtype=float)
     alphas = np.asarray(p["alphas"], dtype=float)
@@ -217,6 +243,7 @@ def hopfield_phase_diagram(
             trials=p["trials"],
             seed=seeds[a],
             backend=call.backend,
+            device=call.device,
         )
         m_mean[:, a] = out["m_mean"][:, 0]
         m_err[:, a] = out["m_err"][:, 0]
@@ -302,6 +329,7 @@ def basins(
     *,
     seed: int = 0,
     backend: str | None = None,
+    device: str | None = None,
     progress: bool = False,
     **overrides,
 ) -> xr.Dataset:
@@ -312,7 +340,7 @@ def basins(
 
     Parameters
     ----------
-    size, seed, backend, progress
+    size, seed, backend, device, progress
         As in :func:`hopfield_recall`.
     **overrides
         ``N``, ``alphas``, ``rules``, ``initial_overlaps``, ``T``, ``max_cued``,
@@ -323,7 +351,9 @@ def basins(
     xarray.Dataset
         ``m_mean``, ``m_err``, ``retrieval_rate`` (rule, alpha, m0) and ``ags_m`` (alpha).
     """
-    call = start_experiment("basins", BASIN_SIZES, size, seed, backend, overrides)
+    call = start_experiment(
+        "basins", BASIN_SIZES, size, seed, backend, overrides, device=device, progress=progress
+    )
     p = call.params
     rules = list(p["rules"])
     alphas = np.asarray(p["alphas"], dtype=float)
@@ -344,6 +374,7 @@ def basins(
             sweeps=p["sweeps"],
             seed=seeds[r * len(alphas) + a],
             backend=call.backend,
+            device=call.device,
         )
         m_mean[r, a], m_err[r, a], rate[r, a] = (
             out["m_mean"],

@@ -73,7 +73,7 @@ INVERSE_ISING_SIZES = {
 }
 
 
-def _samples(net, M, T, p, rng, backend):
+def _samples(net, M, T, p, rng, backend, device):
     method = "exact" if net.n <= MAX_EXACT_N else "mc"
     return draw_samples(
         net,
@@ -85,7 +85,7 @@ def _samples(net, M, T, p, rng, backend):
         chains=int(p["mc_chains"]),
         rng=rng,
         backend=backend,
-        device=None,
+        device=device,
         caller="inverse_ising",
     )
 
@@ -95,6 +95,7 @@ def inverse_ising(
     *,
     seed: int = 0,
     backend: str | None = None,
+    device: str | None = None,
     progress: bool = False,
     **overrides,
 ) -> xr.Dataset:
@@ -116,7 +117,7 @@ def inverse_ising(
 
     Parameters
     ----------
-    size, seed, backend, progress
+    size, seed, backend, device, progress
         As in :func:`statnn.experiments.hopfield_recall`.
     **overrides
         ``N``, ``betas``, ``M``, ``methods``, ``l2``, ``pcd`` (dict of BoltzmannMachine settings),
@@ -131,7 +132,16 @@ def inverse_ising(
         ``overlap_learned``, ``overlap_hebbian`` (pattern) final recall overlaps;
         ``J_learned``, ``J_hebbian`` (coupling) the couplings i < j of the Hopfield panel.
     """
-    call = start_experiment("inverse_ising", INVERSE_ISING_SIZES, size, seed, backend, overrides)
+    call = start_experiment(
+        "inverse_ising",
+        INVERSE_ISING_SIZES,
+        size,
+        seed,
+        backend,
+        overrides,
+        device=device,
+        progress=progress,
+    )
     p = call.params
     N = int(p["N"])
     betas = np.asarray(p["betas"], dtype=float)
@@ -146,7 +156,7 @@ def inverse_ising(
         truth = sk(N, seed=seeds[3 * b])
         J_true = beta * truth.couplings.to_dense()
         rng = np.random.default_rng(seeds[3 * b + 1])
-        X = _samples(truth, Ms[-1], 1.0 / beta, p, rng, call.backend)
+        X = _samples(truth, Ms[-1], 1.0 / beta, p, rng, call.backend, call.device)
         for k, method in enumerate(methods):
             if method == "exact" and N > MAX_EXACT_N:
                 continue
@@ -157,7 +167,11 @@ def inverse_ising(
                 settings.update(pcd, tempering=list(p["ladder"]) if beta > 1.0 else False)
             for j, M in enumerate(Ms):
                 bm = BoltzmannMachine(
-                    method, backend=call.backend, random_state=seeds[3 * b + 2], **settings
+                    method,
+                    backend=call.backend,
+                    device=call.device,
+                    random_state=seeds[3 * b + 2],
+                    **settings,
                 )
                 tic = time.perf_counter()
                 bm.fit(X[:M])
@@ -171,11 +185,15 @@ def inverse_ising(
     labels = rng.integers(0, hP, size=hM)
     flips = np.where(rng.random((hM, hN)) < float(p["hopfield_flip"]), -1, 1)
     examples = (xi[labels] * flips).astype(np.int8)
-    learned = BoltzmannMachine("pseudolikelihood", backend=call.backend).fit(examples)
+    learned = BoltzmannMachine("pseudolikelihood", backend=call.backend, device=call.device).fit(
+        examples
+    )
     hebb = hopfield(xi, rule="hebbian")
     cue = dict(noise=float(p["cue_noise"]), T=0.0, sweeps=50, seed=seeds[-1])
-    over_learned = recall(learned.network_, xi, backend=call.backend, **cue).overlap
-    over_hebb = recall(hebb, xi, backend=call.backend, **cue).overlap
+    over_learned = recall(
+        learned.network_, xi, backend=call.backend, device=call.device, **cue
+    ).overlap
+    over_hebb = recall(hebb, xi, backend=call.backend, device=call.device, **cue).overlap
     iu = np.triu_indices(hN, 1)
     J_hebb = hebb.couplings.to_dense()[iu]
     J_learn = learned.couplings_[iu]

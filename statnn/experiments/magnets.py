@@ -143,6 +143,7 @@ def ising_2d(
     *,
     seed: int = 0,
     backend: str | None = None,
+    device: str | None = None,
     progress: bool = False,
     **overrides,
 ) -> xr.Dataset:
@@ -155,7 +156,7 @@ def ising_2d(
 
     Parameters
     ----------
-    size, seed, backend, progress
+    size, seed, backend, device, progress
         As in :func:`statnn.experiments.hopfield_recall`.
     **overrides
         ``L``, ``T``, ``sweeps``, ``burn_in``, ``chains``, ``record_every``.
@@ -168,7 +169,9 @@ def ising_2d(
         ``onsager_energy``, ``onsager_magnetization``, ``onsager_specific_heat`` on
         ``T_theory``.
     """
-    call = start_experiment("ising_2d", ISING_SIZES, size, seed, backend, overrides)
+    call = start_experiment(
+        "ising_2d", ISING_SIZES, size, seed, backend, overrides, device=device, progress=progress
+    )
     p = call.params
     sizes = [int(L) for L in p["L"]]
     T = np.asarray(p["T"], dtype=float)
@@ -187,6 +190,7 @@ def ising_2d(
         init="ones",
         record_every=p["record_every"],
         backend=call.backend,
+        device=call.device,
     )
     pairs = [f"{a}-{b}" for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
     crossing = [
@@ -248,6 +252,7 @@ def curie_weiss(
     *,
     seed: int = 0,
     backend: str | None = None,
+    device: str | None = None,
     progress: bool = False,
     **overrides,
 ) -> xr.Dataset:
@@ -259,7 +264,7 @@ def curie_weiss(
 
     Parameters
     ----------
-    size, seed, backend, progress
+    size, seed, backend, device, progress
         As in :func:`statnn.experiments.hopfield_recall`.
     **overrides
         ``N``, ``T``, ``sweeps``, ``burn_in``, ``chains``.
@@ -270,7 +275,9 @@ def curie_weiss(
         ``abs_magnetization``, ``energy``, ``susceptibility``, ``binder`` with ``*_err``
         (N, T); ``m_theory`` and ``e_theory`` on ``T_theory``.
     """
-    call = start_experiment("curie_weiss", CW_SIZES, size, seed, backend, overrides)
+    call = start_experiment(
+        "curie_weiss", CW_SIZES, size, seed, backend, overrides, device=device, progress=progress
+    )
     p = call.params
     Ns = [int(n) for n in p["N"]]
     T = np.asarray(p["T"], dtype=float)
@@ -288,6 +295,7 @@ def curie_weiss(
         chains=p["chains"],
         init="ones",
         backend=call.backend,
+        device=call.device,
     )
     T_theory = np.linspace(0.01, max(2.0, T.max()), 300)
     m_theory = np.asarray(theory.curie_weiss_magnetization(T_theory))
@@ -354,6 +362,7 @@ def sk_glass(
     *,
     seed: int = 0,
     backend: str | None = None,
+    device: str | None = None,
     progress: bool = False,
     **overrides,
 ) -> xr.Dataset:
@@ -372,7 +381,7 @@ def sk_glass(
 
     Parameters
     ----------
-    size, seed, backend, progress
+    size, seed, backend, device, progress
         As in :func:`statnn.experiments.hopfield_recall`.
     **overrides
         ``N``, ``T``, ``samples``, ``pairs``, ``sweeps``, ``burn_in``, ``record_every``,
@@ -390,7 +399,9 @@ def sk_glass(
         ``ess_bulk_energy`` (worst disorder sample), ``converged`` (N, T); ``rs_energy``,
         ``rs_q`` on ``T_theory``.
     """
-    call = start_experiment("sk_glass", SK_SIZES, size, seed, backend, overrides)
+    call = start_experiment(
+        "sk_glass", SK_SIZES, size, seed, backend, overrides, device=device, progress=progress
+    )
     p = call.params
     Ns = [int(n) for n in p["N"]]
     T = np.sort(np.asarray(p["T"], dtype=float))
@@ -442,6 +453,7 @@ def sk_glass(
                 record_every=every,
                 tempering=True,
                 backend=call.backend,
+                device=call.device,
                 seed=seeds[k + 1],
             )
         q_rec = run.replica_overlap  # (T, pairs, records): chains 2k and 2k + 1

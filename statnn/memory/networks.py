@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from statnn._validation import check_choice, param_error
+from statnn._validation import check_choice, param_error, seed_value
 from statnn.core.network import Network
 from statnn.memory.rules import (
     _patterns,
@@ -89,8 +89,8 @@ def hopfield(
         Zippelius).
     symmetrize, thresholds, lr, max_epochs
         Perceptron rule only, see :func:`statnn.memory.rules.perceptron_couplings`.
-    seed : int, optional
-        Seed of the dilution.
+    seed : int, numpy Generator, SeedSequence or None
+        Seed of the dilution; the seed used is recorded in ``net.info['seed']``.
     dtype : {"float64", "float32"}
         Pseudo-inverse and Storkey rules only: precision of the dense N × N couplings
         (float32 halves their memory). Dense rules check the memory they need before
@@ -138,6 +138,8 @@ def hopfield(
             )
     xi = _patterns(patterns, caller)
     p, n = xi.shape
+    if dilution is not None:  # record the seed actually used (drawn for None)
+        seed = seed_value(seed, caller)
     dilute = {"dilution": dilution, "symmetric_dilution": symmetric_dilution, "seed": seed}
     info = {"model": "hopfield", "rule": rule, "n": n, "p": p, "alpha": p / n}
     info.update(dilution=dilution, symmetric_dilution=symmetric_dilution, seed=seed)

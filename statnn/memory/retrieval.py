@@ -15,11 +15,11 @@ from statnn._validation import (
     check_patterns,
     check_probability,
     check_real,
-    check_seed,
     check_spins,
     check_temperatures,
     param_error,
     renamed,
+    seed_value,
 )
 from statnn._version import __version__
 from statnn.core.couplings import pattern_projections
@@ -91,6 +91,56 @@ class RecallResult:
             f"T=[{temps}{more}], cued={np.size(self.cued)} pattern(s), "
             f"mean_overlap={self.mean_overlap:.4g}, retrieval_rate={self.retrieval_rate:.4g}, "
             f"threshold={self.threshold:g}, seed={self.params.get('seed')!r})"
+        )
+
+
+@dataclass
+class RelaxResult:
+    """What :func:`relax` found; leading axes are ``(n_T, K)``: temperature, initial state.
+
+    Item access (``out["states"]``) works as well as attributes, as when :func:`relax`
+    returned a dict.
+
+    Attributes
+    ----------
+    states : (n_T, K, N) int8
+        Final states.
+    sweeps : (n_T, K) int
+        At T = 0: sweeps until the state was a fixed point (S_i h_i ≥ 0 for every i),
+        capped at the ``sweeps`` argument; at T > 0: the sweeps run.
+    converged : (n_T, K) bool
+        T = 0 runs that reached a fixed point; always False at T > 0.
+    overlaps : (n_T, K, P) float or None
+        Final overlaps m_μ = (1/N) Σ_i ξ_i^μ S_i with the patterns (time-averaged over the
+        last ``average`` sweeps when ``average > 0``); None without patterns.
+    T : (n_T,) float
+        Temperatures.
+    params : dict
+        The arguments of the call (with the seed actually used), the network info and the
+        package version.
+    """
+
+    states: np.ndarray
+    sweeps: np.ndarray
+    converged: np.ndarray
+    overlaps: np.ndarray | None
+    T: np.ndarray
+    params: dict = field(default_factory=dict)
+
+    def __getitem__(self, key: str):
+        if key == "params" or key not in self.__dataclass_fields__:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def keys(self):
+        """The names of the arrays (dict-style access)."""
+        return ("states", "sweeps", "converged", "overlaps", "T")
+
+    def __repr__(self) -> str:
+        n_T, K, N = self.states.shape
+        return (
+            f"RelaxResult(n_T={n_T}, K={K}, N={N}, "
+            f"converged={int(np.count_nonzero(self.converged))}/{self.converged.size})"
         )
 
 
@@ -182,6 +232,8 @@ def recall(
         is the old name of ``dynamics`` (FutureWarning).
     backend_options : dict, optional
         Backend settings, as for :func:`statnn.sampler`.
+    rule : str, optional
+        Old name of ``dynamics`` (FutureWarning).
     cue : int or sequence of int, optional
         Indices of the patterns to cue (default: all).
     average : int >= 0
@@ -231,9 +283,7 @@ def recall(
     average = check_int(average, "average", caller, minimum=0)
     if average > sweeps:
         raise param_error("average", caller, f"an int <= sweeps ({sweeps})", average)
-    seed = check_seed(seed, caller)
-    if seed is None:
-        seed = int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0] >> 1)
+    seed = seed_value(seed, caller)
     if not isinstance(squeeze, bool):
         raise param_error("squeeze", caller, "a bool", squeeze)
 
@@ -310,13 +360,54 @@ def relax(
     average: int = 0,
     backend_options: dict | None = None,
     rule: str | None = None,
-) -> dict:
+) -> RelaxResult:
     """Run the dynamics from given initial states (K, N): the engine under :func:`recall`.
 
-    Same stopping rule as :func:`recall` (T = 0: until a fixed point, capped at
-    ``sweeps``). Returns a dict with ``states`` (n_T, K, N) int8, ``sweeps`` and
-    ``converged`` (n_T, K), and ``overlaps`` (n_T, K, P) with ``patterns`` when given
-    (else with ``net.patterns``, else None).
+    Same stopping rule as :func:`recall`: at T = 0 a state stops when it is a fixed point
+    (every neuron aligned with its local field, S_i h_i ≥ 0), else after ``sweeps``.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    states : array_like of ±1, shape (K, N) or (N,)
+        Initial states, one chain each (the same at every temperature).
+    patterns : array_like of ±1, shape (P, N), optional
+        Patterns to measure overlaps with (default: ``net.patterns``, else none).
+    T : float or array_like of float >= 0
+        Temperatures (in units of the couplings; 0 is the deterministic S_i = sign(h_i)).
+    sweeps : int >= 1
+        Maximum number of sweeps (one sweep = N update attempts).
+    seed : int, numpy Generator, SeedSequence or None
+        Seed of the dynamics; the one used (drawn for None) is in ``params['seed']``.
+    backend : {'numpy', 'numba', 'torch'}, optional
+        Monte Carlo backend (None: the package default).
+    device : str, optional
+        torch device (``'cpu'``, ``'cuda'``, ``'cuda:1'``), torch backend only.
+    schedule : {'random', 'sequential', 'permuted', 'synchronous'}
+        Order of the updates within a sweep.
+    dynamics : {'glauber', 'metropolis'}
+        Update rule.
+    average : int >= 0
+        Average the overlaps over the last ``average`` sweeps (0: the final state).
+    backend_options : dict, optional
+        Backend settings, as in :func:`statnn.sampler`.
+    rule : str, optional
+        Old name of ``dynamics`` (FutureWarning).
+
+    Returns
+    -------
+    RelaxResult
+        Final ``states`` (n_T, K, N), ``sweeps`` and ``converged`` (n_T, K), ``overlaps``
+        (n_T, K, P) or None, ``T`` and ``params``.
+
+    Examples
+    --------
+    >>> import statnn as sn
+    >>> xi = sn.random_patterns(3, 200, seed=0)
+    >>> out = sn.relax(sn.hopfield(xi), xi, T=0.0, sweeps=20, seed=0)
+    >>> out.states.shape, bool(out.converged.all())
+    ((1, 3, 200), True)
     """
     caller = "relax"
     dynamics = renamed(caller, "rule", rule, "dynamics", dynamics, "glauber")
@@ -334,7 +425,7 @@ def relax(
     average = check_int(average, "average", caller, minimum=0)
     if average > sweeps:
         raise param_error("average", caller, f"an int <= sweeps ({sweeps})", average)
-    seed = check_seed(seed, caller)
+    seed = seed_value(seed, caller)
     options = {} if backend is None else {"backend": backend}
     s = sampler(
         net,
@@ -350,13 +441,27 @@ def relax(
     state = s.init(init=np.broadcast_to(init, (len(temps), *init.shape)), seed=seed)
     probe = xi if xi is not None else np.ones((1, net.n), dtype=np.int8)
     final, overlaps, steps, converged = _run(s, state, net, probe, temps, sweeps, average)
-    return {
-        "states": final,
-        "sweeps": steps,
-        "converged": converged,
-        "overlaps": overlaps if xi is not None else None,
-        "T": temps,
-    }
+    params = dict(
+        T=temps.tolist(),
+        sweeps=sweeps,
+        seed=seed,
+        backend=s.backend,
+        device=device,
+        schedule=schedule,
+        dynamics=dynamics,
+        average=average,
+        network=net.name,
+        network_info=dict(net.info),
+        version=__version__,
+    )
+    return RelaxResult(
+        states=final,
+        sweeps=steps,
+        converged=converged,
+        overlaps=overlaps if xi is not None else None,
+        T=temps,
+        params=params,
+    )
 
 
 def _cue_indices(cue, p: int, caller: str) -> np.ndarray:

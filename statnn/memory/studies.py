@@ -20,10 +20,10 @@ from statnn._validation import (
     check_int,
     check_probability,
     check_real,
-    check_seed,
     check_temperatures,
     param_error,
     renamed,
+    seed_value,
 )
 from statnn._version import __version__
 from statnn.memory.networks import RULES, hopfield
@@ -102,7 +102,7 @@ def capacity_curve(
     trials = check_int(trials, "trials", caller, minimum=1)
     if max_cued is not None:
         max_cued = check_int(max_cued, "max_cued", caller, minimum=1)
-    seed = check_seed(seed, caller)
+    seed = seed_value(seed, caller)
     P_values = np.maximum(1, np.rint(alphas * N).astype(int))
     shape = (len(temps), len(alphas))
     m_mean, m_err = np.empty(shape), np.empty(shape)
@@ -203,7 +203,7 @@ def basin_of_attraction(
     m0 = np.atleast_1d(np.asarray(initial_overlaps, dtype=np.float64))
     if m0.ndim != 1 or m0.size == 0 or np.any(np.abs(m0) > 1) or not np.all(np.isfinite(m0)):
         raise param_error("initial_overlaps", caller, "overlaps in [-1, 1]", initial_overlaps)
-    seed = check_seed(seed, caller)
+    seed = seed_value(seed, caller)
     s_pat, s_net, s_dyn = _seeds(seed, 3)
     P = max(1, int(round(alpha * N)))
     xi = random_patterns(P, N, seed=s_pat)
@@ -325,7 +325,7 @@ def spurious_states(
     n_random = check_int(n_random, "n_random", caller, minimum=0)
     if n_mixtures + n_random == 0:
         raise param_error("n_random", caller, "at least one start in all", n_random)
-    seed = check_seed(seed, caller)
+    seed = seed_value(seed, caller)
     P = max(1, int(round(alpha * N)))
     if n_mixtures and P < 3:
         raise param_error("alpha", caller, f"a load giving P >= 3 patterns at N={N}", alpha)

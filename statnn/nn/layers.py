@@ -148,7 +148,7 @@ def count_parameters(layers_or_sizes) -> int:
     """Number of learnable parameters: of a list of :class:`Dense`, or of the plain dense
     network with widths [n_in, h_1, ..., n_out]: Σ_l (n_{l−1} + 1) n_l.
 
-    Seed 001's SimpleNet 10 → 64 → 32 → 1 has 704 + 2 080 + 33 = 2 817.
+    A 10 → 64 → 32 → 1 network has 704 + 2 080 + 33 = 2 817.
     """
     items = list(layers_or_sizes)
     if items and isinstance(items[0], Dense):

@@ -21,8 +21,8 @@ from statnn._validation import (
     check_int,
     check_probability,
     check_real,
-    check_seed,
     param_error,
+    seed_value,
 )
 from statnn.core.neurons import ACTIVATIONS, Activation, get_activation
 from statnn.errors import BackendUnavailableError
@@ -133,7 +133,7 @@ class _BaseMLP(BaseEstimator):
                 hint="Use backend='torch' for a GPU.",
             )
         dtype = np.dtype(check_choice(self.dtype, "dtype", caller, DTYPES))
-        seed = check_seed(self.seed, caller)
+        seed = seed_value(self.seed, caller)
         return dict(
             hidden=hidden,
             optimizer=optimizer,

@@ -79,3 +79,15 @@ def _out(a: Any) -> Any:
 def _is_constant(y: np.ndarray) -> np.ndarray:
     """Whether each (chains, records) block of ``y`` holds one single value."""
     return y.max(axis=(-2, -1)) == y.min(axis=(-2, -1))
+
+
+def _power_of_two_scale(y: np.ndarray) -> float:
+    """1 for ordinary data; for |y| beyond 2^300 the power of two that brings it near 1.
+
+    Dividing by a power of two is exact, so sums of squares of huge (finite) records do
+    not overflow and ordinary data are untouched, bit for bit.
+    """
+    top = float(np.max(np.abs(y))) if y.size else 0.0
+    if not np.isfinite(top) or top <= 2.0**300:
+        return 1.0
+    return float(2.0 ** np.ceil(np.log2(top)))

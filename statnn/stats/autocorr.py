@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from statnn._validation import param_error
+from statnn._validation import check_bool, param_error
 from statnn.stats._inputs import (
     _as_chains,
     _as_float_array,
@@ -33,6 +33,7 @@ from statnn.stats._inputs import (
     _is_constant,
     _normalize_axis,
     _out,
+    _power_of_two_scale,
 )
 
 __all__ = ["autocorrelation", "blocking_error", "integrated_autocorrelation_time", "mean_error"]
@@ -194,11 +195,13 @@ def _mean_error_tau(y: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray, np
     chains, n = y.shape[-2:]
     total = chains * n
     mean = y.mean(axis=(-2, -1))
+    scale = _power_of_two_scale(y)
+    y = y / scale if scale != 1.0 else y
     tau = _tau_int(y, c)
     if total < 2:
         return mean, np.full(mean.shape, np.nan), tau
     var = y.var(axis=(-2, -1), ddof=1)
-    err = np.sqrt(var * 2.0 * tau / total)
+    err = np.sqrt(var * 2.0 * tau / total) * scale
     err = np.where(_is_constant(y), 0.0, err)
     return mean, err, tau
 
@@ -289,6 +292,7 @@ def blocking_error(x: Any, *, full_output: bool = False) -> Any:
         single value, 0 for a constant series.
     """
     caller = "blocking_error"
+    full_output = check_bool(full_output, "full_output", caller)
     y = _as_chains(x, "x", caller)
     chains, n = y.shape[-2:]
     lead = y.shape[:-2]

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from statnn._validation import check_int
-from statnn.stats._inputs import _as_chains, _beta, _check_n_blocks
+from statnn.stats._inputs import _as_chains, _beta, _check_n_blocks, _power_of_two_scale
 from statnn.stats.resampling import jackknife
 
 __all__ = ["binder_cumulant", "specific_heat", "susceptibility"]
@@ -70,6 +70,10 @@ def _variance_observable(
 ) -> tuple[np.ndarray, np.ndarray]:
     """factor × (⟨y²⟩ − ⟨y⟩²) with jackknife error; y centred first to avoid cancellation."""
     d = y - y.mean(axis=(-2, -1), keepdims=True)
+    scale = _power_of_two_scale(d)  # d² of huge records would overflow: scale exactly
+    if scale != 1.0:
+        d = d / scale
+        factor = factor * scale * scale
     return jackknife(lambda m1, m2: factor * (m2 - m1 * m1), d, d * d, n_blocks=n_blocks)
 
 

@@ -142,12 +142,14 @@ def _threads_plan(client) -> dict[str, int]:
 
 
 def run_local(pending, task_ref, name, threads, write, bar):
+    """Run the pending points one after another in this process, writing each record."""
     for point in pending:
         write(execute_point(task_ref, name, point, threads, None))
         bar.update(1)
 
 
 def run_dask(client, pending, task_ref, name, threads, write, bar):
+    """Run the pending points on a Dask cluster, writing each record as it completes."""
     from distributed import as_completed
 
     plan = _threads_plan(client) if threads is None else None

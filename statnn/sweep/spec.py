@@ -42,6 +42,7 @@ def plain(value: Any) -> Any:
 
 
 def canonical(obj: Any) -> str:
+    """Canonical JSON of ``obj``: sorted keys, no spaces, no NaN."""
     return json.dumps(plain(obj), sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
@@ -109,6 +110,7 @@ def _scalar_kind(value: Any) -> str | None:
 
 
 def check_grid(grid: Any, caller: str) -> dict[str, list]:
+    """The grid as parameter name → list of checked values (ValidationError otherwise)."""
     expected_grid = "a non-empty table of parameter name -> list of values"
     if not isinstance(grid, Mapping) or not grid:
         raise param_error("grid", caller, expected_grid, grid)
@@ -407,6 +409,7 @@ class Point:
 
 
 def make_points(spec: SweepSpec, grid: Grid) -> list[Point]:
+    """The sweep's points: fixed plus grid parameters, a key each, a seed from the key."""
     points = []
     for gp in grid:
         params = {**spec.fixed, **gp}

@@ -85,6 +85,7 @@ def _describe_difference(old: Mapping, new: Mapping) -> str:
 
 
 def prepare_dir(out_dir: Path, spec: SweepSpec, extend: bool) -> None:
+    """Check (or write) the output directory's manifest against ``spec``."""
     manifest_path = out_dir / MANIFEST
     identity = json.loads(dumps(spec.identity()))
     if manifest_path.exists():
@@ -127,6 +128,7 @@ def clean_temp_files(points_dir: Path) -> None:
 def load_finished(
     points: list[Point], points_dir: Path, task_name: str, stats: SweepStats
 ) -> dict[str, dict]:
+    """The valid records of finished points, by key (invalid ones are counted in stats)."""
     finished: dict[str, dict] = {}
     for point in points:
         path = points_dir / f"{point.key}.json"

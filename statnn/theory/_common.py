@@ -189,10 +189,32 @@ def int_array(
 
 
 def vectorize(
-    func: Callable[..., float], arrays: tuple[np.ndarray, ...], scalar: bool
+    func: Callable[..., float],
+    arrays: tuple[np.ndarray, ...],
+    scalar: bool,
+    *,
+    names: tuple[str, ...] = (),
+    caller: str = "",
 ) -> float | np.ndarray:
-    """Apply a scalar function elementwise over broadcast float arrays."""
-    bcast = np.broadcast_arrays(*arrays)
+    """Apply a scalar function elementwise over broadcast float arrays.
+
+    Arrays that do not broadcast raise a :class:`~statnn.errors.ValidationError` naming
+    the last argument (``names``, the user's names of ``arrays``) and the shapes.
+    """
+    try:
+        bcast = np.broadcast_arrays(*arrays)
+    except ValueError:
+        shapes = ", ".join(
+            f"{n!r} {a.shape}"
+            for n, a in zip(names or [f"#{i}" for i in range(len(arrays))], arrays, strict=True)
+        )
+        raise param_error(
+            names[-1] if names else "arguments",
+            caller or "this function",
+            "a float or an array that broadcasts against the other arguments "
+            "(numpy broadcasting: equal lengths, or length 1)",
+            f"<shapes {shapes}>",
+        ) from None
     out = np.empty(bcast[0].shape, dtype=np.float64)
     for idx in np.ndindex(out.shape):
         out[idx] = func(*(float(a[idx]) for a in bcast))

@@ -382,7 +382,13 @@ def ags_overlap(alpha, T=0.0):
     D. J. Amit, H. Gutfreund and H. Sompolinsky, Phys. Rev. Lett. 55, 1530 (1985).
     """
     a_arr, T_arr, scalar = _alpha_T(alpha, T, "ags_overlap")
-    return vectorize(lambda a, t: _state(a, t)[0], (a_arr, T_arr), scalar)
+    return vectorize(
+        lambda a, t: _state(a, t)[0],
+        (a_arr, T_arr),
+        scalar,
+        names=("alpha", "T"),
+        caller="ags_overlap",
+    )
 
 
 def ags_critical_load(T=0.0):
@@ -517,8 +523,9 @@ def ags_free_energy(alpha, T=0.0):
         s, q0, C0, _ = _spin_glass_positive(a, t)
         return math.nan, _free_energy_positive(0.0, s, q0, C0, a, t)
 
-    f_r = vectorize(lambda a, t: both(a, t)[0], (a_arr, T_arr), scalar)
-    f_sg = vectorize(lambda a, t: both(a, t)[1], (a_arr, T_arr), scalar)
+    names = dict(names=("alpha", "T"), caller=caller)
+    f_r = vectorize(lambda a, t: both(a, t)[0], (a_arr, T_arr), scalar, **names)
+    f_sg = vectorize(lambda a, t: both(a, t)[1], (a_arr, T_arr), scalar, **names)
     return f_r, f_sg
 
 

@@ -73,4 +73,10 @@ def curie_weiss_magnetization(T, J: float = 1.0, h: float = 0.0):
     T_arr, t_scalar = temperature_array(T, caller)
     J = check_real(J, "J", caller, 0.0, strict_minimum=True)
     h_arr, h_scalar = real_array(h, "h", caller)
-    return vectorize(lambda t, f: _cw_scalar(t, J, f), (T_arr, h_arr), t_scalar and h_scalar)
+    return vectorize(
+        lambda t, f: _cw_scalar(t, J, f),
+        (T_arr, h_arr),
+        t_scalar and h_scalar,
+        names=("T", "h"),
+        caller=caller,
+    )

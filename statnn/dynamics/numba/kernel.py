@@ -34,6 +34,7 @@ import weakref
 
 import numpy as np
 
+import statnn.dynamics.numba.compile_notice  # noqa: F401  (before the kernels compile)
 import statnn.dynamics.numba.threads as numba_threads  # first: sets OMP_WAIT_POLICY before numba starts threads
 from statnn._validation import check_int, param_error
 from statnn.core.couplings import (
@@ -132,9 +133,11 @@ class NumbaKernel:
         self.bias = np.ascontiguousarray(net.bias, dtype=np.float64)
         c = net.couplings
         n = c.n
-        self.order = np.arange(n, dtype=np.int64)
         self.code = SCHEDULE_CODES.get(schedule)
-        if schedule == "checkerboard":
+        by_arithmetic = isinstance(c, LatticeCouplings) and schedule == "checkerboard"
+        # the lattice checkerboard kernels find sites by index arithmetic: no order array
+        self.order = None if by_arithmetic else np.arange(n, dtype=np.int64)
+        if schedule == "checkerboard" and not by_arithmetic:
             colors = c.colors()
             self.order = np.concatenate(
                 [np.flatnonzero(colors == 0), np.flatnonzero(colors == 1)]
@@ -156,9 +159,10 @@ class NumbaKernel:
             self.data = np.ascontiguousarray(c.J.data, dtype=np.float64)
         elif isinstance(c, LatticeCouplings):
             self.kind = "lattice"
-            self.nbr = np.ascontiguousarray(c.neighbours, dtype=np.int64)
+            # only the random / sequential / permuted kernels read a neighbour table
+            self.nbr = None if by_arithmetic else c.neighbours
             self.lattice_J = float(c.J)
-            self.uniform_bias = bool(np.all(self.bias == self.bias[0]))
+            self.uniform_bias = net.uniform_bias is not None
             self.dims = np.array((1,) * (3 - c.ndim) + c.shape, dtype=np.int64)
             self.periodic = bool(c.periodic)
             self.multispin = (

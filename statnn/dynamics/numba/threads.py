@@ -21,6 +21,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numba  # noqa: E402
 
 from statnn._validation import check_int, param_error  # noqa: E402
+from statnn.errors import ValidationError  # noqa: E402
 
 
 def set_num_threads(n: int) -> None:
@@ -48,5 +49,27 @@ def threads_for(chains: int):
         numba.set_num_threads(before)
 
 
-if os.environ.get("STATNN_NUM_THREADS"):
-    set_num_threads(int(os.environ["STATNN_NUM_THREADS"]))
+def threads_from_environment() -> int | None:
+    """Apply the environment variable ``STATNN_NUM_THREADS`` (unset or empty: no change).
+
+    A value that is not an int in [1, cores numba found] raises a
+    :class:`~statnn.errors.ValidationError` naming the variable.
+    """
+    text = os.environ.get("STATNN_NUM_THREADS", "").strip()
+    if not text:
+        return None
+    limit = numba.config.NUMBA_NUM_THREADS
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= limit:
+        raise ValidationError(
+            f"The environment variable STATNN_NUM_THREADS must be an int in [1, {limit}] "
+            f"(the cores numba found). Got {text!r} instead."
+        )
+    numba.set_num_threads(n)
+    return n
+
+
+threads_from_environment()

@@ -3,6 +3,7 @@ couplings (see :mod:`statnn.dynamics.torch.kernels` for the scheme)."""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from statnn.dynamics.torch.base import FIELD_REFRESH_SWEEPS, TorchKernel, new_spins
@@ -42,7 +43,8 @@ class BlockKernel(TorchKernel):
         self.B = int(block_size)
         self.fields = make_fields(net.couplings, self.device, pattern_mode)
         self.dtype = self.fields.dtype
-        self.bias = torch.as_tensor(net.bias, device=self.device).to(self.dtype)
+        self.bias = torch.as_tensor(np.ascontiguousarray(net.bias), device=self.device)
+        self.bias = self.bias.to(self.dtype)
         self.loop = block_loop
         if compile:
             self.loop = torch.compile(block_loop, dynamic=False)
@@ -103,7 +105,8 @@ class SynchronousKernel(TorchKernel):
         super().__init__(net, **kw)
         self.fields = make_fields(net.couplings, self.device, pattern_mode)
         self.dtype = self.fields.dtype
-        self.bias = torch.as_tensor(net.bias, device=self.device).to(self.dtype)
+        self.bias = torch.as_tensor(np.ascontiguousarray(net.bias), device=self.device)
+        self.bias = self.bias.to(self.dtype)
 
     def step(self, state, betas, sweeps):
         beta, zero_keeps = self._betas(betas, self.dtype)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from statnn._memory import check_allocation
 from statnn.core.couplings import (
     Couplings,
     DenseCouplings,
@@ -189,6 +190,13 @@ class EllFields:
 
     @classmethod
     def from_lattice(cls, c: LatticeCouplings, device):
+        # the table, then its clipped int64 copy and int32 mask (host), before any device copy
+        check_allocation(
+            c.table_bytes() + 12 * c.n * 2 * c.ndim,
+            f"the neighbour lists of a {'x'.join(map(str, c.shape))} lattice "
+            "(schedules other than 'checkerboard' need them)",
+            "the torch backend",
+        )
         nb = c.neighbours
         return cls(np.maximum(nb, 0), (nb >= 0).astype(np.int32), c.J, device, exact=True)
 

@@ -69,10 +69,11 @@ class CheckerboardKernel(TorchKernel):
         self.periodic = lat.periodic
         colors = torch.as_tensor(lat.colors().reshape(self.grid), device=self.device)
         self.masks = [colors == c for c in (0, 1)]
-        bias = np.asarray(net.bias, dtype=np.float32)
-        if np.all(bias == bias[0]):
-            self.bias = float(bias[0])  # a scalar keeps the fused kernel from reading a grid
+        uniform = net.uniform_bias
+        if uniform is not None:
+            self.bias = float(np.float32(uniform))  # a scalar: the fused kernel reads no grid
         else:
+            bias = np.asarray(net.bias, dtype=np.float32)
             self.bias = torch.as_tensor(bias.reshape(self.grid), device=self.device)
         self.half = torch.compile(half_sweep, dynamic=False) if compile else half_sweep
         self._scratch = None
