@@ -253,6 +253,7 @@ KNOWN_GAPS: set[str] = {
     "statnn.results.write_point: no Examples section",
     "statnn.results.write_point: no Parameters section",
     "statnn.results.write_point: no Returns section",
+    "statnn.stats.ConvergenceWarning: no Examples section",
     "statnn.stats.Summary: no Examples section",
     "statnn.stats.Summary: no Parameters section",
     "statnn.stats.autocorrelation: no Examples section",
