@@ -182,6 +182,7 @@ KNOWN_GAPS: set[str] = {
     "statnn.experiments.get_experiment: no Returns section",
     "statnn.experiments.hopfield_phase_diagram: no Examples section",
     "statnn.experiments.hopfield_recall: no Examples section",
+    "statnn.experiments.inverse_ising: no Examples section",
     "statnn.experiments.ising_2d: no Examples section",
     "statnn.experiments.load_dataset: no Examples section",
     "statnn.experiments.load_dataset: no Parameters section",
