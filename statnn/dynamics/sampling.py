@@ -7,6 +7,7 @@ temperature grid, recording of observables and parallel tempering.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -615,56 +616,68 @@ def simulate(
     state = s.init(init=init, seed=seed)
 
     n_records = sweeps // record_every
-    n_T = len(s.T)
-    energy = np.empty((n_T, s.chains, n_records))
-    magnetization = np.empty_like(energy)
-    patterns = net.patterns
-    overlaps = None if patterns is None else np.empty((n_T, s.chains, n_records, len(patterns)))
-    pairs = s.chains // 2
-    replica_overlap = np.empty((n_T, pairs, n_records)) if pairs else None
-    flips = np.zeros((n_T, s.chains))
-
-    burn_info = {}
-    if auto_burn:
-        from statnn.dynamics.convergence import auto_burn_in
-
-        state, burned, ok = auto_burn_in(
-            s,
-            state,
-            net,
-            record_every=record_every,
-            rhat_max=rhat_max,
-            cap=burn_in_max,
-            exchange=exchange if tempering else None,
+    if hasattr(s.kernel, "record") and not tempering and not auto_burn:
+        # the backend records inside its compiled loop
+        state, rec = _compiled_records(
+            s, net, state, n_records, record_every, burn_in, None, progress
         )
-        if tempering:
+        energy, magnetization = rec.energy, rec.magnetization
+        overlaps, replica_overlap = rec.overlaps, rec.replica_overlap
+        flips = rec.flips
+        burn_info = {}
+    else:
+        n_T = len(s.T)
+        energy = np.empty((n_T, s.chains, n_records))
+        magnetization = np.empty_like(energy)
+        patterns = net.patterns
+        overlaps = None if patterns is None else np.empty((n_T, s.chains, n_records, len(patterns)))
+        pairs = s.chains // 2
+        replica_overlap = np.empty((n_T, pairs, n_records)) if pairs else None
+        flips = np.zeros((n_T, s.chains))
+
+        burn_info = {}
+        if auto_burn:
+            from statnn.dynamics.convergence import auto_burn_in
+
+            state, burned, ok = auto_burn_in(
+                s,
+                state,
+                net,
+                record_every=record_every,
+                rhat_max=rhat_max,
+                cap=burn_in_max,
+                exchange=exchange if tempering else None,
+            )
+            if tempering:
+                exchange.reset_counts()
+            burn_info = dict(burn_in_sweeps=burned, burn_in_max=burn_in_max, burn_in_converged=ok)
+        elif (
+            burn_in and tempering
+        ):  # exchanges during burn-in too: cold replicas must not stay stuck
+            for done in range(0, burn_in, record_every):
+                state, _ = s.step(state, min(record_every, burn_in - done))
+                spins = s.spins(state)
+                state, _, _ = exchange(s, state, spins, net.energy(spins, allow_asymmetric=True))
             exchange.reset_counts()
-        burn_info = dict(burn_in_sweeps=burned, burn_in_max=burn_in_max, burn_in_converged=ok)
-    elif burn_in and tempering:  # exchanges during burn-in too: cold replicas must not stay stuck
-        for done in range(0, burn_in, record_every):
-            state, _ = s.step(state, min(record_every, burn_in - done))
+        elif burn_in:
+            state, _ = s.step(state, burn_in)
+        blocks = progress_bar(
+            range(n_records), enabled=progress, desc=f"simulate {net.name}", unit="record"
+        )
+        for r in blocks:
+            state, info = s.step(state, record_every)
+            flips += info.flips
             spins = s.spins(state)
-            state, _, _ = exchange(s, state, spins, net.energy(spins, allow_asymmetric=True))
-        exchange.reset_counts()
-    elif burn_in:
-        state, _ = s.step(state, burn_in)
-    blocks = progress_bar(
-        range(n_records), enabled=progress, desc=f"simulate {net.name}", unit="record"
-    )
-    for r in blocks:
-        state, info = s.step(state, record_every)
-        flips += info.flips
-        spins = s.spins(state)
-        e = net.energy(spins, allow_asymmetric=True)
-        if tempering:
-            state, spins, e = exchange(s, state, spins, e)
-        energy[:, :, r] = e / net.n
-        magnetization[:, :, r] = spins.mean(axis=-1, dtype=np.float64)
-        if overlaps is not None:
-            overlaps[:, :, r] = net.couplings.overlaps(spins)
-        if replica_overlap is not None:
-            a, b = spins[:, 0 : 2 * pairs : 2], spins[:, 1 : 2 * pairs : 2]
-            replica_overlap[:, :, r] = (a * b).mean(axis=-1, dtype=np.float64)
+            e = net.energy(spins, allow_asymmetric=True)
+            if tempering:
+                state, spins, e = exchange(s, state, spins, e)
+            energy[:, :, r] = e / net.n
+            magnetization[:, :, r] = spins.mean(axis=-1, dtype=np.float64)
+            if overlaps is not None:
+                overlaps[:, :, r] = net.couplings.overlaps(spins)
+            if replica_overlap is not None:
+                a, b = spins[:, 0 : 2 * pairs : 2], spins[:, 1 : 2 * pairs : 2]
+                replica_overlap[:, :, r] = (a * b).mean(axis=-1, dtype=np.float64)
 
     params = dict(
         T=s.T.tolist(),
@@ -714,3 +727,48 @@ def simulate(
 
     warn_unconverged(run, rhat_max, ess_min, stacklevel=3)
     return run
+
+
+def _compiled_records(s, net, state, n_records, record_every, burn_in, exchange, progress):
+    """The backend's compiled record loop; with ``progress`` (and no tempering, whose
+    exchange state lives inside one call) in about 20 calls that advance a progress bar —
+    the same records as one call."""
+    shown = sys.stderr.isatty() if progress is None else bool(progress)
+    if not shown or exchange is not None:
+        return s.kernel.record(
+            state,
+            s.betas,
+            n_records=n_records,
+            every=record_every,
+            burn_in=burn_in,
+            exchange_seed=None if exchange is None else exchange.seed,
+        )
+    parts = []
+    bar = progress_bar(enabled=True, total=n_records, desc=f"simulate {net.name}", unit="record")
+    with bar:
+        done = 0
+        while done < n_records:
+            chunk = min(max(1, n_records // 20), n_records - done)
+            state, rec = s.kernel.record(
+                state,
+                s.betas,
+                n_records=chunk,
+                every=record_every,
+                burn_in=burn_in if done == 0 else 0,
+            )
+            parts.append(rec)
+            done += chunk
+            bar.update(chunk)
+
+    def joined(name, axis):
+        values = [getattr(p, name) for p in parts]
+        return None if values[0] is None else np.concatenate(values, axis=axis)
+
+    first = parts[0]
+    return state, first._replace(
+        energy=joined("energy", 2),
+        magnetization=joined("magnetization", 2),
+        overlaps=joined("overlaps", 2),
+        replica_overlap=joined("replica_overlap", 2),
+        flips=sum(p.flips for p in parts),
+    )

@@ -158,7 +158,8 @@ class ReplicaExchange:
                 T,
             )
         self.betas = inverse_temperature(T)
-        self.rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(3)[2])
+        self.seed = np.random.SeedSequence(seed).spawn(3)[2]
+        self.rng = np.random.default_rng(self.seed)
         self.parity = 0
         self.tried = np.zeros(len(T) - 1)
         self.accepted = np.zeros(len(T) - 1)

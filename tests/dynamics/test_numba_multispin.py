@@ -169,14 +169,13 @@ def test_both_parallel_modes_give_the_same_result():
     state = kernel.init(np.ones((2, 1, net.n), dtype=np.int8), np.random.SeedSequence(9))
     A, B, C, n, nw, rows, nblocks = kernel.geometry
     outs = []
-    for name in ("lattice_multispin_chains", "lattice_multispin_blocks"):
-        monkey = dict(numba_cpu.KERNELS)
+    modes = kernel.rep.modes
+    for name in ("chains", "blocks"):
         try:
-            numba_cpu.KERNELS["lattice_multispin_chains"] = monkey[name]
-            numba_cpu.KERNELS["lattice_multispin_blocks"] = monkey[name]
+            kernel.rep.modes = {"chains": modes[name], "blocks": modes[name]}
             new, flips = kernel.step(state, np.array([0.4, 0.5]), 5)
         finally:
-            numba_cpu.KERNELS.update(monkey)
+            kernel.rep.modes = modes
         outs.append((kernel.spins(new), flips, new.rng))
     for x, y in zip(outs[0], outs[1], strict=True):
         np.testing.assert_array_equal(x, y)

@@ -133,7 +133,7 @@ def test_backend_options_are_checked_and_used():
     assert on.kernel.multispin and not off.kernel.multispin
     dense = sn.sk(10, seed=0)
     s = sn.sampler(dense, backend="numba", backend_options={"field_refresh": 3})
-    assert s.kernel.refresh == 3
+    assert s.kernel.rep.refresh == 3  # the dense adapter holds it
     run = sn.simulate(
         net, T=1.0, sweeps=2, burn_in=0, backend="numba", backend_options={"multispin": False}
     )

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from statnn.dynamics.numba.measure import spin_product_sum, spin_sum
 from statnn.dynamics.numba.rules import new_spin
 from statnn.dynamics.numba.schedule import (
     add_row_twice,
@@ -53,6 +54,46 @@ def dense_fields(S, H, JT, bias):
         _refresh_chain(S[k], H[k], JT, bias, np.empty(S.shape[1]))
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _chain_async(
+    s, h, JT, bias, b, st, order, schedule, rule, tol, sweeps, done, refresh, perm, acc
+):
+    """``sweeps`` single-neuron sweeps of one chain; returns the flips made."""
+    n = s.shape[0]
+    count = 0
+    for sweep in range(sweeps):
+        start_sweep(schedule, perm, st)
+        for t in range(n):
+            i = site(schedule, t, n, order, perm, st)
+            old = np.int64(s[i])
+            new = new_spin(rule, old, np.float64(h[i]), b, tol, st)
+            if new != old:
+                s[i] = new
+                count += 1
+                add_row_twice(h, JT[i], new)
+        if (done + sweep + 1) % refresh == 0:
+            _refresh_chain(s, h, JT, bias, acc)
+    return count
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _chain_sync(s, h, JT, bias, b, st, rule, tol, sweeps, done, refresh, new, acc):
+    """``sweeps`` synchronous (Little) sweeps of one chain; returns the flips made."""
+    n = s.shape[0]
+    count = 0
+    for sweep in range(sweeps):
+        for i in range(n):
+            new[i] = new_spin(rule, np.int64(s[i]), np.float64(h[i]), b, tol, st)
+        for i in range(n):
+            if new[i] != s[i]:
+                s[i] = new[i]
+                count += 1
+                add_row_twice(h, JT[i], new[i])
+        if (done + sweep + 1) % refresh == 0:
+            _refresh_chain(s, h, JT, bias, acc)
+    return count
+
+
 @njit(parallel=True, cache=True, nogil=True)
 def dense_sweeps(
     S, H, JT, bias, beta, rng, order, schedule, rule, tol, sweeps, done, refresh, flips
@@ -61,26 +102,12 @@ def dense_sweeps(
     K, n = S.shape
     for kk in prange(K):
         k = np.int64(kk)
-        s = S[k]
-        h = H[k]
-        st = rng[k]
-        b = beta[k]
         perm = order_buffer(schedule, n)
         acc = np.empty(n)
-        count = 0
-        for sweep in range(sweeps):
-            start_sweep(schedule, perm, st)
-            for t in range(n):
-                i = site(schedule, t, n, order, perm, st)
-                old = np.int64(s[i])
-                new = new_spin(rule, old, np.float64(h[i]), b, tol, st)
-                if new != old:
-                    s[i] = new
-                    count += 1
-                    add_row_twice(h, JT[i], new)
-            if (done + sweep + 1) % refresh == 0:
-                _refresh_chain(s, h, JT, bias, acc)
-        flips[k] += count
+        flips[k] += _chain_async(
+            S[k], H[k], JT, bias, beta[k], rng[k], order, schedule, rule, tol, sweeps, done,
+            refresh, perm, acc,
+        )  # fmt: skip
 
 
 @njit(parallel=True, cache=True, nogil=True)
@@ -89,21 +116,62 @@ def dense_synchronous(S, H, JT, bias, beta, rng, rule, tol, sweeps, done, refres
     K, n = S.shape
     for kk in prange(K):
         k = np.int64(kk)
-        s = S[k]
-        h = H[k]
-        st = rng[k]
-        b = beta[k]
         new = np.empty(n, dtype=np.int8)
         acc = np.empty(n)
-        count = 0
-        for sweep in range(sweeps):
-            for i in range(n):
-                new[i] = new_spin(rule, np.int64(s[i]), np.float64(h[i]), b, tol, st)
-            for i in range(n):
-                if new[i] != s[i]:
-                    s[i] = new[i]
-                    count += 1
-                    add_row_twice(h, JT[i], new[i])
-            if (done + sweep + 1) % refresh == 0:
-                _refresh_chain(s, h, JT, bias, acc)
-        flips[k] += count
+        flips[k] += _chain_sync(
+            S[k], H[k], JT, bias, beta[k], rng[k], rule, tol, sweeps, done, refresh, new, acc
+        )
+
+
+@njit(cache=True, nogil=True, inline="always")
+def dense_energy(s, h, bias):
+    """E = −½ Σ_i S_i (h_i + b_i) from the cached fields h = J S + b (float64 sum).
+
+    Equal to −½ Σ_ij J_ij S_i S_j − Σ_i b_i S_i; for asymmetric J the quadratic form is that
+    of the symmetric part (J + Jᵀ)/2, as :meth:`statnn.core.network.Network.energy`.
+    """
+    e = 0.0
+    for i in range(s.shape[0]):
+        e += s[i] * (np.float64(h[i]) + bias[i])
+    return -0.5 * e
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def dense_records(
+    S, H, JT, bias, beta, rng, order, schedule, sync, rule, tol, done, refresh,
+    units, n_rec, every, E, MS, Q, rec0, flips,
+):  # fmt: skip
+    """``n_rec`` blocks of ``every`` sweeps per unit of chains, measured after each block.
+
+    ``units`` (U, 3): the two chains of each unit, run in lock step (second −1: a single
+    chain), and the row of Q of a pair; after block r, chain k's energy E[k, rec0 + r]
+    (from the cached fields), spin sum MS[k, rec0 + r] and, for a pair a, b,
+    Q[units[u, 2], rec0 + r] = Σ_i S_i^a S_i^b.
+    """
+    K, n = S.shape
+    for uu in prange(units.shape[0]):
+        u = np.int64(uu)
+        perm = order_buffer(schedule, n)
+        acc = np.empty(n)
+        new = np.empty(n, dtype=np.int8)
+        for r in range(n_rec):
+            clock = done + r * every
+            for w in range(2):
+                k = units[u, w]
+                if k < 0:
+                    continue
+                if sync:
+                    c = _chain_sync(
+                        S[k], H[k], JT, bias, beta[k], rng[k], rule, tol, every, clock, refresh,
+                        new, acc,
+                    )  # fmt: skip
+                else:
+                    c = _chain_async(
+                        S[k], H[k], JT, bias, beta[k], rng[k], order, schedule, rule, tol, every,
+                        clock, refresh, perm, acc,
+                    )  # fmt: skip
+                flips[k] += c
+                E[k, rec0 + r] = dense_energy(S[k], H[k], bias)
+                MS[k, rec0 + r] = spin_sum(S[k])
+            if units[u, 1] >= 0:
+                Q[units[u, 2], rec0 + r] = spin_product_sum(S[units[u, 0]], S[units[u, 1]])

@@ -2,25 +2,28 @@
 
 Chains (temperature slots × replicas, flattened to K = n_T · chains) run in parallel with
 ``prange``; each owns a xoshiro256** stream seeded from ``seed.spawn(K)``, so the same
-seed gives the same result whatever the number of threads. The kernels, one family per
-coupling representation, are module-level ``@njit`` functions found by name in
-:data:`KERNELS`:
+seed gives the same result whatever the number of threads. Each coupling representation
+is one module of ``@njit`` kernels and one :class:`Representation` adapter registered in
+:data:`KERNELS` (the first whose ``accepts`` is true runs a network):
 
 ======================  ==========================================  =====================
-representation          cost of one update (rejected / accepted)    module
+adapter                 cost of one update (rejected / accepted)    module
 ======================  ==========================================  =====================
-dense float32/float64   O(1) / O(N), cached fields, periodic refresh  ``dense``
-pattern form (Hebbian)  O(P) / O(P), cached integer overlaps          ``patterns``
-sparse CSR              O(degree) / O(degree), no cache               ``sparse``
-lattice stencil 1–3 D   O(d), tabulated probabilities                 ``lattice``
-lattice, checkerboard   64 spins per word (multi-spin coding)        ``multispin``
+``Dense`` f32 / f64     O(1) / O(N), cached fields, periodic refresh  ``dense``
+``Patterns`` (Hebbian)  O(P) / O(P), cached integer overlaps          ``patterns``
+``Sparse`` CSR          O(degree) / O(degree), no cache               ``sparse``
+``Lattice`` 1–3 D       O(d), tabulated probabilities                 ``lattice``
+``Multispin``           64 spins per word (checkerboard lattices)     ``multispin``
 ======================  ==========================================  =====================
 
-Checkerboard sweeps use multi-spin coding when :func:`~statnn.dynamics.numba.multispin.multispin_applies`
-says so (periodic, even sides, one bias value, C/2 ≤ 64 or a multiple of 64) unless
+Checkerboard sweeps use multi-spin coding when :func:`.multispin.multispin_applies` says so
+(periodic, even sides, one bias value, C/2 ≤ 64 or a multiple of 64) unless
 ``backend_options={"multispin": False}``; ``NumbaKernel.multispin`` tells which path a
 kernel runs. Kernels are compiled on first use (and cached on disk), so a call compiles
 only what it runs.
+The sampler state keeps each adapter's own form of the chains (packed words, or int8
+spins with their cache) between calls; :meth:`NumbaKernel.record` runs ``simulate``'s
+whole record loop compiled (measurements in :mod:`.measure`).
 
 The update rule and the random draws are described in :mod:`statnn.dynamics.numba.rules`
 and :mod:`statnn.dynamics.numba.rng`. Threads: :func:`set_num_threads`, or the environment
@@ -31,6 +34,7 @@ one per core); see :mod:`statnn.dynamics.numba.threads`.
 from __future__ import annotations
 
 import weakref
+from typing import NamedTuple
 
 import numpy as np
 
@@ -44,15 +48,28 @@ from statnn.core.couplings import (
     SparseCouplings,
 )
 from statnn.dynamics.backends import SamplerState, check_numpy_spins
-from statnn.dynamics.numba.dense import dense_fields, dense_sweeps, dense_synchronous
-from statnn.dynamics.numba.lattice import lattice_checkerboard, lattice_sweeps, lattice_synchronous
+from statnn.dynamics.numba.dense import (
+    dense_fields,
+    dense_records,
+    dense_sweeps,
+    dense_synchronous,
+)
+from statnn.dynamics.numba.lattice import (
+    lattice_checkerboard,
+    lattice_records,
+    lattice_sweeps,
+    lattice_synchronous,
+)
+from statnn.dynamics.numba.measure import exchange, pair_sums, store
 from statnn.dynamics.numba.multispin import (
     MAXQ,
     geometry,
+    msc_records,
     msc_sweeps_blocks,
     msc_sweeps_chains,
     multispin_applies,
     pack,
+    packed_pair_sums,
     seed_block_states,
     tables,
     unpack,
@@ -60,33 +77,17 @@ from statnn.dynamics.numba.multispin import (
 from statnn.dynamics.numba.patterns import (
     overlap_dtype,
     pattern_overlaps,
+    pattern_records,
     pattern_sweeps,
     pattern_synchronous,
 )
 from statnn.dynamics.numba.rng import seed_states
 from statnn.dynamics.numba.rules import RULE_CODES
 from statnn.dynamics.numba.schedule import FIXED, SCHEDULE_CODES
-from statnn.dynamics.numba.sparse import sparse_sweeps, sparse_synchronous
+from statnn.dynamics.numba.sparse import sparse_records, sparse_sweeps, sparse_synchronous
 
 set_num_threads = numba_threads.set_num_threads
 get_num_threads = numba_threads.get_num_threads
-
-KERNELS = {
-    "dense": dense_sweeps,
-    "dense_synchronous": dense_synchronous,
-    "dense_fields": dense_fields,
-    "patterns": pattern_sweeps,
-    "patterns_synchronous": pattern_synchronous,
-    "pattern_overlaps": pattern_overlaps,
-    "sparse": sparse_sweeps,
-    "sparse_synchronous": sparse_synchronous,
-    "lattice": lattice_sweeps,
-    "lattice_synchronous": lattice_synchronous,
-    "lattice_checkerboard": lattice_checkerboard,
-    "lattice_multispin_chains": msc_sweeps_chains,
-    "lattice_multispin_blocks": msc_sweeps_blocks,
-}
-"""The numba kernels by name: ``<representation>`` and ``<representation>_synchronous``."""
 
 #: Sweeps between two recomputations of the cached dense fields, per dtype: float32 keeps
 #: the accumulated rounding error below 1e-4, float64 far below. Override per call with
@@ -101,6 +102,12 @@ OPTIONS = {
 }
 
 
+#: The neighbour-table argument of kernels that never read it.
+_NO_NEIGHBOURS = np.empty((0, 0), dtype=np.int64)
+
+#: The order argument of kernels that find their sites by index arithmetic.
+_NO_ORDER = np.empty(0, dtype=np.int64)
+
 _PATTERNS_T: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -113,66 +120,386 @@ def transposed_patterns(couplings: PatternCouplings) -> np.ndarray:
     return xiT
 
 
+# -- representations -----------------------------------------------------------------------------
+class Representation:
+    """How one coupling representation runs in the numba backend.
+
+    An adapter owns the arrays its compiled kernels read, the backend's own form of the
+    chains' state (``encode`` / ``decode``) and two calls: ``sweep`` (the raw kernel) and
+    ``records`` (sweeps with measurements after every block, see :meth:`NumbaKernel.record`).
+    ``accepts`` tells whether it serves a network and schedule. Subclasses are registered in
+    :data:`KERNELS`; the first that accepts is used.
+    """
+
+    packed = False  # the state holds packed words, not int8 spins
+
+    def __init__(self, kernel):
+        self.kernel = kernel
+
+    @classmethod
+    def accepts(cls, kernel, net, schedule) -> bool:
+        raise NotImplementedError
+
+    # native state: int8 spins (n_T, chains, n) and a cache; rng (K, 4)
+    def encode(self, spins):
+        spins = np.ascontiguousarray(spins, dtype=np.int8).copy()
+        return spins, self.fresh_cache(spins.reshape(-1, spins.shape[-1]))
+
+    def fresh_cache(self, flat):
+        return None
+
+    def decode(self, native) -> np.ndarray:
+        return native.copy()
+
+    def seed(self, seed, count):
+        return seed_states(seed, count)
+
+    def flat(self, native):
+        return native.reshape(-1, native.shape[-1])
+
+    def n_overlaps(self) -> int:
+        return 0
+
+    def prepare(self, betas):
+        """Per-temperature tables the records kernel reads (none by default)."""
+        return None
+
+    def pair_sums(self, native, who, Q, r):
+        pair_sums(self.flat(native), who, Q, r)
+
+
+class Dense(Representation):
+    """Dense float32/float64 J with cached fields H = J S + b (:mod:`.dense`)."""
+
+    @classmethod
+    def accepts(cls, kernel, net, schedule):
+        return isinstance(net.couplings, DenseCouplings)
+
+    def __init__(self, kernel):
+        super().__init__(kernel)
+        c = kernel.net.couplings
+        self.J = c.J
+        self.JT = self.J if c.symmetric else np.ascontiguousarray(self.J.T)
+        refresh = kernel.field_refresh
+        self.refresh = REFRESH[self.J.dtype] if refresh is None else refresh
+
+    def fresh_cache(self, flat):
+        H = np.empty(flat.shape, dtype=self.J.dtype)
+        dense_fields(flat, H, self.JT, self.kernel.bias)
+        return H
+
+    def sweep(self, native, cache, beta, rng, sweeps, done, flips):
+        k = self.kernel
+        S = self.flat(native)
+        if k.schedule == "synchronous":
+            dense_synchronous(
+                S,
+                cache,
+                self.JT,
+                k.bias,
+                beta,
+                rng,
+                k.rule,
+                k.tol,
+                sweeps,
+                done,
+                self.refresh,
+                flips,
+            )
+        else:
+            dense_sweeps(
+                S, cache, self.JT, k.bias, beta, rng, k.order, k.code, k.rule, k.tol, sweeps, done,
+                self.refresh, flips,
+            )  # fmt: skip
+
+    def records(self, native, cache, beta, rng, done, units, n_rec, every, rec, flips, tables):
+        k = self.kernel
+        E, MS, O, Q, rec0 = rec
+        dense_records(
+            self.flat(native), cache, self.JT, k.bias, beta, rng, k.order, k.code,
+            k.schedule == "synchronous", k.rule, k.tol, done, self.refresh,
+            units, n_rec, every, E, MS, Q, rec0, flips,
+        )  # fmt: skip
+
+
+class Patterns(Representation):
+    """Hebbian pattern form with cached exact overlaps M = ξ S (:mod:`.patterns`)."""
+
+    @classmethod
+    def accepts(cls, kernel, net, schedule):
+        return isinstance(net.couplings, PatternCouplings)
+
+    def __init__(self, kernel):
+        super().__init__(kernel)
+        c = kernel.net.couplings
+        self.xiT = transposed_patterns(c)
+        self.scale = float(c.scale)
+        self.biased = bool(np.any(kernel.bias != 0.0))
+
+    def fresh_cache(self, flat):
+        M = np.empty((flat.shape[0], self.xiT.shape[1]), dtype=overlap_dtype(self.kernel.net.n))
+        pattern_overlaps(flat, M, self.xiT)
+        return M
+
+    def n_overlaps(self):
+        return self.xiT.shape[1]
+
+    def sweep(self, native, cache, beta, rng, sweeps, done, flips):
+        k = self.kernel
+        S = self.flat(native)
+        if k.schedule == "synchronous":
+            pattern_synchronous(
+                S, cache, self.xiT, self.scale, k.bias, beta, rng, k.rule, k.tol, sweeps, flips
+            )
+        else:
+            pattern_sweeps(
+                S, cache, self.xiT, self.scale, k.bias, beta, rng, k.order, k.code, k.rule, k.tol,
+                sweeps, flips,
+            )  # fmt: skip
+
+    def records(self, native, cache, beta, rng, done, units, n_rec, every, rec, flips, tables):
+        k = self.kernel
+        E, MS, O, Q, rec0 = rec
+        pattern_records(
+            self.flat(native), cache, self.xiT, self.scale, k.bias, self.biased, beta, rng,
+            k.order, k.code, k.schedule == "synchronous", k.rule, k.tol,
+            units, n_rec, every, E, MS, O, Q, rec0, flips,
+        )  # fmt: skip
+
+
+class Sparse(Representation):
+    """scipy CSR couplings, fields summed per update (:mod:`.sparse`)."""
+
+    @classmethod
+    def accepts(cls, kernel, net, schedule):
+        return isinstance(net.couplings, SparseCouplings)
+
+    def __init__(self, kernel):
+        super().__init__(kernel)
+        J = kernel.net.couplings.J
+        self.csr = (
+            J.indptr.astype(np.int64),
+            J.indices.astype(np.int64),
+            np.ascontiguousarray(J.data, dtype=np.float64),
+        )
+
+    def sweep(self, native, cache, beta, rng, sweeps, done, flips):
+        k = self.kernel
+        S = self.flat(native)
+        if k.schedule == "synchronous":
+            sparse_synchronous(S, *self.csr, k.bias, beta, rng, k.rule, k.tol, sweeps, flips)
+        else:
+            sparse_sweeps(
+                S, *self.csr, k.bias, beta, rng, k.order, k.code, k.rule, k.tol, sweeps, flips
+            )
+
+    def records(self, native, cache, beta, rng, done, units, n_rec, every, rec, flips, tables):
+        k = self.kernel
+        E, MS, O, Q, rec0 = rec
+        sparse_records(
+            self.flat(native), *self.csr, k.bias, beta, rng, k.order, k.code,
+            k.schedule == "synchronous", k.rule, k.tol, units, n_rec, every, E, MS, Q, rec0, flips,
+        )  # fmt: skip
+
+
+class Lattice(Representation):
+    """Nearest-neighbour lattice, one spin at a time (:mod:`.lattice`)."""
+
+    @classmethod
+    def accepts(cls, kernel, net, schedule):
+        return isinstance(net.couplings, LatticeCouplings)
+
+    def __init__(self, kernel):
+        super().__init__(kernel)
+        c = kernel.net.couplings
+        self.J = float(c.J)
+        self.uniform_bias = kernel.net.uniform_bias is not None
+        self.dims = np.array((1,) * (3 - c.ndim) + c.shape, dtype=np.int64)
+        self.periodic = bool(c.periodic)
+        self.mode = {"synchronous": 1, "checkerboard": 2}.get(kernel.schedule, 0)
+        # only the single-site and synchronous kernels read a neighbour table (built on
+        # demand, memory checked); checkerboard sweeps and the energy use index arithmetic
+        self.nbr = (
+            _NO_NEIGHBOURS
+            if self.mode == 2
+            else np.ascontiguousarray(c.neighbours, dtype=np.int64)
+        )
+
+    def sweep(self, native, cache, beta, rng, sweeps, done, flips):
+        k = self.kernel
+        S = self.flat(native)
+        common = (self.J, k.bias, self.uniform_bias, beta, rng)
+        if self.mode == 2:
+            lattice_checkerboard(S, self.dims, self.periodic, *common, k.rule, k.tol, sweeps, flips)
+        elif self.mode == 1:
+            lattice_synchronous(S, self.nbr, *common, k.rule, k.tol, sweeps, flips)
+        else:
+            lattice_sweeps(S, self.nbr, *common, k.order, k.code, k.rule, k.tol, sweeps, flips)
+
+    def records(self, native, cache, beta, rng, done, units, n_rec, every, rec, flips, tables):
+        k = self.kernel
+        E, MS, O, Q, rec0 = rec
+        lattice_records(
+            self.flat(native), self.nbr, self.dims, self.periodic, self.J, k.bias,
+            self.uniform_bias, beta, rng, k.order, k.code, self.mode, k.rule, k.tol,
+            units, n_rec, every, E, MS, Q, rec0, flips,
+        )  # fmt: skip
+
+
+class Multispin(Representation):
+    """Checkerboard sweeps of a periodic lattice with 64 spins per word (:mod:`.multispin`).
+
+    The state holds the packed words (K, 2, rows, words) between calls; spins are unpacked
+    only when asked for. ``modes`` are the two parallel layouts of the raw kernel.
+    """
+
+    packed = True
+    modes = {"chains": msc_sweeps_chains, "blocks": msc_sweeps_blocks}
+
+    @classmethod
+    def accepts(cls, kernel, net, schedule):
+        c = net.couplings
+        wanted = kernel.use_multispin and schedule == "checkerboard"
+        if not (wanted and isinstance(c, LatticeCouplings)):
+            return False
+        bias = np.asarray(net.bias)
+        return multispin_applies(c.shape, c.periodic, bool(np.all(bias == bias.flat[0])))
+
+    def __init__(self, kernel):
+        super().__init__(kernel)
+        c = kernel.net.couplings
+        self.J = float(c.J)
+        self.b0 = float(kernel.bias[0])
+        self.geometry = geometry(c.shape)
+        self.degree = 2 * c.ndim
+        self.aligned = kernel.rule != RULE_CODES["glauber"]
+
+    def encode(self, spins):
+        A, B, C, n, nw, rows, nblocks = self.geometry
+        flat = np.ascontiguousarray(spins, dtype=np.int8).reshape(-1, spins.shape[-1])
+        P = np.empty((flat.shape[0], 2, rows, nw), dtype=np.uint64)
+        pack(flat, P, A, B, C)
+        return P, None
+
+    def decode(self, native):
+        A, B, C = self.geometry[:3]
+        S = np.empty((native.shape[0], A * B * C), dtype=np.int8)
+        unpack(native, S, A, B, C)
+        return S.reshape(*self.kernel.shape, -1)
+
+    def flat(self, native):
+        return native
+
+    def seed(self, seed, count):
+        return seed_block_states(seed, count, self.geometry[-1])
+
+    def prepare(self, betas):
+        """The probability tables per inverse temperature (rows of ``betas``)."""
+        K = len(betas)
+        out = (
+            np.zeros((K, MAXQ, 5), dtype=np.uint64),  # rcls
+            np.zeros((K, MAXQ), dtype=np.int64),  # rgrp
+            np.zeros((K, 4), dtype=np.int64),  # counts
+            np.zeros((K, MAXQ, 5), dtype=np.uint64),  # dcls
+            np.zeros((K, MAXQ, 64), dtype=np.uint64),  # tbits
+        )
+        rcls, rgrp, counts, dcls, tbits = out
+        beta = np.ascontiguousarray(betas, dtype=np.float64)
+        tables(
+            self.kernel.rule, self.degree, self.J, self.b0, beta, self.aligned, self.kernel.tol,
+            rcls, rgrp, counts, dcls, tbits,
+        )  # fmt: skip
+        return out
+
+    def sweep(self, native, cache, beta, rng, sweeps, done, flips):
+        A, B, C, n, nw, rows, nblocks = self.geometry
+        K = native.shape[0]
+        rcls, rgrp, counts, dcls, tbits = self.prepare(beta)
+        glauber = not self.aligned
+        if K >= numba_threads.get_num_threads():
+            kernel, limit = self.modes["chains"], K
+        else:
+            kernel, limit = self.modes["blocks"], K * nblocks
+        with numba_threads.threads_for(limit):
+            kernel(
+                native, rng, A, B, n, self.aligned, glauber, rcls, rgrp, counts, dcls, tbits,
+                sweeps, flips,
+            )  # fmt: skip
+
+    def records(self, native, cache, beta, rng, done, units, n_rec, every, rec, flips, tables):
+        A, B, C, n, nw, rows, nblocks = self.geometry
+        E, MS, O, Q, rec0 = rec
+        tidx, (rcls, rgrp, counts, dcls, tbits) = tables
+        msc_records(
+            native, rng, A, B, n, self.degree, self.J, self.b0, self.aligned, not self.aligned,
+            rcls, rgrp, counts, dcls, tbits, tidx, units, n_rec, every, E, MS, Q, rec0, flips,
+        )  # fmt: skip
+
+    def pair_sums(self, native, who, Q, r):
+        packed_pair_sums(native, who, Q, r, self.kernel.net.n)
+
+
+KERNELS: dict[str, type[Representation]] = {
+    "lattice_multispin": Multispin,
+    "dense": Dense,
+    "patterns": Patterns,
+    "sparse": Sparse,
+    "lattice": Lattice,
+}
+"""The numba representations by name, tried in this order: the first whose ``accepts``
+says yes runs a network. A new representation is one module of kernels plus one
+:class:`Representation` subclass registered here."""
+
+
+class Records(NamedTuple):
+    """What :meth:`NumbaKernel.record` measured: per neuron, by temperature slot."""
+
+    energy: np.ndarray  # (n_T, chains, R) E/N
+    magnetization: np.ndarray  # (n_T, chains, R)
+    overlaps: np.ndarray | None  # (n_T, chains, R, P)
+    replica_overlap: np.ndarray | None  # (n_T, chains // 2, R)
+    flips: np.ndarray  # (n_T, chains) during the recorded sweeps
+    swap_tried: np.ndarray | None  # (n_T − 1,)
+    swap_accepted: np.ndarray | None
+    round_trips: np.ndarray | None  # (n_T, chains), by final slot
+
+
 class NumbaKernel:
     """Numba kernel for one network, rule, schedule and (n_T, chains) layout.
 
-    The state's ``spins`` is a numpy int8 array (n_T, chains, n); ``rng`` the (K, 4) uint64
-    xoshiro256** states ((K, blocks, 4) with multi-spin coding); ``cache`` the cached
-    fields (dense, (K, N) in J's dtype) or overlaps (pattern form, (K, P) int16, int32 for
-    N > 32 767), or None. ``step`` returns a new state and leaves its input alone;
-    ``check_state`` tells what in a state does not fit this kernel. ``tol`` is the
-    network's T = 0 tie tolerance, passed to every kernel.
+    The state holds the representation's own form of the chains: ``spins`` is an int8
+    array (n_T, chains, n), or the packed words (K, 2, rows, words) of multi-spin coding
+    (:attr:`multispin`); ``rng`` the xoshiro256** states; ``cache`` the cached fields
+    (dense, (K, N)) or overlaps (pattern form, (K, P)), or None. :meth:`spins` decodes.
+    ``step`` and ``record`` return a new state and leave their input alone.
     """
 
     def __init__(self, net, *, rule, schedule, n_temps, chains, multispin=True, field_refresh=None):
         self.net = net
         self.tol = net.tie_tolerance
+        self.use_multispin = multispin
+        self.field_refresh = field_refresh
         self.shape = (n_temps, chains)
         self.rule = RULE_CODES[rule]
         self.schedule = schedule
         self.bias = np.ascontiguousarray(net.bias, dtype=np.float64)
         c = net.couplings
         n = c.n
-        self.code = SCHEDULE_CODES.get(schedule)
+        self.code = SCHEDULE_CODES.get(schedule, FIXED)
         by_arithmetic = isinstance(c, LatticeCouplings) and schedule == "checkerboard"
         # the lattice checkerboard kernels find sites by index arithmetic: no order array
-        self.order = None if by_arithmetic else np.arange(n, dtype=np.int64)
+        self.order = _NO_ORDER if by_arithmetic else np.arange(n, dtype=np.int64)
         if schedule == "checkerboard" and not by_arithmetic:
             colors = c.colors()
             self.order = np.concatenate(
                 [np.flatnonzero(colors == 0), np.flatnonzero(colors == 1)]
             ).astype(np.int64)
             self.code = FIXED
-        if isinstance(c, DenseCouplings):
-            self.kind = "dense"
-            self.J = c.J
-            self.JT = self.J if c.symmetric else np.ascontiguousarray(self.J.T)
-            self.refresh = REFRESH[self.J.dtype] if field_refresh is None else field_refresh
-        elif isinstance(c, PatternCouplings):
-            self.kind = "patterns"
-            self.xiT = transposed_patterns(c)
-            self.scale = float(c.scale)
-        elif isinstance(c, SparseCouplings):
-            self.kind = "sparse"
-            self.indptr = c.J.indptr.astype(np.int64)
-            self.indices = c.J.indices.astype(np.int64)
-            self.data = np.ascontiguousarray(c.J.data, dtype=np.float64)
-        elif isinstance(c, LatticeCouplings):
-            self.kind = "lattice"
-            # only the random / sequential / permuted kernels read a neighbour table
-            self.nbr = None if by_arithmetic else c.neighbours
-            self.lattice_J = float(c.J)
-            self.uniform_bias = net.uniform_bias is not None
-            self.dims = np.array((1,) * (3 - c.ndim) + c.shape, dtype=np.int64)
-            self.periodic = bool(c.periodic)
-            self.multispin = (
-                multispin
-                and schedule == "checkerboard"
-                and multispin_applies(c.shape, c.periodic, self.uniform_bias)
-            )
-            if self.multispin:
-                self.geometry = geometry(c.shape)
-                self.degree = 2 * c.ndim
+        for name, cls in KERNELS.items():
+            if cls.accepts(self, net, schedule):
+                self.kind = name
+                self.rep = cls(self)
+                break
         else:
             raise param_error(
                 "net",
@@ -181,47 +508,72 @@ class NumbaKernel:
                 type(c).__name__,
             )
 
-    # -- state ----------------------------------------------------------------------------
-    def _fresh_cache(self, flat):
-        if self.kind == "dense":
-            H = np.empty(flat.shape, dtype=self.J.dtype)
-            dense_fields(flat, H, self.JT, self.bias)
-            return H
-        if self.kind == "patterns":
-            M = np.empty((flat.shape[0], self.xiT.shape[1]), dtype=overlap_dtype(self.net.n))
-            pattern_overlaps(flat, M, self.xiT)
-            return M
-        return None
+    @property
+    def multispin(self) -> bool:
+        """Whether checkerboard sweeps run with multi-spin coding (packed state)."""
+        return self.rep.packed
 
+    @property
+    def geometry(self):
+        return self.rep.geometry
+
+    # -- state ----------------------------------------------------------------------------
     def init(self, spins, seed):
-        spins = np.ascontiguousarray(spins, dtype=np.int8).copy()
-        flat = spins.reshape(-1, spins.shape[-1])
-        if getattr(self, "multispin", False):
-            rng = seed_block_states(seed, flat.shape[0], self.geometry[-1])
-        else:
-            rng = seed_states(seed, flat.shape[0])
-        return SamplerState(
-            spins=spins,
-            rng=rng,
-            sweep=0,
-            cache=self._fresh_cache(flat),
-        )
+        native, cache = self.rep.encode(spins)
+        K = self.shape[0] * self.shape[1]
+        return SamplerState(spins=native, rng=self.rep.seed(seed, K), sweep=0, cache=cache)
 
     def rebind(self, state):
         """``state``'s chains (spins, RNG streams) with the cache recomputed for this network."""
+        if self.rep.packed:  # packed words hold no coupling-dependent cache
+            return state._replace(cache=None)
         flat = state.spins.reshape(-1, state.spins.shape[-1])
-        return state._replace(cache=self._fresh_cache(flat))
+        return state._replace(cache=self.rep.fresh_cache(flat))
 
     def spins(self, state):
-        return state.spins.copy()
+        return self.rep.decode(state.spins).reshape(*self.shape, -1)
+
+    def _copy(self, state):
+        cache = None if state.cache is None else state.cache.copy()
+        return state.spins.copy(), cache, state.rng.copy()
+
+    def _rows(self, state, src, rng=False):
+        n_T, chains = self.shape
+        native = state.spins.reshape(n_T * chains, *state.spins.shape[-self._tail :])
+        native = np.ascontiguousarray(native[src]).reshape(state.spins.shape)
+        cache = None if state.cache is None else np.ascontiguousarray(state.cache[src])
+        out = state._replace(spins=native, cache=cache)
+        if rng:
+            out = out._replace(rng=np.ascontiguousarray(state.rng[src]))
+        return out
+
+    @property
+    def _tail(self):
+        return 3 if self.rep.packed else 1
 
     def check_state(self, state):
         K = self.shape[0] * self.shape[1]
-        problem = check_numpy_spins(state.spins, (*self.shape, self.net.n))
-        if problem:
-            return problem
+        rep = self.rep
+        if rep.packed:
+            A, B, C, n, nw, rows, nblocks = rep.geometry
+            words = state.spins
+            shape = (K, 2, rows, nw)
+            if not (
+                isinstance(words, np.ndarray)
+                and words.dtype == np.uint64
+                and words.shape == shape
+                and words.flags.c_contiguous
+            ):
+                return (
+                    f"spins are not the packed C-contiguous uint64 words of shape {shape} "
+                    "this multi-spin kernel keeps"
+                )
+        else:
+            problem = check_numpy_spins(state.spins, (*self.shape, self.net.n))
+            if problem:
+                return problem
         rng = state.rng
-        shape = (K, self.geometry[-1], 4) if getattr(self, "multispin", False) else (K, 4)
+        shape = (K, rep.geometry[-1], 4) if rep.packed else (K, 4)
         if not (
             isinstance(rng, np.ndarray)
             and rng.dtype == np.uint64
@@ -230,10 +582,10 @@ class NumbaKernel:
         ):
             return f"random state is not a C-contiguous uint64 array of shape {shape}"
         cache = state.cache
-        if self.kind == "dense":
-            want = ((K, self.net.n), self.J.dtype)
-        elif self.kind == "patterns":
-            want = ((K, self.xiT.shape[1]), overlap_dtype(self.net.n))
+        if isinstance(rep, Dense):
+            want = ((K, self.net.n), rep.J.dtype)
+        elif isinstance(rep, Patterns):
+            want = ((K, rep.xiT.shape[1]), overlap_dtype(self.net.n))
         else:
             return None if cache is None else "cache is set where this kernel keeps none"
         if not (
@@ -247,91 +599,174 @@ class NumbaKernel:
     def permute(self, state, perm):
         n_T, chains = self.shape
         src = (np.asarray(perm, dtype=np.int64) * chains + np.arange(chains)[None, :]).ravel()
-        spins = state.spins.reshape(n_T * chains, -1)[src].reshape(state.spins.shape)
-        cache = None if state.cache is None else np.ascontiguousarray(state.cache[src])
-        return state._replace(spins=spins, cache=cache)
+        return self._rows(state, src)
 
     # -- dynamics -------------------------------------------------------------------------
+    def _betas(self, betas):
+        return np.repeat(np.asarray(betas, dtype=np.float64), self.shape[1])
+
     def step(self, state, betas, sweeps):
-        spins = state.spins.copy()
-        S = spins.reshape(-1, spins.shape[-1])
-        rng = state.rng.copy()
-        cache = None if state.cache is None else state.cache.copy()
-        beta = np.repeat(np.asarray(betas, dtype=np.float64), self.shape[1])
-        flips = np.zeros(S.shape[0], dtype=np.int64)
+        native, cache, rng = self._copy(state)
+        beta = self._betas(betas)
+        flips = np.zeros(beta.shape[0], dtype=np.int64)
         sweeps = int(sweeps)
         if sweeps > 0:
-            self._run(S, cache, beta, rng, sweeps, int(state.sweep), flips)
-        new = SamplerState(spins=spins, rng=rng, sweep=state.sweep + sweeps, cache=cache)
+            with numba_threads.threads_for(beta.shape[0]):
+                self.rep.sweep(native, cache, beta, rng, sweeps, int(state.sweep), flips)
+        new = SamplerState(spins=native, rng=rng, sweep=state.sweep + sweeps, cache=cache)
         return new, flips.reshape(self.shape)
 
-    def _run(self, S, cache, beta, rng, sweeps, done, flips):
-        if getattr(self, "multispin", False):
-            return self._run_multispin(S, beta, rng, sweeps, flips)
-        sync = self.schedule == "synchronous"
-        kernel = KERNELS[self.kind + ("_synchronous" if sync else "")]
-        rule = self.rule
-        tol = self.tol
-        if self.kind == "dense":
-            args = (S, cache, self.JT, self.bias, beta, rng)
-            tail = (sweeps, done, self.refresh, flips)
-        elif self.kind == "patterns":
-            args = (S, cache, self.xiT, self.scale, self.bias, beta, rng)
-            tail = (sweeps, flips)
-        elif self.kind == "sparse":
-            args = (S, self.indptr, self.indices, self.data, self.bias, beta, rng)
-            tail = (sweeps, flips)
-        else:
-            args = (S, self.nbr, self.lattice_J, self.bias, self.uniform_bias, beta, rng)
-            tail = (sweeps, flips)
-            if self.schedule == "checkerboard":
-                kernel = KERNELS["lattice_checkerboard"]
-                args = (S, self.dims, self.periodic, *args[2:])
-                sync = True  # same call shape: no order, no schedule code
-        with numba_threads.threads_for(S.shape[0]):
-            if sync:
-                kernel(*args, rule, tol, *tail)
-            else:
-                kernel(*args, self.order, self.code, rule, tol, *tail)
+    def record(
+        self, state, betas, *, n_records, every, burn_in=0, exchange_seed=None, lockstep=False
+    ):
+        """Burn-in, then ``n_records`` blocks of ``every`` sweeps measured after each block,
+        all in compiled code; returns the new state and :class:`Records`.
 
-    def _run_multispin(self, S, beta, rng, sweeps, flips):
-        A, B, C, n, nw, rows, nblocks = self.geometry
-        K = S.shape[0]
-        P = np.empty((K, 2, rows, nw), dtype=np.uint64)
-        pack(S, P, A, B, C)
-        aligned = self.rule != RULE_CODES["glauber"]
-        rcls = np.zeros((K, MAXQ, 5), dtype=np.uint64)
-        dcls = np.zeros((K, MAXQ, 5), dtype=np.uint64)
-        rgrp = np.zeros((K, MAXQ), dtype=np.int64)
-        counts = np.zeros((K, 4), dtype=np.int64)
-        tbits = np.zeros((K, MAXQ, 64), dtype=np.uint64)
-        b0 = float(self.bias[0])
-        tables(
-            self.rule,
-            self.degree,
-            self.lattice_J,
-            b0,
-            beta,
-            aligned,
-            self.tol,
-            rcls,
-            rgrp,
-            counts,
-            dcls,
-            tbits,
-        )
-        glauber = not aligned
-        if K >= numba_threads.get_num_threads():
-            kernel = KERNELS["lattice_multispin_chains"]
-            limit = K
-        else:
-            kernel = KERNELS["lattice_multispin_blocks"]
-            limit = K * nblocks
-        with numba_threads.threads_for(limit):
-            kernel(
-                P, rng, A, B, n, aligned, glauber, rcls, rgrp, counts, dcls, tbits, sweeps, flips
+        Measured per chain: E/N, m = (1/N) Σ S_i, the pattern overlaps (pattern form) and
+        q = (1/N) Σ S_i^a S_i^b of the chain pairs (0, 1), (2, 3), …. Without tempering the
+        chains (or chain pairs) run their whole record loop in one parallel region. With
+        ``exchange_seed`` (a SeedSequence) neighbouring temperatures exchange labels after
+        every block, burn-in included (see :func:`statnn.dynamics.numba.measure.exchange`);
+        the records stay labelled by temperature and the returned state is in temperature
+        order. ``lockstep=True`` runs every block as one parallel call even without
+        tempering (chosen automatically when there are too few chain pairs for the threads);
+        the results are the same.
+        """
+        n_T, chains = self.shape
+        K = n_T * chains
+        native, cache, rng = self._copy(state)
+        beta = self._betas(betas)
+        done = int(state.sweep)
+        P = self.rep.n_overlaps()
+        pairs = chains // 2
+        R = int(n_records)
+        energy = np.empty((K, R))
+        ms = np.empty((K, R), dtype=np.int64)
+        overlaps = np.empty((K, R, P))
+        qsum = np.empty((n_T * pairs, R), dtype=np.int64)
+        flips = np.zeros(K, dtype=np.int64)
+        tempering = exchange_seed is not None
+        if not tempering and not lockstep:
+            if burn_in:
+                with numba_threads.threads_for(K):
+                    self.rep.sweep(native, cache, beta, rng, burn_in, done, flips)
+                done += burn_in
+                flips[:] = 0
+            units = _units(n_T, chains, pairs_together=True)
+            if pairs and len(units) < min(K, numba_threads.get_num_threads()):
+                units = None  # too few pairs to keep the threads busy: lock step below
+            if units is not None:
+                tables = (np.repeat(np.arange(n_T), chains), self.rep.prepare(betas))
+                rec = (energy, ms, overlaps, qsum, 0)
+                with numba_threads.threads_for(len(units)):
+                    self.rep.records(
+                        native, cache, beta, rng, done, units, R, every, rec, flips, tables
+                    )
+                result = self._finish(energy, ms, overlaps, qsum, flips, None)
+                new = SamplerState(native, rng, done + R * every, cache)
+                return new, result
+        betas = np.asarray(betas, dtype=np.float64)
+        who = np.arange(K, dtype=np.int64).reshape(n_T, chains)
+        slot = np.repeat(np.arange(n_T, dtype=np.int64), chains)
+        ex = None
+        if tempering:
+            ex = dict(
+                rng=seed_states(exchange_seed, 1)[0],
+                tried=np.zeros(n_T - 1, dtype=np.int64),
+                accepted=np.zeros(n_T - 1, dtype=np.int64),
+                last=np.full(K, -1, dtype=np.int64),
+                trips=np.zeros(K, dtype=np.int64),
+                parity=0,
             )
-            unpack(P, S, A, B, C)
+        singles = _units(n_T, chains, pairs_together=False)
+        E1 = np.empty((K, 1))
+        M1 = np.empty((K, 1), dtype=np.int64)
+        O1 = np.empty((K, 1, P))
+        Q1 = np.empty((0, 1), dtype=np.int64)
+        block = (E1, M1, O1, Q1, 0)
+        table_rows = self.rep.prepare(betas)
+        scratch = np.zeros(K, dtype=np.int64)
+        by_slot = np.zeros(K, dtype=np.int64)  # flips per temperature slot while recording
+        columns = np.arange(K) % chains
+        blocks = []
+        if tempering and burn_in:
+            full, part = divmod(burn_in, every)
+            blocks += [(every, -1)] * full + ([(part, -1)] if part else [])
+        elif burn_in:
+            with numba_threads.threads_for(K):
+                self.rep.sweep(native, cache, beta, rng, burn_in, done, scratch)
+            done += burn_in
+        blocks += [(every, r) for r in range(R)]
+        with numba_threads.threads_for(K):
+            for length, r in blocks:
+                if r == 0 and tempering:
+                    ex["tried"][:] = 0
+                    ex["accepted"][:] = 0
+                scratch[:] = 0
+                self.rep.records(
+                    native,
+                    cache,
+                    beta,
+                    rng,
+                    done,
+                    singles,
+                    1,
+                    length,
+                    block,
+                    scratch,
+                    (slot, table_rows),
+                )
+                done += length
+                if r >= 0:
+                    by_slot[slot * chains + columns] += scratch
+                if tempering:
+                    exchange(
+                        E1[:, 0], beta, betas, who, slot, chains, ex["parity"], ex["rng"],
+                        ex["tried"], ex["accepted"], ex["last"], ex["trips"],
+                    )  # fmt: skip
+                    ex["parity"] = 1 - ex["parity"]
+                if r >= 0:
+                    store(E1, M1, O1, energy, ms, overlaps, slot, chains, r)
+                    if pairs:
+                        self.rep.pair_sums(native, who, qsum, r)
+        src = who.ravel()
+        new = self._rows(SamplerState(native, rng, done, cache), src, rng=True)
+        result = self._finish(energy, ms, overlaps, qsum, by_slot, ex, src)
+        return new, result
+
+    def _finish(self, energy, ms, overlaps, qsum, flips, ex, src=None):
+        n_T, chains = self.shape
+        n = self.net.n
+        R = energy.shape[1]
+        P = overlaps.shape[-1]
+        pairs = chains // 2
+        return Records(
+            energy=(energy / n).reshape(n_T, chains, R),
+            magnetization=(ms / n).reshape(n_T, chains, R),
+            overlaps=overlaps.reshape(n_T, chains, R, P) if P else None,
+            replica_overlap=(qsum / n).reshape(n_T, pairs, R) if pairs else None,
+            flips=flips.reshape(n_T, chains),
+            swap_tried=None if ex is None else ex["tried"],
+            swap_accepted=None if ex is None else ex["accepted"],
+            round_trips=None if ex is None else (ex["trips"][src] // 2).reshape(n_T, chains),
+        )
+
+
+def _units(n_T, chains, *, pairs_together):
+    """(U, 3): the chains run together — pairs (2p, 2p + 1) of each temperature, or single
+    chains (second index −1) — and the replica-overlap row of a pair (t · pairs + p)."""
+    rows = []
+    pairs = chains // 2
+    for t in range(n_T):
+        base = t * chains
+        if pairs_together:
+            for p in range(pairs):
+                rows.append((base + 2 * p, base + 2 * p + 1, t * pairs + p))
+            if chains % 2:
+                rows.append((base + chains - 1, -1, -1))
+        else:
+            rows.extend((base + c, -1, -1) for c in range(chains))
+    return np.array(rows, dtype=np.int64).reshape(-1, 3)
 
 
 def make_kernel(
@@ -383,4 +818,13 @@ def make_kernel(
     )
 
 
-__all__ = ["KERNELS", "OPTIONS", "NumbaKernel", "get_num_threads", "make_kernel", "set_num_threads"]
+__all__ = [
+    "KERNELS",
+    "OPTIONS",
+    "NumbaKernel",
+    "Records",
+    "Representation",
+    "get_num_threads",
+    "make_kernel",
+    "set_num_threads",
+]

@@ -23,6 +23,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from statnn.dynamics.numba.measure import bias_sum, spin_product_sum, spin_sum
 from statnn.dynamics.numba.rng import next_u64_local, to_uniform, uniform
 from statnn.dynamics.numba.rules import GLAUBER, new_spin, probability
 from statnn.dynamics.numba.schedule import order_buffer, site, start_sweep
@@ -63,57 +64,70 @@ def _update(rule, old, ns, i, J, bias, uniform_bias, table, degree, b, tol, st):
     return new_spin(rule, old, J * ns + bias[i], b, tol, st)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _chain_async(s, nbr, J, bias, uniform_bias, b, st, order, schedule, rule, tol, sweeps, perm):
+    """``sweeps`` single-site sweeps of one chain; returns the flips made."""
+    n = s.shape[0]
+    degree = nbr.shape[1]
+    table = _tables(rule, J, bias[0], b, degree, tol)
+    count = 0
+    for _ in range(sweeps):
+        start_sweep(schedule, perm, st)
+        for t in range(n):
+            i = site(schedule, t, n, order, perm, st)
+            old = np.int64(s[i])
+            ns = _neighbour_sum(s, nbr, i)
+            new = _update(rule, old, ns, i, J, bias, uniform_bias, table, degree, b, tol, st)
+            if new != old:
+                s[i] = new
+                count += 1
+    return count
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _chain_sync(s, nbr, J, bias, uniform_bias, b, st, rule, tol, sweeps, old_s):
+    """``sweeps`` synchronous (Little) sweeps of one chain; returns the flips made."""
+    n = s.shape[0]
+    degree = nbr.shape[1]
+    table = _tables(rule, J, bias[0], b, degree, tol)
+    count = 0
+    for _ in range(sweeps):
+        old_s[:] = s
+        for i in range(n):
+            old = np.int64(old_s[i])
+            ns = _neighbour_sum(old_s, nbr, i)
+            new = _update(rule, old, ns, i, J, bias, uniform_bias, table, degree, b, tol, st)
+            if new != old:
+                s[i] = new
+                count += 1
+    return count
+
+
 @njit(parallel=True, cache=True, nogil=True)
 def lattice_sweeps(
     S, nbr, J, bias, uniform_bias, beta, rng, order, schedule, rule, tol, sweeps, flips
 ):
     """Single-site updates (random, fixed order / checkerboard, permuted), ``sweeps`` × N."""
     K, n = S.shape
-    degree = nbr.shape[1]
     for kk in prange(K):
         k = np.int64(kk)
-        s = S[k]
-        st = rng[k]
-        b = beta[k]
-        table = _tables(rule, J, bias[0], b, degree, tol)
         perm = order_buffer(schedule, n)
-        count = 0
-        for _ in range(sweeps):
-            start_sweep(schedule, perm, st)
-            for t in range(n):
-                i = site(schedule, t, n, order, perm, st)
-                old = np.int64(s[i])
-                ns = _neighbour_sum(s, nbr, i)
-                new = _update(rule, old, ns, i, J, bias, uniform_bias, table, degree, b, tol, st)
-                if new != old:
-                    s[i] = new
-                    count += 1
-        flips[k] += count
+        flips[k] += _chain_async(
+            S[k], nbr, J, bias, uniform_bias, beta[k], rng[k], order, schedule, rule, tol, sweeps,
+            perm,
+        )  # fmt: skip
 
 
 @njit(parallel=True, cache=True, nogil=True)
 def lattice_synchronous(S, nbr, J, bias, uniform_bias, beta, rng, rule, tol, sweeps, flips):
     """Little dynamics on the lattice: all sites at once from the old state."""
     K, n = S.shape
-    degree = nbr.shape[1]
     for kk in prange(K):
         k = np.int64(kk)
-        s = S[k]
-        st = rng[k]
-        b = beta[k]
-        table = _tables(rule, J, bias[0], b, degree, tol)
         old_s = np.empty(n, dtype=np.int8)
-        count = 0
-        for _ in range(sweeps):
-            old_s[:] = s
-            for i in range(n):
-                old = np.int64(old_s[i])
-                ns = _neighbour_sum(old_s, nbr, i)
-                new = _update(rule, old, ns, i, J, bias, uniform_bias, table, degree, b, tol, st)
-                if new != old:
-                    s[i] = new
-                    count += 1
-        flips[k] += count
+        flips[k] += _chain_sync(
+            S[k], nbr, J, bias, uniform_bias, beta[k], rng[k], rule, tol, sweeps, old_s
+        )
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -125,6 +139,69 @@ def _step_index(x, size, periodic, step):
             return -1
         return y % size
     return y
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _chain_checkerboard(s, dims, periodic, J, bias, uniform_bias, b, st, rule, tol, sweeps):
+    """``sweeps`` checkerboard sweeps of one chain; returns the flips made."""
+    A, B, C = dims[0], dims[1], dims[2]
+    degree = 2 * ((A > 1) + (B > 1) + (C > 1))
+    table = _tables(rule, J, bias[0], b, degree, tol)
+    tabulated = uniform_bias and not math.isinf(b)
+    xm = np.empty(C, dtype=np.int64)
+    xp = np.empty(C, dtype=np.int64)
+    for x in range(C):
+        xm[x] = _step_index(x, C, periodic, -1)
+        xp[x] = _step_index(x, C, periodic, 1)
+    s0, s1, s2, s3 = st[0], st[1], st[2], st[3]
+    count = 0
+    for _ in range(sweeps):
+        for color in range(2):
+            for a in range(A):
+                am = _step_index(a, A, periodic, -1)
+                ap = _step_index(a, A, periodic, 1)
+                for bb in range(B):
+                    bm = _step_index(bb, B, periodic, -1)
+                    bp = _step_index(bb, B, periodic, 1)
+                    row = (a * B + bb) * C
+                    rbm = (a * B + bm) * C
+                    rbp = (a * B + bp) * C
+                    ram = (am * B + bb) * C
+                    rap = (ap * B + bb) * C
+                    for x in range((a + bb + color) % 2, C, 2):
+                        i = row + x
+                        ns = 0
+                        if xm[x] >= 0:
+                            ns += s[row + xm[x]]
+                        if xp[x] >= 0:
+                            ns += s[row + xp[x]]
+                        if bm >= 0:
+                            ns += s[rbm + x]
+                        if bp >= 0:
+                            ns += s[rbp + x]
+                        if am >= 0:
+                            ns += s[ram + x]
+                        if ap >= 0:
+                            ns += s[rap + x]
+                        old = np.int64(s[i])
+                        if tabulated:  # branch-free: store always, count changes
+                            p = table[(old + 1) >> 1, ns + degree]
+                            r, s0, s1, s2, s3 = next_u64_local(s0, s1, s2, s3)
+                            f = np.int64(to_uniform(r) < p)
+                            new = 2 * f - 1 if rule == GLAUBER else old - 2 * f * old
+                            s[i] = new
+                            count += new != old
+                        else:
+                            st[0], st[1], st[2], st[3] = s0, s1, s2, s3
+                            new = _update(
+                                rule, old, ns, i, J, bias, uniform_bias, table, degree, b, tol, st
+                            )
+                            s0, s1, s2, s3 = st[0], st[1], st[2], st[3]
+                            if new != old:
+                                s[i] = new
+                                count += 1
+    st[0], st[1], st[2], st[3] = s0, s1, s2, s3
+    return count
 
 
 @njit(parallel=True, cache=True, nogil=True)
@@ -139,77 +216,86 @@ def lattice_checkerboard(
     included (accepted outright when ΔE <= 0, as u < 1).
     """
     K = S.shape[0]
-    A, B, C = dims[0], dims[1], dims[2]
-    degree = 2 * ((A > 1) + (B > 1) + (C > 1))
     for kk in prange(K):
         k = np.int64(kk)
-        s = S[k]
-        st = rng[k]
-        b = beta[k]
-        table = _tables(rule, J, bias[0], b, degree, tol)
-        tabulated = uniform_bias and not math.isinf(b)
-        xm = np.empty(C, dtype=np.int64)
-        xp = np.empty(C, dtype=np.int64)
-        for x in range(C):
-            xm[x] = _step_index(x, C, periodic, -1)
-            xp[x] = _step_index(x, C, periodic, 1)
-        s0, s1, s2, s3 = st[0], st[1], st[2], st[3]
-        count = 0
-        for _ in range(sweeps):
-            for color in range(2):
-                for a in range(A):
-                    am = _step_index(a, A, periodic, -1)
-                    ap = _step_index(a, A, periodic, 1)
-                    for bb in range(B):
-                        bm = _step_index(bb, B, periodic, -1)
-                        bp = _step_index(bb, B, periodic, 1)
-                        row = (a * B + bb) * C
-                        rbm = (a * B + bm) * C
-                        rbp = (a * B + bp) * C
-                        ram = (am * B + bb) * C
-                        rap = (ap * B + bb) * C
-                        for x in range((a + bb + color) % 2, C, 2):
-                            i = row + x
-                            ns = 0
-                            if xm[x] >= 0:
-                                ns += s[row + xm[x]]
-                            if xp[x] >= 0:
-                                ns += s[row + xp[x]]
-                            if bm >= 0:
-                                ns += s[rbm + x]
-                            if bp >= 0:
-                                ns += s[rbp + x]
-                            if am >= 0:
-                                ns += s[ram + x]
-                            if ap >= 0:
-                                ns += s[rap + x]
-                            old = np.int64(s[i])
-                            if tabulated:  # branch-free: store always, count changes
-                                p = table[(old + 1) >> 1, ns + degree]
-                                r, s0, s1, s2, s3 = next_u64_local(s0, s1, s2, s3)
-                                f = np.int64(to_uniform(r) < p)
-                                new = 2 * f - 1 if rule == GLAUBER else old - 2 * f * old
-                                s[i] = new
-                                count += new != old
-                            else:
-                                st[0], st[1], st[2], st[3] = s0, s1, s2, s3
-                                new = _update(
-                                    rule,
-                                    old,
-                                    ns,
-                                    i,
-                                    J,
-                                    bias,
-                                    uniform_bias,
-                                    table,
-                                    degree,
-                                    b,
-                                    tol,
-                                    st,
-                                )
-                                s0, s1, s2, s3 = st[0], st[1], st[2], st[3]
-                                if new != old:
-                                    s[i] = new
-                                    count += 1
-        st[0], st[1], st[2], st[3] = s0, s1, s2, s3
-        flips[k] += count
+        flips[k] += _chain_checkerboard(
+            S[k], dims, periodic, J, bias, uniform_bias, beta[k], rng[k], rule, tol, sweeps
+        )
+
+
+@njit(cache=True, nogil=True, inline="always")
+def lattice_energy(s, dims, periodic, J, bias, uniform_bias):
+    """E = −J Σ_bonds S_i S_j − Σ_i b_i S_i by index arithmetic (no neighbour table): every
+    bond once, from each site to its +1 neighbour along every axis (as :func:`_step_index`
+    finds it; the bond sum is an exact integer)."""
+    A, B, C = dims[0], dims[1], dims[2]
+    bonds = 0
+    for a in range(A):
+        ap = _step_index(a, A, periodic, 1)
+        for bb in range(B):
+            bp = _step_index(bb, B, periodic, 1)
+            row = (a * B + bb) * C
+            for x in range(C):
+                xp = _step_index(x, C, periodic, 1)
+                si = np.int64(s[row + x])
+                if xp >= 0:
+                    bonds += si * s[row + xp]
+                if bp >= 0:
+                    bonds += si * s[(a * B + bp) * C + x]
+                if ap >= 0:
+                    bonds += si * s[(ap * B + bb) * C + x]
+    e = -J * np.float64(bonds)
+    if uniform_bias:
+        if bias[0] != 0.0:
+            e -= bias[0] * np.float64(spin_sum(s))
+    else:
+        e -= bias_sum(s, bias)
+    return e
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def lattice_records(
+    S, nbr, dims, periodic, J, bias, uniform_bias, beta, rng, order, schedule, mode, rule, tol,
+    units, n_rec, every, E, MS, Q, rec0, flips,
+):  # fmt: skip
+    """``n_rec`` blocks of ``every`` sweeps per unit of chains, measured after each block
+    (as :func:`statnn.dynamics.numba.dense.dense_records`). ``mode``: 0 single-site
+    schedule, 1 synchronous, 2 checkerboard by index arithmetic."""
+    K, n = S.shape
+    for uu in prange(units.shape[0]):
+        u = np.int64(uu)
+        perm = order_buffer(schedule, n)
+        old_s = np.empty(n, dtype=np.int8)
+        for r in range(n_rec):
+            for w in range(2):
+                k = units[u, w]
+                if k < 0:
+                    continue
+                if mode == 2:
+                    c = _chain_checkerboard(
+                        S[k],
+                        dims,
+                        periodic,
+                        J,
+                        bias,
+                        uniform_bias,
+                        beta[k],
+                        rng[k],
+                        rule,
+                        tol,
+                        every,
+                    )
+                elif mode == 1:
+                    c = _chain_sync(
+                        S[k], nbr, J, bias, uniform_bias, beta[k], rng[k], rule, tol, every, old_s
+                    )
+                else:
+                    c = _chain_async(
+                        S[k], nbr, J, bias, uniform_bias, beta[k], rng[k], order, schedule,
+                        rule, tol, every, perm,
+                    )  # fmt: skip
+                flips[k] += c
+                E[k, rec0 + r] = lattice_energy(S[k], dims, periodic, J, bias, uniform_bias)
+                MS[k, rec0 + r] = spin_sum(S[k])
+            if units[u, 1] >= 0:
+                Q[units[u, 2], rec0 + r] = spin_product_sum(S[units[u, 0]], S[units[u, 1]])

@@ -432,3 +432,131 @@ def msc_sweeps_blocks(P, rng, A, B, n, aligned, glauber, rcls, rgrp, cnt, dcls, 
         for q in range(nblocks):
             total += per_block[k * nblocks + q]
         flips[k] += total
+
+
+# -- the record loop ---------------------------------------------------------------------------
+@njit(cache=True, nogil=True, inline="always")
+def _chain_sweeps(P, rng, k, A, B, n, aligned, glauber, rcls, rgrp, cnt, dcls, tb, sweeps, gm):
+    """``sweeps`` checkerboard sweeps of chain k (its row blocks in order); flips made."""
+    rows, nw = P.shape[2], P.shape[3]
+    nblocks = rng.shape[1]
+    total = 0
+    for _ in range(sweeps):
+        for color in range(2):
+            for q in range(nblocks):
+                r0 = q * ROWS_PER_BLOCK
+                r1 = min(rows, r0 + ROWS_PER_BLOCK)
+                total += _block(
+                    P, k, color, r0, r1, A, B, n, nw, aligned, glauber,
+                    rcls, rgrp, cnt, dcls, tb, rng[k, q], gm,
+                )  # fmt: skip
+    return total
+
+
+@njit(cache=True, nogil=True)
+def packed_counts(P, k, A, B, n):
+    """(aligned bonds, spins up) of chain k by popcount over its packed words.
+
+    Every bond joins a colour-0 site to a colour-1 site, so the bonds are counted once from
+    the colour-0 words: Σ_bonds S_i S_j = 2 · aligned − N·D/2.
+    """
+    rows, nw = P.shape[2], P.shape[3]
+    full = n % 64 == 0
+    valid = _ALL if full else (_ONE << np.uint64(n)) - _ONE
+    top = np.uint64(n - 1)
+    own = P[k, 0]
+    nb = P[k, 1]
+    aligned = np.uint64(0)
+    ones = np.uint64(0)
+    for r in range(rows):
+        a = r // B
+        y = r - a * B
+        o = (a + y) & 1
+        up = r - 1 if y > 0 else r + B - 1
+        down = r + 1 if y < B - 1 else a * B
+        front = r - B if a > 0 else r + (A - 1) * B
+        back = r + B if a < A - 1 else y
+        for j in range(nw):
+            s = own[r, j]
+            v = nb[r, j]
+            ones += popcount(s) + popcount(v)
+            if full:
+                if o == 0:
+                    w = (v << _ONE) | (nb[r, j - 1 if j > 0 else nw - 1] >> _S63)
+                else:
+                    w = (v >> _ONE) | (nb[r, j + 1 if j < nw - 1 else 0] << _S63)
+            elif o == 0:
+                w = ((v << _ONE) | (v >> top)) & valid
+            else:
+                w = (v >> _ONE) | ((v & _ONE) << top)
+            aligned += popcount(~(s ^ v) & valid) + popcount(~(s ^ w) & valid)
+            if B > 1:
+                aligned += popcount(~(s ^ nb[up, j]) & valid)
+                aligned += popcount(~(s ^ nb[down, j]) & valid)
+            if A > 1:
+                aligned += popcount(~(s ^ nb[front, j]) & valid)
+                aligned += popcount(~(s ^ nb[back, j]) & valid)
+    return np.int64(aligned), np.int64(ones)
+
+
+@njit(cache=True, nogil=True)
+def packed_product_sum(P, a, b, n_sites):
+    """Σ_i S_i^a S_i^b of chains a and b: N − 2 · (number of differing bits)."""
+    diff = np.uint64(0)
+    for c in range(2):
+        for r in range(P.shape[2]):
+            for j in range(P.shape[3]):
+                diff += popcount(P[a, c, r, j] ^ P[b, c, r, j])
+    return n_sites - 2 * np.int64(diff)
+
+
+@njit(cache=True, nogil=True)
+def packed_energy(P, k, A, B, n, D, J, b0):
+    """(E, Σ_i S_i) of chain k: E = −J Σ_bonds S_i S_j − b Σ_i S_i, exact integer sums."""
+    n_sites = 2 * n * P.shape[2]
+    aligned, ones = packed_counts(P, k, A, B, n)
+    bonds = 2 * aligned - (n_sites // 2) * D
+    total = 2 * ones - n_sites
+    e = -J * np.float64(bonds)
+    if b0 != 0.0:
+        e -= b0 * np.float64(total)
+    return e, total
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def msc_records(
+    P, rng, A, B, n, D, J, b0, aligned, glauber, rcls, rgrp, cnt, dcls, tb, tidx,
+    units, n_rec, every, E, MS, Q, rec0, flips,
+):  # fmt: skip
+    """``n_rec`` blocks of ``every`` sweeps per unit of chains, measured by popcount after
+    each block (as :func:`statnn.dynamics.numba.dense.dense_records`). Chain k uses the
+    probability tables of row ``tidx[k]`` (its temperature)."""
+    n_sites = 2 * n * P.shape[2]
+    for uu in prange(units.shape[0]):
+        u = np.int64(uu)
+        gm = np.empty(MAXQ, dtype=np.uint64)
+        for r in range(n_rec):
+            for w in range(2):
+                k = units[u, w]
+                if k < 0:
+                    continue
+                t = tidx[k]
+                flips[k] += _chain_sweeps(
+                    P, rng, k, A, B, n, aligned, glauber,
+                    rcls[t], rgrp[t], cnt[t], dcls[t], tb[t], every, gm,
+                )  # fmt: skip
+                e, total = packed_energy(P, k, A, B, n, D, J, b0)
+                E[k, rec0 + r] = e
+                MS[k, rec0 + r] = total
+            if units[u, 1] >= 0:
+                Q[units[u, 2], rec0 + r] = packed_product_sum(P, units[u, 0], units[u, 1], n_sites)
+
+
+@njit(cache=True, nogil=True)
+def packed_pair_sums(P, who, Q, r, n_sites):
+    """As :func:`statnn.dynamics.numba.measure.pair_sums` for packed chains."""
+    n_T, chains = who.shape
+    pairs = chains // 2
+    for t in range(n_T):
+        for p in range(pairs):
+            Q[t * pairs + p, r] = packed_product_sum(P, who[t, 2 * p], who[t, 2 * p + 1], n_sites)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from statnn.dynamics.numba.measure import bias_sum, spin_product_sum, spin_sum
 from statnn.dynamics.numba.rules import new_spin
 from statnn.dynamics.numba.schedule import (
     add_row_twice,
@@ -94,55 +95,118 @@ def _field(m, row, s_i, scale, p, b_i):
     return scale * np.float64(acc - p * s_i) + b_i
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _chain_async(s, m, xiT, scale, bias, b, st, order, schedule, rule, tol, sweeps, perm):
+    """``sweeps`` single-neuron sweeps of one chain; returns the flips made."""
+    n = s.shape[0]
+    p = xiT.shape[1]
+    count = 0
+    for _ in range(sweeps):
+        start_sweep(schedule, perm, st)
+        for t in range(n):
+            i = site(schedule, t, n, order, perm, st)
+            old = np.int64(s[i])
+            row = xiT[i]
+            h = _field(m, row, old, scale, p, bias[i])
+            new = new_spin(rule, old, h, b, tol, st)
+            if new != old:
+                s[i] = new
+                count += 1
+                add_row_twice(m, row, new)  # m_μ += 2 new ξ_i^μ, exact
+    return count
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _chain_sync(s, m, xiT, scale, bias, b, st, rule, tol, sweeps, new):
+    """``sweeps`` synchronous (Little) sweeps of one chain; returns the flips made."""
+    n = s.shape[0]
+    p = xiT.shape[1]
+    count = 0
+    for _ in range(sweeps):
+        for i in range(n):
+            old = np.int64(s[i])
+            new[i] = new_spin(rule, old, _field(m, xiT[i], old, scale, p, bias[i]), b, tol, st)
+        for i in range(n):
+            if new[i] != s[i]:
+                s[i] = new[i]
+                count += 1
+                add_row_twice(m, xiT[i], new[i])
+    return count
+
+
 @njit(parallel=True, cache=True, nogil=True)
 def pattern_sweeps(S, M, xiT, scale, bias, beta, rng, order, schedule, rule, tol, sweeps, flips):
     """Single-neuron updates (random, fixed-order or permuted), ``sweeps`` × N per chain."""
     K, n = S.shape
-    p = xiT.shape[1]
     for kk in prange(K):
         k = np.int64(kk)
-        s = S[k]
-        m = M[k]
-        st = rng[k]
-        b = beta[k]
         perm = order_buffer(schedule, n)
-        count = 0
-        for _ in range(sweeps):
-            start_sweep(schedule, perm, st)
-            for t in range(n):
-                i = site(schedule, t, n, order, perm, st)
-                old = np.int64(s[i])
-                row = xiT[i]
-                h = _field(m, row, old, scale, p, bias[i])
-                new = new_spin(rule, old, h, b, tol, st)
-                if new != old:
-                    s[i] = new
-                    count += 1
-                    add_row_twice(m, row, new)  # m_μ += 2 new ξ_i^μ, exact
-        flips[k] += count
+        flips[k] += _chain_async(
+            S[k], M[k], xiT, scale, bias, beta[k], rng[k], order, schedule, rule, tol, sweeps, perm
+        )
 
 
 @njit(parallel=True, cache=True, nogil=True)
 def pattern_synchronous(S, M, xiT, scale, bias, beta, rng, rule, tol, sweeps, flips):
     """Little dynamics: all neurons from the old overlaps, then the overlaps corrected."""
     K, n = S.shape
-    p = xiT.shape[1]
     for kk in prange(K):
         k = np.int64(kk)
-        s = S[k]
-        m = M[k]
-        st = rng[k]
-        b = beta[k]
         new = np.empty(n, dtype=np.int8)
-        count = 0
-        for _ in range(sweeps):
-            for i in range(n):
-                old = np.int64(s[i])
-                h = _field(m, xiT[i], old, scale, p, bias[i])
-                new[i] = new_spin(rule, old, h, b, tol, st)
-            for i in range(n):
-                if new[i] != s[i]:
-                    s[i] = new[i]
-                    count += 1
-                    add_row_twice(m, xiT[i], new[i])
-        flips[k] += count
+        flips[k] += _chain_sync(
+            S[k], M[k], xiT, scale, bias, beta[k], rng[k], rule, tol, sweeps, new
+        )
+
+
+@njit(cache=True, nogil=True, inline="always")
+def pattern_energy(s, m, scale, bias, biased):
+    """E = −½ s (Σ_μ M_μ² − P N) − Σ_i b_i S_i from the exact overlaps M_μ = ξ^μ · S.
+
+    Σ_{i≠j} J_ij S_i S_j = s Σ_μ ((ξ^μ · S)² − Σ_i (ξ_i^μ S_i)²) = s (Σ_μ M_μ² − P N).
+    """
+    sq = 0
+    for mu in range(m.shape[0]):
+        sq += np.int64(m[mu]) * np.int64(m[mu])
+    e = -0.5 * scale * np.float64(sq - m.shape[0] * s.shape[0])
+    if biased:
+        e -= bias_sum(s, bias)
+    return e
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def pattern_records(
+    S, M, xiT, scale, bias, biased, beta, rng, order, schedule, sync, rule, tol,
+    units, n_rec, every, E, MS, O, Q, rec0, flips,
+):  # fmt: skip
+    """``n_rec`` blocks of ``every`` sweeps per unit of chains, measured after each block.
+
+    As :func:`statnn.dynamics.numba.dense.dense_records`, and the overlaps
+    O[k, rec0 + r, μ] = M_μ / N read from the cache.
+    """
+    K, n = S.shape
+    for uu in prange(units.shape[0]):
+        u = np.int64(uu)
+        perm = order_buffer(schedule, n)
+        new = np.empty(n, dtype=np.int8)
+        for r in range(n_rec):
+            for w in range(2):
+                k = units[u, w]
+                if k < 0:
+                    continue
+                if sync:
+                    c = _chain_sync(
+                        S[k], M[k], xiT, scale, bias, beta[k], rng[k], rule, tol, every, new
+                    )
+                else:
+                    c = _chain_async(
+                        S[k], M[k], xiT, scale, bias, beta[k], rng[k], order, schedule, rule, tol,
+                        every, perm,
+                    )  # fmt: skip
+                flips[k] += c
+                m = M[k]
+                E[k, rec0 + r] = pattern_energy(S[k], m, scale, bias, biased)
+                MS[k, rec0 + r] = spin_sum(S[k])
+                for mu in range(m.shape[0]):
+                    O[k, rec0 + r, mu] = np.float64(m[mu]) / n
+            if units[u, 1] >= 0:
+                Q[units[u, 2], rec0 + r] = spin_product_sum(S[units[u, 0]], S[units[u, 1]])

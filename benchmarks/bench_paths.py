@@ -1,0 +1,205 @@
+"""The paths users run against the raw kernel: step, simulate, tempering and recall.
+
+Run: ``.venv/bin/python benchmarks/bench_paths.py [--quick] [--backends numba,numpy,torch]
+[--threads 1] [--repeats 2]``
+
+For each coupling representation (multi-spin lattice, one-spin checkerboard lattice, dense,
+pattern form, sparse) and backend, one run times, side by side:
+
+* ``step``: the raw kernel, ``sampler.step(state, sweeps)`` in one call;
+* ``simulate`` with ``record_every`` = 1, 10, 100 (energy, magnetization, overlaps, q of
+  the chain pairs recorded; the default records every sweep);
+* ``tempering``: ``simulate(..., tempering=True)`` on a grid of temperatures, against plain
+  ``simulate`` on the same grid;
+* ``recall`` (networks with stored patterns): ``sn.recall`` at the same T.
+
+A rate is single-spin update attempts per second (sweeps × N × chains / best wall time of
+``--repeats`` after a warm-up that pays for compilation). Ratios compare rows of this run.
+The targets printed at the end are those of the record-loop work: simulate(record_every=1)
+≥ 0.8 × step on every CPU representation, Ising 128² T = 2.269 Metropolis one thread ≥ 5 ×
+``mcising`` (``.venv/bin/pip install mcising``; reported if missing), Hopfield N = 2000,
+P = 200, T = 0.3 one chain ≥ 5·10⁷ updates/s, tempering overhead ≤ 10 %.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+import statnn as sn
+
+
+def best(fn, repeats):
+    fn()  # warm-up: compilation, caches
+    t = np.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        t = min(t, time.perf_counter() - t0)
+    return t
+
+
+def networks(quick):
+    L = 64 if quick else 128
+    rng = np.random.default_rng(0)
+    n_h, p_h = (1000, 100) if quick else (2000, 200)
+    xi = np.where(rng.random((p_h, n_h)) < 0.5, -1, 1).astype(np.int8)
+    hop = sn.hopfield(xi)
+    dense = sn.Network(hop.couplings.to_dense(np.float32))
+    n_s = 4000
+    A = sp.random(n_s, n_s, density=10 / n_s, random_state=1, data_rvs=rng.standard_normal)
+    A = sp.triu(A, k=1)
+    sparse = sn.Network(sp.csr_array(A + A.T) / np.sqrt(10))
+    ising = sn.ising((L, L))
+    return [
+        # name, network, T, rule, schedule, multispin, patterns for recall
+        (f"multi-spin lattice {L}²", ising, 2.269, "metropolis", "checkerboard", True, None),
+        (f"checkerboard lattice {L}²", ising, 2.269, "metropolis", "checkerboard", False, None),
+        (f"dense f32 N={n_h}", dense, 0.3, "glauber", "random", None, xi),
+        (f"pattern N={n_h} P={p_h}", hop, 0.3, "glauber", "random", None, None),
+        (f"sparse N={n_s} deg≈10", sparse, 1.0, "glauber", "random", None, None),
+    ]
+
+
+def rate(net, sweeps, chains, seconds):
+    return sweeps * net.n * chains / seconds
+
+
+def measure(name, net, T, rule, schedule, backend, sweeps, repeats, recall_patterns, options):
+    kw = dict(dynamics=rule, schedule=schedule, backend=backend, backend_options=options)
+    s = sn.sampler(net, T=T, chains=1, **kw)
+    state = s.init("random", seed=0)
+    out = {}
+    out["step"] = rate(net, sweeps, 1, best(lambda: s.step(state, sweeps), repeats))
+    for every in (1, 10, 100):
+        if every > sweeps:
+            continue
+        t = best(
+            lambda e=every: sn.simulate(
+                net, T=T, sweeps=sweeps, burn_in=0, record_every=e, seed=0, **kw
+            ),
+            repeats,
+        )
+        out[f"sim/{every}"] = rate(net, sweeps, 1, t)
+    grid = np.linspace(T, 1.5 * T, 4)
+    t_plain = best(
+        lambda: sn.simulate(net, T=grid, sweeps=sweeps // 4, burn_in=0, seed=0, **kw), repeats
+    )
+    t_temp = best(
+        lambda: sn.simulate(
+            net, T=grid, sweeps=sweeps // 4, burn_in=0, seed=0, tempering=True, **kw
+        ),
+        repeats,
+    )
+    out["sim 4T"] = rate(net, sweeps // 4, 4, t_plain)
+    out["temper 4T"] = rate(net, sweeps // 4, 4, t_temp)
+    if net.patterns is not None or recall_patterns is not None:
+        t = best(
+            lambda: sn.recall(
+                net, recall_patterns if recall_patterns is not None else None,
+                noise=0.1, T=T, sweeps=sweeps, seed=0, backend=backend, schedule=schedule,
+                dynamics=rule,
+            ) if recall_patterns is None else sn.recall(
+                net, recall_patterns[:1], noise=0.1, T=T, sweeps=sweeps, seed=0,
+                backend=backend, schedule=schedule, dynamics=rule,
+            ),
+            repeats,
+        )  # fmt: skip
+        cued = 1 if recall_patterns is not None else len(net.patterns)
+        out["recall"] = rate(net, sweeps, cued, t)
+    return out
+
+
+def tempering_target(repeats, quick):
+    """16 temperatures × 8 chains, Ising 64², Metropolis checkerboard: exchange overhead."""
+    net = sn.ising((64, 64))
+    grid = np.linspace(2.0, 2.6, 16)
+    sweeps = 50 if quick else 200
+    kw = dict(T=grid, chains=8, sweeps=sweeps, burn_in=0, seed=0, dynamics="metropolis",
+              schedule="checkerboard")  # fmt: skip
+    plain = best(lambda: sn.simulate(net, **kw), repeats)
+    temp = best(lambda: sn.simulate(net, tempering=True, **kw), repeats)
+    return plain, temp
+
+
+def mcising_rate(L, T, sweeps, repeats):
+    try:
+        from mcising import IsingSimulation
+    except Exception as exc:  # noqa: BLE001
+        return np.nan, f"mcising not installed: {exc}"
+    sim = IsingSimulation(L, 1.0, 0.0, 0.0, 0.0, 1, "metropolis", "square")
+    return sweeps * L * L / best(lambda: sim.sweep(sweeps, temperature=T), repeats), ""
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--backends", default="numba,numpy")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--repeats", type=int, default=2)
+    args = ap.parse_args()
+    import statnn.dynamics.numba.kernel as numba_cpu
+
+    numba_cpu.set_num_threads(args.threads)
+    print(f"statnn {sn.__version__}, numba threads {args.threads}, load {os.getloadavg()[0]:.2f}")
+    cols = ["step", "sim/1", "sim/10", "sim/100", "sim 4T", "temper 4T", "recall"]
+    print(f"{'representation':28s} {'backend':7s} " + " ".join(f"{c:>10s}" for c in cols))
+    results = {}
+    for name, net, T, rule, schedule, multispin, recall_patterns in networks(args.quick):
+        for backend in args.backends.split(","):
+            if backend != "numba" and multispin is False:
+                continue  # the one-spin/multi-spin split is the numba backend's
+            options = None
+            if backend == "numba" and multispin is not None:
+                options = {"multispin": multispin}
+            base = 2000 if "lattice" in name else 200
+            if args.quick:
+                base //= 4
+            sweeps = base if backend == "numba" else max(10, base // 20)
+            out = measure(name, net, T, rule, schedule, backend, sweeps, args.repeats,
+                          recall_patterns, options)  # fmt: skip
+            results[name, backend] = out
+            cells = " ".join(f"{out[c]:10.3g}" if c in out else f"{'':>10s}" for c in cols)
+            print(f"{name:28s} {backend:7s} {cells}", flush=True)
+            ratios = {c: out[c] / out["step"] for c in ("sim/1", "sim/10", "sim/100") if c in out}
+            ratios["temper/plain"] = out["temper 4T"] / out["sim 4T"]
+            if "recall" in out:
+                ratios["recall"] = out["recall"] / out["step"]
+            print(f"{'':36s} ratios: " + ", ".join(f"{k} {v:.2f}" for k, v in ratios.items()))
+    print("\nTargets:")
+    for (name, backend), out in results.items():
+        if backend == "numba":
+            r = out["sim/1"] / out["step"]
+            print(
+                f"  [{'PASS' if r >= 0.8 else 'MISS'}] {name}: simulate(record_every=1) / step >= 0.8: {r:.2f}"
+            )
+    L = 64 if args.quick else 128
+    msc = results.get((f"multi-spin lattice {L}²", "numba"))
+    mc, note = mcising_rate(L, 2.269, 200 if args.quick else 1000, args.repeats)
+    if msc is not None:
+        if np.isnan(mc):
+            print(f"  [n/a ] Ising {L}²: simulate / mcising >= 5: {note}")
+        else:
+            r = msc["sim/1"] / mc
+            print(f"  [{'PASS' if r >= 5 else 'MISS'}] Ising {L}² (simulate {msc['sim/1'] / 1e9:.2f}/ns, "
+                  f"mcising {mc / 1e9:.3f}/ns): simulate / mcising >= 5: {r:.1f}")  # fmt: skip
+    hop = [out for (name, b), out in results.items() if name.startswith("pattern") and b == "numba"]
+    if hop and not args.quick:
+        r = hop[0]["sim/1"]
+        print(
+            f"  [{'PASS' if r >= 5e7 else 'MISS'}] Hopfield N=2000 P=200 T=0.3 simulate updates/s >= 5e7: {r:.3g}"
+        )
+    plain, temp = tempering_target(args.repeats, args.quick)
+    over = temp / plain - 1
+    print(
+        f"  [{'PASS' if over <= 0.1 else 'MISS'}] tempering 16 T x 8 chains Ising 64²: overhead <= 10 %: {100 * over:.1f} %"
+    )
+    print(f"load at end {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

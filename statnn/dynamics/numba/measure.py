@@ -1,0 +1,111 @@
+"""Measurements inside the compiled record loop of the numba backend.
+
+Every quantity is an exact integer where the couplings allow: the spin sum Σ_i S_i, the
+replica product Σ_i S_i^a S_i^b and, on packed lattices, the aligned-bond count are counted
+(popcount over 64-spin words); only energies with real couplings are float64 sums. The
+sums are divided by N when the records are stored, as numpy does.
+
+:func:`exchange` is the replica-exchange move of parallel tempering run between two
+blocks of sweeps: it swaps the temperature labels of two configurations, never the
+configurations themselves.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+from statnn.dynamics.numba.rng import uniform
+
+
+@njit(cache=True, nogil=True, inline="always")
+def spin_sum(s):
+    """Σ_i S_i of one int8 chain (exact)."""
+    total = 0
+    for i in range(s.shape[0]):
+        total += s[i]
+    return total
+
+
+@njit(cache=True, nogil=True, inline="always")
+def spin_product_sum(a, b):
+    """Σ_i a_i b_i of two int8 chains (exact)."""
+    total = 0
+    for i in range(a.shape[0]):
+        total += a[i] * b[i]
+    return total
+
+
+@njit(cache=True, nogil=True, inline="always")
+def bias_sum(s, bias):
+    """Σ_i b_i S_i (float64, in site order)."""
+    total = 0.0
+    for i in range(s.shape[0]):
+        total += bias[i] * s[i]
+    return total
+
+
+@njit(cache=True, nogil=True)
+def exchange(E, beta, betas, who, slot, chains, parity, ex_rng, tried, accepted, last, trips):
+    """One round of replica exchange between neighbouring temperature slots.
+
+    For each replica column c and each pair (t, t + 1) of the given parity, the
+    configurations a = who[t, c] and b = who[t + 1, c] swap their labels with probability
+    min(1, exp((β_t − β_{t+1})(E_a − E_b))) (``E`` total energies by configuration; an
+    undefined product, e.g. ∞ · 0 at T = 0, counts as 0). A swap exchanges who, slot and the
+    configurations' β. ``last``/``trips`` count, per configuration, the passages between the
+    first and the last slot (a round trip is two of them).
+    """
+    n_T = betas.shape[0]
+    for c in range(chains):
+        for t in range(parity, n_T - 1, 2):
+            a = who[t, c]
+            b = who[t + 1, c]
+            log_ratio = (betas[t] - betas[t + 1]) * (E[a] - E[b])
+            if math.isnan(log_ratio):
+                log_ratio = 0.0
+            tried[t] += 1
+            if log_ratio >= 0.0 or uniform(ex_rng) < math.exp(log_ratio):
+                accepted[t] += 1
+                who[t, c] = b
+                who[t + 1, c] = a
+                slot[a] = t + 1
+                slot[b] = t
+                beta[a] = betas[t + 1]
+                beta[b] = betas[t]
+    for k in range(slot.shape[0]):
+        end = -1
+        if slot[k] == 0:
+            end = 0
+        elif slot[k] == n_T - 1:
+            end = 1
+        if end >= 0 and end != last[k]:
+            if last[k] >= 0:
+                trips[k] += 1
+            last[k] = end
+
+
+@njit(cache=True, nogil=True)
+def store(E, MS, O, Erec, Mrec, Orec, slot, chains, r):
+    """Copy the last block's measurements (column 0 of E, MS, O) of each configuration to
+    record r of the row of its temperature slot."""
+    for k in range(slot.shape[0]):
+        row = slot[k] * chains + k % chains
+        Erec[row, r] = E[k, 0]
+        Mrec[row, r] = MS[k, 0]
+        for mu in range(O.shape[2]):
+            Orec[row, r, mu] = O[k, 0, mu]
+
+
+@njit(cache=True, nogil=True)
+def pair_sums(S, who, Q, r):
+    """Q[t · pairs + p, r] = Σ_i S_i^a S_i^b for a, b = who[t, 2p], who[t, 2p + 1] (int8 spins)."""
+    n_T, chains = who.shape
+    pairs = chains // 2
+    for t in range(n_T):
+        for p in range(pairs):
+            Q[t * pairs + p, r] = spin_product_sum(S[who[t, 2 * p]], S[who[t, 2 * p + 1]])
+
+
+__all__ = ["bias_sum", "exchange", "pair_sums", "spin_product_sum", "spin_sum", "store"]

@@ -1,0 +1,267 @@
+"""The numba backend's compiled record loop against a plain Python loop over ``step``
+measured with numpy (``Network.energy``, means, pattern overlaps), and its replica
+exchange against exact enumeration."""
+
+from __future__ import annotations
+
+import itertools
+
+import numba
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy import stats
+
+import statnn as sn
+import statnn.dynamics.numba.kernel as numba_cpu
+from statnn.dynamics.numba.measure import exchange
+
+
+def _sparse():
+    A = sp.triu(sp.random(30, 30, density=0.2, random_state=1), k=1)
+    return sn.Network(sp.csr_array(A + A.T), bias=0.1)
+
+
+def _xi(p=3, n=40):
+    return np.where(np.random.default_rng(0).random((p, n)) < 0.5, -1, 1)
+
+
+CASES = {
+    "multispin-glauber": (lambda: sn.ising((8, 8), field=0.1), "checkerboard", "glauber"),
+    "multispin-metropolis": (lambda: sn.ising((4, 128)), "checkerboard", "metropolis"),
+    "lattice-checkerboard-open": (
+        lambda: sn.ising((5, 6), periodic=False),
+        "checkerboard",
+        "glauber",
+    ),
+    "lattice-random": (lambda: sn.ising((6, 6), field=0.3), "random", "metropolis"),
+    "lattice-synchronous": (lambda: sn.ising(12), "synchronous", "glauber"),
+    "dense64": (lambda: sn.sk(30, seed=1), "permuted", "glauber"),
+    "dense32": (lambda: sn.sk(30, seed=1, dtype=np.float32), "sequential", "metropolis"),
+    "dense-synchronous": (lambda: sn.sk(20, seed=2), "synchronous", "glauber"),
+    "sparse": (_sparse, "random", "glauber"),
+    "sparse-synchronous": (_sparse, "synchronous", "glauber"),
+    "patterns": (lambda: sn.Network(sn.PatternCouplings(_xi()), bias=0.05), "random", "metropolis"),
+    "patterns-synchronous": (lambda: sn.hopfield(_xi()), "synchronous", "glauber"),
+}
+
+
+def _python_loop(s, net, state, n_records, every, burn_in):
+    """The reference: step, decode, measure with numpy."""
+    if burn_in:
+        state, _ = s.step(state, burn_in)
+    out = {"energy": [], "magnetization": [], "overlaps": [], "q": [], "flips": 0}
+    for _ in range(n_records):
+        state, info = s.step(state, every)
+        out["flips"] = out["flips"] + info.flips
+        spins = s.spins(state)
+        out["energy"].append(net.energy(spins, allow_asymmetric=True) / net.n)
+        out["magnetization"].append(spins.mean(axis=-1))
+        if net.patterns is not None:
+            out["overlaps"].append(net.patterns.astype(float) @ spins[..., None] / net.n)
+        pairs = s.chains // 2
+        a, b = spins[:, 0 : 2 * pairs : 2], spins[:, 1 : 2 * pairs : 2]
+        out["q"].append((a * b).mean(axis=-1))
+    return state, {
+        k: np.stack(v, axis=-1) if isinstance(v, list) and v else v for k, v in out.items()
+    }
+
+
+@pytest.mark.parametrize("lockstep", [False, True], ids=["fused", "lockstep"])
+@pytest.mark.parametrize("T", [0.0, 1.5], ids=["T0", "T1.5"])
+@pytest.mark.parametrize("name", list(CASES))
+def test_records_equal_a_python_loop_over_step(name, T, lockstep):
+    make, schedule, rule = CASES[name]
+    net = make()
+    s = sn.sampler(net, T=[T, 2.5], chains=3, schedule=schedule, dynamics=rule)
+    assert s.kernel.multispin == name.startswith("multispin")
+    state = s.init("random", seed=4)
+    before = s.spins(state), state.rng.copy()
+    new, rec = s.kernel.record(state, s.betas, n_records=6, every=2, burn_in=3, lockstep=lockstep)
+    ref_state, ref = _python_loop(s, net, state, 6, 2, 3)
+    # the input state is left alone
+    np.testing.assert_array_equal(s.spins(state), before[0])
+    np.testing.assert_array_equal(state.rng, before[1])
+    # integer-valued records exactly, energies to rounding (float32 fields: their precision)
+    np.testing.assert_array_equal(rec.magnetization, ref["magnetization"])
+    np.testing.assert_array_equal(rec.replica_overlap, ref["q"])
+    np.testing.assert_array_equal(rec.flips, ref["flips"])
+    if net.patterns is not None:
+        np.testing.assert_array_equal(rec.overlaps, ref["overlaps"][..., 0, :].swapaxes(-1, -2))
+    tol = 1e-6 if name == "dense32" else 1e-12
+    np.testing.assert_allclose(rec.energy, ref["energy"], rtol=0, atol=tol)
+    np.testing.assert_array_equal(s.spins(new), s.spins(ref_state))
+    np.testing.assert_array_equal(new.rng, ref_state.rng)
+    assert new.sweep == ref_state.sweep
+
+
+@pytest.mark.parametrize("dtype, tol", [(np.float32, 1e-5), (np.float64, 1e-12)])
+def test_dense_energy_from_cached_fields_does_not_drift(dtype, tol):
+    """300 sweeps at high T (many flips): fields refreshed every REFRESH sweeps keep the
+    recorded energy within ``tol`` per neuron of the numpy energy of the same states."""
+    net = sn.sk(60, seed=3, dtype=dtype)
+    s = sn.sampler(net, T=3.0, chains=2)
+    state = s.init("random", seed=1)
+    _, rec = s.kernel.record(state, s.betas, n_records=300, every=1)
+    _, ref = _python_loop(s, net, state, 300, 1, 0)
+    assert rec.flips.sum() > 10_000
+    assert np.abs(rec.energy - ref["energy"]).max() < tol
+
+
+@pytest.mark.parametrize("tempering", [False, True])
+def test_same_seed_same_records_at_1_and_2_threads(tempering):
+    net = sn.ising((16, 16))
+    before = numba_cpu.get_num_threads()
+    runs = []
+    try:
+        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+            numba_cpu.set_num_threads(threads)
+            runs.append(
+                sn.simulate(
+                    net,
+                    T=[2.0, 2.3, 2.6],
+                    sweeps=40,
+                    burn_in=10,
+                    chains=4,
+                    seed=5,
+                    schedule="checkerboard",
+                    tempering=tempering,
+                )  # fmt: skip
+            )
+    finally:
+        numba_cpu.set_num_threads(before)
+    a, b = runs
+    for field in ("energy", "magnetization", "replica_overlap", "states", "acceptance"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+    if tempering:
+        np.testing.assert_array_equal(a.swap_acceptance, b.swap_acceptance)
+
+
+# -- replica exchange against exact enumeration ------------------------------------------------
+def _all_states(n):
+    return np.array(list(itertools.product([-1, 1], repeat=n)), dtype=np.int8)
+
+
+def _boltzmann(net, beta):
+    e = net.energy(_all_states(net.n))
+    w = np.exp(-beta * (e - e.min()))
+    return w / w.sum(), e
+
+
+def test_exchange_move_accepts_with_the_metropolis_probability():
+    """The swap of two labels is accepted with min(1, exp((β_t − β_{t+1})(E_a − E_b)))."""
+    betas = np.array([1.0, 0.5])
+    rng = np.array([1, 2, 3, 4], dtype=np.uint64)
+    for E, expected in (([-3.0, -1.0], np.exp(-1.0)), ([-1.0, -3.0], 1.0), ([2.0, 2.0], 1.0)):
+        accepted = np.zeros(1, dtype=np.int64)
+        tried = np.zeros(1, dtype=np.int64)
+        n = 20_000
+        for _ in range(n):
+            who = np.array([[0], [1]])
+            slot = np.array([0, 1])
+            beta = betas.copy()
+            exchange(np.array(E), beta, betas, who, slot, 1, 0, rng, tried, accepted,
+                     np.full(2, -1), np.zeros(2, dtype=np.int64))  # fmt: skip
+        assert tried[0] == n
+        p = accepted[0] / n
+        assert abs(p - expected) <= 5 * np.sqrt(expected * (1 - expected) / n) + 1e-12
+
+
+TEMPERING_NETS = {
+    "multispin": (lambda: sn.ising((2, 4), J=0.3, field=0.2), "checkerboard"),
+    "dense": (lambda: sn.Network(*_random_symmetric(6)), "random"),
+    "patterns": (lambda: sn.Network(sn.PatternCouplings(_xi(2, 6), scale=0.3)), "sequential"),
+}
+
+
+def _random_symmetric(n):
+    rng = np.random.default_rng(3)
+    J = np.triu(rng.normal(0.0, 0.5, size=(n, n)), 1)
+    return J + J.T, rng.normal(0.0, 0.3, size=n)
+
+
+def _pooled_chi2(counts, p):
+    expected = p * counts.sum()
+    small = expected < 5
+    obs = np.append(counts[~small], counts[small].sum())
+    exp = np.append(expected[~small], expected[small].sum())
+    if exp[-1] == 0:
+        obs, exp = obs[:-1], exp[:-1]
+    return float(stats.chisquare(obs, exp).pvalue)
+
+
+@pytest.mark.parametrize("tempering", [False, True])
+@pytest.mark.parametrize("name", list(TEMPERING_NETS))
+def test_simulate_samples_boltzmann_at_every_temperature(name, tempering):
+    """Final states of ``simulate`` at each temperature against exact enumeration; with
+    tempering, the mean swap acceptance of each pair equals its exact stationary value
+    Σ p_t(S) p_{t+1}(S') min(1, exp((β_t − β_{t+1})(E(S) − E(S'))))."""
+    make, schedule = TEMPERING_NETS[name]
+    net = make()
+    T = np.array([1.0, 1.5, 2.5])
+    chains = 3000
+    run = sn.simulate(
+        net, T=T, sweeps=20, burn_in=60, chains=chains, schedule=schedule, seed=17,
+        tempering=tempering, record_every=2,
+    )  # fmt: skip
+    bits = (run.states > 0).astype(np.int64) @ (1 << np.arange(net.n)[::-1])
+    for t, temperature in enumerate(T):
+        p, e = _boltzmann(net, 1.0 / temperature)
+        counts = np.bincount(bits[t], minlength=2**net.n)
+        assert _pooled_chi2(counts, p) > 1e-4, temperature
+        if t == 0:  # the test has the power to tell β from 1.1 β at the lowest temperature
+            assert _pooled_chi2(counts, _boltzmann(net, 1.1 / temperature)[0]) < 1e-5
+    if tempering:
+        tried = run.params["sweeps"] // 2 * chains  # records × chains, every pair every other round
+        for t in range(len(T) - 1):
+            p0, e = _boltzmann(net, 1.0 / T[t])
+            p1, _ = _boltzmann(net, 1.0 / T[t + 1])
+            ratio = np.minimum(1.0, np.exp((1 / T[t] - 1 / T[t + 1]) * (e[:, None] - e[None, :])))
+            exact = p0 @ ratio @ p1
+            n_tried = tried / 2
+            assert (
+                abs(run.swap_acceptance[t] - exact)
+                < 5 * np.sqrt(exact * (1 - exact) / n_tried) + 0.01
+            )
+
+
+@pytest.mark.parametrize("name", list(TEMPERING_NETS))
+def test_compiled_exchange_samples_boltzmann_with_the_exact_swap_rate(name):
+    """The record loop's own replica exchange (labels swapped in compiled code): final
+    states at each temperature against exact enumeration, and the swap acceptance of each
+    pair against its exact stationary value."""
+    make, schedule = TEMPERING_NETS[name]
+    net = make()
+    T = np.array([1.0, 1.5, 2.5])
+    chains = 3000
+    s = sn.sampler(net, T=T, chains=chains, schedule=schedule)
+    state = s.init("random", seed=17)
+    new, rec = s.kernel.record(
+        state, s.betas, n_records=10, every=2, burn_in=60,
+        exchange_seed=np.random.SeedSequence(5),
+    )  # fmt: skip
+    spins = s.spins(new)
+    bits = (spins > 0).astype(np.int64) @ (1 << np.arange(net.n)[::-1])
+    for t, temperature in enumerate(T):
+        p, _ = _boltzmann(net, 1.0 / temperature)
+        assert _pooled_chi2(np.bincount(bits[t], minlength=2**net.n), p) > 1e-4, temperature
+    for t in range(len(T) - 1):
+        p0, e = _boltzmann(net, 1.0 / T[t])
+        p1, _ = _boltzmann(net, 1.0 / T[t + 1])
+        ratio = np.minimum(1.0, np.exp((1 / T[t] - 1 / T[t + 1]) * (e[:, None] - e[None, :])))
+        exact = p0 @ ratio @ p1
+        n_tried = rec.swap_tried[t]
+        rate = rec.swap_accepted[t] / n_tried
+        assert abs(rate - exact) < 5 * np.sqrt(exact * (1 - exact) / n_tried) + 0.01
+    assert rec.round_trips.shape == (len(T), chains)
+    assert rec.round_trips.sum() > 0
+
+
+def test_progress_bar_chunks_give_the_same_records():
+    net = sn.hopfield(_xi())
+    runs = [
+        sn.simulate(net, T=0.5, sweeps=45, burn_in=5, chains=3, seed=2, progress=progress)
+        for progress in (False, True)
+    ]
+    for field in ("energy", "magnetization", "overlaps", "replica_overlap", "states", "acceptance"):
+        np.testing.assert_array_equal(getattr(runs[0], field), getattr(runs[1], field))
