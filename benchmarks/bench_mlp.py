@@ -58,11 +58,19 @@ def plain_torch(X, y, Xte, yte, hidden, epochs, batch_size, dtype, seed):
 
 def statnn_mlp(X, y, Xte, yte, hidden, epochs, batch_size, dtype, seed, backend):
     """Per-epoch times of sn.MLP, read from a fit of ``epochs + 1`` epochs."""
+    warnings.filterwarnings("ignore", message=".*stopped at max_iter")
     clf = MLP(
-        hidden=[hidden], epochs=1, batch_size=batch_size, dtype=dtype, seed=seed, backend=backend
+        hidden_layer_sizes=[hidden],
+        max_iter=1,
+        batch_size=batch_size,
+        dtype=dtype,
+        random_state=seed,
+        backend=backend,
+        tol=0.0,  # run every epoch asked for
+        n_iter_no_change=10**9,
     )
     clf.fit(X, y)  # warm-up: imports, first allocations
-    clf.set_params(epochs=epochs + 1)
+    clf.set_params(max_iter=epochs + 1)
     t0 = time.perf_counter()
     clf.fit(X, y)
     per_epoch = (time.perf_counter() - t0) / (epochs + 1)

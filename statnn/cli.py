@@ -12,7 +12,6 @@ import argparse
 import importlib
 import os
 import platform
-import re
 import subprocess
 import sys
 import textwrap
@@ -124,12 +123,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="Draw the figure of a result written by 'statnn run' (its .nc file or\n"
         "its .json sidecar), with the theory curves stored in it.",
         epilog="examples:\n  statnn plot results/hopfield-recall.nc\n"
-        "  statnn plot results/ising-2d.json --out ising.png",
+        "  statnn plot results/ising-2d.json --out ising.png\n"
+        "  statnn plot results/ising-2d.nc --out figures/ising.pdf   (any format matplotlib "
+        "writes:\n                                                   png, pdf, svg, eps, jpg…)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     plot.add_argument("results", metavar="RESULTS", help="a .nc file written by 'statnn run'")
     plot.add_argument(
-        "--out", metavar="PNG", default=None, help="figure path (default: RESULTS with .png)"
+        "--out",
+        metavar="FILE",
+        default=None,
+        help="figure path; its suffix picks the format (.png, .pdf, .svg, …; "
+        "default: RESULTS with .png)",
     )
 
     add_sweep_command(sub)
@@ -208,33 +213,30 @@ def _run(args) -> int:
     return 0
 
 
+def _plot_out(out: Path) -> None:
+    """Refuse an unusable --out before any work: a format matplotlib does not write (exit
+    2), a folder in the way or one that cannot be written (OSError: exit 1)."""
+    from statnn.plotting import supported_formats
+    from statnn.results import check_output_dir
+
+    formats = supported_formats()
+    if out.suffix.lstrip(".").lower() not in formats:
+        listed = ", ".join("." + f for f in formats)
+        raise ValidationError(
+            f"--out must be a file name ending in a format matplotlib writes ({listed}). "
+            f"Got {str(out)!r} instead."
+        )
+    check_output_dir(out.parent, [out.name])
+
+
 def _plot(args) -> int:
-    from statnn.experiments import load_dataset
-    from statnn.plotting import plot_result
+    from statnn.plotting import plot_result, save_figure
 
     path = Path(args.results)
-    ds = load_dataset(path)
     out = Path(args.out) if args.out else path.with_suffix(".png")
-    if out.suffix.lower() != ".png":
-        raise ValidationError(f"The figure path must end in .png. Got {str(out)!r} instead.")
-    try:
-        figure = plot_result(ds, out)
-    except (AttributeError, KeyError) as exc:
-        # a variable the figure draws is missing: a damaged or edited file, not a bug
-        text = str(exc)
-        if not (isinstance(exc, KeyError) or text.startswith("'Dataset' object has no attribute")):
-            raise
-        missing = re.findall(r"'([^']+)'", text)
-        name = (
-            missing[1]
-            if isinstance(exc, AttributeError) and len(missing) > 1
-            else text.strip("'\"")
-        )
-        raise ValidationError(
-            f"{str(path)!r} lacks the variable {name!r} that the "
-            f"{ds.attrs.get('experiment')!r} figure draws; was it written by 'statnn run'?"
-        ) from None
-    print(f"figure: {figure}")
+    _plot_out(out)
+    fig = plot_result(path)
+    print(f"figure: {save_figure(fig, out)}")
     return 0
 
 

@@ -25,3 +25,7 @@ class BackendUnavailableError(StatnnError, RuntimeError):
 
 class InsufficientMemoryError(StatnnError, MemoryError):
     """A requested array would not fit in the memory available on this machine."""
+
+
+class TrainingDivergedError(StatnnError, ValueError):
+    """Training diverged: the loss or the learned weights became infinite or NaN."""

@@ -1,11 +1,24 @@
 """Figures of the experiments, each with its theory curve overlaid.
 
 One function per figure, each taking the :class:`xarray.Dataset` an experiment returned
-(or :func:`statnn.experiments.load_dataset` read back) and returning a
-:class:`matplotlib.figure.Figure`, saved as PNG when ``path`` is given. Figures are built
-on matplotlib's object API with the Agg canvas: no pyplot, no GUI, nothing changed in the
-user's matplotlib state. :func:`plot_result` picks the function from the dataset's
+(or :func:`statnn.results.load_results` read back) and returning a
+:class:`matplotlib.figure.Figure`. Every function accepts ``ax=``: an Axes, or an array
+or list of Axes (as many as the figure has panels, listed in each docstring), to draw
+into; the returned Figure is then the one those axes belong to, and no title is added.
+Without ``ax`` a new Figure is built on matplotlib's object API with the Agg canvas: no
+pyplot, no GUI, nothing changed in the user's matplotlib state, and a title line gives
+the run's metadata. Saving is a separate step, :func:`save_figure`, in any format
+matplotlib writes. :func:`plot_result` picks the function from the dataset's
 ``experiment`` attribute (what ``statnn plot`` does).
+
+Examples
+--------
+>>> import matplotlib.pyplot as plt                                  # doctest: +SKIP
+>>> from statnn.plotting import plot_curie_weiss, plot_result, save_figure
+>>> fig = plot_result("results/curie-weiss.nc")                      # doctest: +SKIP
+>>> save_figure(fig, "cw.pdf")                                       # doctest: +SKIP
+>>> fig, axes = plt.subplots(1, 2)                                   # doctest: +SKIP
+>>> plot_curie_weiss(ds, ax=axes)                                    # doctest: +SKIP
 
 Only :mod:`statnn.cli` and :mod:`statnn.experiments` import this module.
 """
@@ -13,12 +26,16 @@ Only :mod:`statnn.cli` and :mod:`statnn.experiments` import this module.
 from __future__ import annotations
 
 import io
+import os
+import warnings
 from pathlib import Path
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from statnn._validation import param_error
 from statnn.errors import ValidationError
 from statnn.results import atomic_write_bytes
 
@@ -26,14 +43,27 @@ THEORY = dict(color="black", lw=1.2, ls="--")
 DPI = 100
 
 
-def _figure(rows: int, cols: int, width: float, height: float, **kwargs):
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(rows, cols, squeeze=False, **kwargs)
-    return fig, axes
+def _axes(ax, n: int, rows: int, cols: int, width: float, height: float, caller: str, **kw):
+    """(figure, list of n axes, created): new axes in a rows × cols grid, or the user's."""
+    if ax is None:
+        fig = Figure(figsize=(width, height), layout="constrained")
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(rows, cols, squeeze=False, **kw)
+        return fig, list(axes.flat), True
+    flat = list(np.asarray(ax, dtype=object).ravel())
+    what = "an Axes" if n == 1 else f"an array or list of {n} Axes"
+    if len(flat) != n or not all(isinstance(a, Axes) for a in flat):
+        got = f"<{len(flat)} object(s): {', '.join(sorted({type(a).__name__ for a in flat}))}>"
+        raise param_error("ax", caller, f"{what} (one per panel) or None", got)
+    figs = {id(a.figure) for a in flat}
+    if len(figs) != 1:
+        raise param_error("ax", caller, f"{what} of one figure", "<axes of several figures>")
+    return flat[0].figure, flat, False
 
 
-def _title(fig, ds) -> None:
+def _title(fig, ds, created) -> None:
+    if not created:
+        return
     a = ds.attrs
     fig.suptitle(
         f"{a.get('title', '')}\n[{a.get('size', '?')} size, seed {a.get('seed', '?')}, "
@@ -42,21 +72,82 @@ def _title(fig, ds) -> None:
     )
 
 
-def save_figure(fig, path) -> Path:
-    """Write ``fig`` as PNG to ``path`` atomically (:func:`statnn.results.atomic_write_bytes`).
+def supported_formats() -> list[str]:
+    """The file formats matplotlib writes here (png, pdf, svg, eps, ps, jpg, tif, …).
 
-    The image is drawn in memory, then written with the free space checked, the user's
-    umask honoured and no partial file left under ``path``.
+    Returns
+    -------
+    list of str
+        Format names (file suffixes without the dot), sorted.
+    """
+    return sorted(FigureCanvasAgg(Figure()).get_supported_filetypes())
+
+
+def _figure_format(path: Path, format, caller: str) -> str:
+    supported = supported_formats()
+    fmt = format if format is not None else path.suffix.lstrip(".").lower()
+    if fmt not in supported:
+        raise param_error(
+            "path" if format is None else "format",
+            caller,
+            "a file name ending in a format matplotlib writes ("
+            + ", ".join("." + f for f in supported)
+            + ")",
+            str(path) if format is None else fmt,
+        )
+    return fmt
+
+
+def save_figure(fig, path, *, format=None, dpi=DPI, **kwargs) -> Path:
+    """Write ``fig`` to ``path`` atomically, in any format matplotlib supports.
+
+    The figure is drawn in memory, then written with
+    :func:`statnn.results.atomic_write_bytes`: free space checked first, a temporary file
+    in the same folder renamed over ``path`` (a crash never leaves a half-written figure),
+    created with the permissions the user's umask gives, like any file the user creates.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure, e.g. from a ``plot_*`` function.
+    path : str or path-like
+        Target file; its suffix picks the format (``.png``, ``.pdf``, ``.svg``, ``.eps``,
+        ``.jpg``, …) unless ``format`` is given. Missing parent folders are created.
+    format : str, optional
+        File format, overriding the suffix.
+    dpi : float, default=100
+        Resolution of raster formats.
+    **kwargs
+        Passed to :meth:`matplotlib.figure.Figure.savefig` (e.g. ``bbox_inches``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
     """
     path = Path(path)
+    fmt = _figure_format(path, format, "save_figure")
+    if not isinstance(fig, Figure):
+        raise param_error("fig", "save_figure", "a matplotlib Figure", fig)
+    if path.is_dir():
+        raise param_error("path", "save_figure", "a file path, not a folder", str(path))
+    if fig.canvas is None:
+        FigureCanvasAgg(fig)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
+    fig.savefig(buffer, format=fmt, dpi=dpi, **kwargs)
     path.parent.mkdir(parents=True, exist_ok=True)
     return atomic_write_bytes(path, buffer.getvalue())
 
 
-def _done(fig, path):
+def _done(fig, path, name):
     if path is not None:
+        warnings.warn(
+            f"{name}(ds, path) no longer saves the figure; it returns it. Use "
+            "statnn.plotting.save_figure(fig, path); the path argument will be removed in "
+            "statnn 0.2.",
+            FutureWarning,
+            stacklevel=3,
+        )
         save_figure(fig, path)
     return fig
 
@@ -110,12 +201,30 @@ def _final_overlap_legend(ax, *, fontsize: int, loc: str) -> None:
     ax.legend(fontsize=fontsize, loc=loc)
 
 
-def plot_hopfield_recall(ds, path=None) -> Figure:
-    """Final overlap vs α at each T, one panel per rule, AGS m(α, T) dashed."""
+def plot_hopfield_recall(ds, path=None, *, ax=None) -> Figure:
+    """Final overlap vs α at each T, one panel per rule, AGS m(α, T) dashed.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The result of the ``hopfield-recall`` experiment (``run_experiment("hopfield-recall", …).dataset``
+        or the saved file read back with :func:`statnn.results.load_results`).
+    path : path-like, optional
+        Deprecated: save with :func:`save_figure` instead.
+    ax : matplotlib Axes or array of Axes, optional
+        Where to draw: one Axes per learning rule in ``ds.rule`` (in that order). Default: a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The new figure, or the figure of ``ax``.
+    """
     rules = [str(r) for r in ds.rule.values]
-    fig, axes = _figure(1, len(rules), 4.0 * len(rules), 3.6, sharey=True)
+    fig, axes, created = _axes(
+        ax, len(rules), 1, len(rules), 4.0 * len(rules), 3.6, "plot_hopfield_recall", sharey=True
+    )
     colors = [f"C{k}" for k in range(len(ds["T"]))]
-    for ax, rule in zip(axes[0], rules, strict=True):
+    for ax, rule in zip(axes, rules, strict=True):
         for k, T in enumerate(ds["T"].values):
             sel = ds.sel(rule=rule, T=T)
             _errorbar(ax, ds.alpha, sel.m_mean, sel.m_err, color=colors[k], label=f"T = {T:g}")
@@ -127,15 +236,31 @@ def plot_hopfield_recall(ds, path=None) -> Figure:
         ax.set_title(f"{rule} rule" + ("" if rule == "hebbian" else " (faint: Hebbian AGS)"))
         ax.set_xlabel("load α = P/N")
         ax.set_ylim(-0.02, 1.05)
-    _final_overlap_legend(axes[0, 0], fontsize=8, loc="lower left")
-    _title(fig, ds)
-    return _done(fig, path)
+    _final_overlap_legend(axes[0], fontsize=8, loc="lower left")
+    _title(fig, ds, created)
+    return _done(fig, path, "plot_hopfield_recall")
 
 
-def plot_hopfield_phase(ds, path=None) -> Figure:
-    """Mean overlap on the (α, T) plane with T_g, T_M (the α_c line) and T_c."""
-    fig, axes = _figure(1, 1, 6.0, 4.4)
-    ax = axes[0, 0]
+def plot_hopfield_phase(ds, path=None, *, ax=None) -> Figure:
+    """Mean overlap on the (α, T) plane with T_g, T_M (the α_c line) and T_c.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The result of the ``hopfield-phase`` experiment (``run_experiment("hopfield-phase", …).dataset``
+        or the saved file read back with :func:`statnn.results.load_results`).
+    path : path-like, optional
+        Deprecated: save with :func:`save_figure` instead.
+    ax : matplotlib Axes or array of Axes, optional
+        Where to draw: one Axes (a colour bar is added beside it). Default: a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The new figure, or the figure of ``ax``.
+    """
+    fig, axes, created = _axes(ax, 1, 1, 1, 6.0, 4.4, "plot_hopfield_phase")
+    ax = axes[0]
     alpha, T = ds.alpha.values, ds["T"].values
     mesh = ax.pcolormesh(
         alpha, T, ds.m_mean.values, shading="nearest", cmap="viridis", vmin=0, vmax=1
@@ -157,13 +282,29 @@ def plot_hopfield_phase(ds, path=None) -> Figure:
     ax.set_xlabel("load α = P/N")
     ax.set_ylabel("temperature T")
     ax.legend(fontsize=7, loc="upper right", framealpha=0.8)
-    _title(fig, ds)
-    return _done(fig, path)
+    _title(fig, ds, created)
+    return _done(fig, path, "plot_hopfield_phase")
 
 
-def plot_ising_2d(ds, path=None) -> Figure:
-    """E, |M|, C, χ, Binder vs T per L with Onsager's curves; Binder crossing zoom."""
-    fig, axes = _figure(2, 3, 12.0, 6.8)
+def plot_ising_2d(ds, path=None, *, ax=None) -> Figure:
+    """E, |M|, C, χ, Binder vs T per L with Onsager's curves; Binder crossing zoom.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The result of the ``ising-2d`` experiment (``run_experiment("ising-2d", …).dataset``
+        or the saved file read back with :func:`statnn.results.load_results`).
+    path : path-like, optional
+        Deprecated: save with :func:`save_figure` instead.
+    ax : matplotlib Axes or array of Axes, optional
+        Where to draw: 6 Axes: energy, |m|, specific heat, susceptibility, Binder cumulant, Binder crossings near T_c. Default: a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The new figure, or the figure of ``ax``.
+    """
+    fig, axes, created = _axes(ax, 2 * 3, 2, 3, 12.0, 6.8, "plot_ising_2d")
     panels = [
         ("energy", "energy per spin e", "onsager_energy"),
         ("abs_magnetization", "|m|", "onsager_magnetization"),
@@ -172,16 +313,16 @@ def plot_ising_2d(ds, path=None) -> Figure:
         ("binder", "Binder cumulant U", None),
     ]
     Tc = ds.attrs.get("T_c", 2.269185)
-    for ax, (key, label, theory_key) in zip(axes.flat, panels, strict=False):
+    for ax, (key, label, theory_key) in zip(axes, panels, strict=False):
         _errorbars_per_size(ax, ds, "L", key)
         if theory_key is not None:
             ax.plot(ds.T_theory, ds[theory_key], **THEORY, label="Onsager (L → ∞)")
         ax.axvline(Tc, color="gray", lw=0.8, ls=":")
         ax.set_xlabel("T")
         ax.set_ylabel(label)
-    axes[0, 2].set_ylim(0, None)
-    axes[0, 0].legend(fontsize=8)
-    ax = axes[1, 2]
+    axes[2].set_ylim(0, None)
+    axes[0].legend(fontsize=8)
+    ax = axes[5]
     near = (ds["T"] > Tc - 0.35) & (ds["T"] < Tc + 0.35)
     sub = ds.sel(T=near)
     _errorbars_per_size(ax, sub, "L", "binder")
@@ -194,51 +335,101 @@ def plot_ising_2d(ds, path=None) -> Figure:
     ax.set_ylabel("U near T_c (crossings)")
     ax.set_ylim(0, 0.7)
     ax.legend(fontsize=7, loc="lower left")
-    _title(fig, ds)
-    return _done(fig, path)
+    _title(fig, ds, created)
+    return _done(fig, path, "plot_ising_2d")
 
 
-def plot_curie_weiss(ds, path=None) -> Figure:
-    """⟨|m|⟩ and E/N vs T per N against m = tanh(m/T) and −m²/2."""
-    fig, axes = _figure(1, 2, 9.0, 3.6)
-    _errorbars_per_size(axes[0, 0], ds, "N", "abs_magnetization")
-    _errorbars_per_size(axes[0, 1], ds, "N", "energy")
-    axes[0, 0].plot(ds.T_theory, ds.m_theory, **THEORY, label="m = tanh(m/T)")
-    axes[0, 1].plot(ds.T_theory, ds.e_theory, **THEORY, label="e = −m²/2")
-    for ax, label in zip(axes[0], ("⟨|m|⟩", "energy per spin e"), strict=True):
+def plot_curie_weiss(ds, path=None, *, ax=None) -> Figure:
+    """⟨|m|⟩ and E/N vs T per N against m = tanh(m/T) and −m²/2.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The result of the ``curie-weiss`` experiment (``run_experiment("curie-weiss", …).dataset``
+        or the saved file read back with :func:`statnn.results.load_results`).
+    path : path-like, optional
+        Deprecated: save with :func:`save_figure` instead.
+    ax : matplotlib Axes or array of Axes, optional
+        Where to draw: 2 Axes: ⟨|m|⟩, energy per spin. Default: a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The new figure, or the figure of ``ax``.
+    """
+    fig, axes, created = _axes(ax, 2, 1, 2, 9.0, 3.6, "plot_curie_weiss")
+    _errorbars_per_size(axes[0], ds, "N", "abs_magnetization")
+    _errorbars_per_size(axes[1], ds, "N", "energy")
+    axes[0].plot(ds.T_theory, ds.m_theory, **THEORY, label="m = tanh(m/T)")
+    axes[1].plot(ds.T_theory, ds.e_theory, **THEORY, label="e = −m²/2")
+    for ax, label in zip(axes, ("⟨|m|⟩", "energy per spin e"), strict=True):
         ax.axvline(1.0, color="gray", lw=0.8, ls=":")
         ax.set_xlabel("T")
         ax.set_ylabel(label)
         ax.legend(fontsize=8)
-    _title(fig, ds)
-    return _done(fig, path)
+    _title(fig, ds, created)
+    return _done(fig, path, "plot_curie_weiss")
 
 
-def plot_sk_glass(ds, path=None) -> Figure:
-    """SK energy, ⟨|q|⟩ and Binder g vs T per N, against replica symmetry."""
-    fig, axes = _figure(1, 3, 12.0, 3.6)
-    for ax, key in zip(axes[0], ("energy", "abs_q", "g"), strict=True):
+def plot_sk_glass(ds, path=None, *, ax=None) -> Figure:
+    """SK energy, ⟨|q|⟩ and Binder g vs T per N, against replica symmetry.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The result of the ``sk-glass`` experiment (``run_experiment("sk-glass", …).dataset``
+        or the saved file read back with :func:`statnn.results.load_results`).
+    path : path-like, optional
+        Deprecated: save with :func:`save_figure` instead.
+    ax : matplotlib Axes or array of Axes, optional
+        Where to draw: 3 Axes: energy per spin, ⟨|q|⟩, Binder parameter g. Default: a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The new figure, or the figure of ``ax``.
+    """
+    fig, axes, created = _axes(ax, 3, 1, 3, 12.0, 3.6, "plot_sk_glass")
+    for ax, key in zip(axes, ("energy", "abs_q", "g"), strict=True):
         _errorbars_per_size(ax, ds, "N", key)
-    axes[0, 0].plot(ds.T_theory, ds.rs_energy, **THEORY, label="replica symmetric")
+    axes[0].plot(ds.T_theory, ds.rs_energy, **THEORY, label="replica symmetric")
     gs = ds.attrs.get("ground_state_energy", -0.7633)
-    axes[0, 0].plot([0.0], [gs], "k*", ms=9, clip_on=False, label=f"Parisi e₀ = {gs:.4f}")
-    axes[0, 1].plot(ds.T_theory, ds.rs_q, **THEORY, label="q_RS (N → ∞)")
+    axes[0].plot([0.0], [gs], "k*", ms=9, clip_on=False, label=f"Parisi e₀ = {gs:.4f}")
+    axes[1].plot(ds.T_theory, ds.rs_q, **THEORY, label="q_RS (N → ∞)")
     labels = ("energy per spin e", "replica overlap ⟨|q|⟩", "Binder parameter g")
-    for ax, label in zip(axes[0], labels, strict=True):
+    for ax, label in zip(axes, labels, strict=True):
         ax.axvline(1.0, color="gray", lw=0.8, ls=":")
         ax.set_xlabel("T")
         ax.set_ylabel(label)
         ax.set_xlim(0, None)
         ax.legend(fontsize=8)
-    _title(fig, ds)
-    return _done(fig, path)
+    _title(fig, ds, created)
+    return _done(fig, path, "plot_sk_glass")
 
 
-def plot_basins(ds, path=None) -> Figure:
-    """Final vs initial overlap per α, one panel per rule, AGS m(α) dotted."""
+def plot_basins(ds, path=None, *, ax=None) -> Figure:
+    """Final vs initial overlap per α, one panel per rule, AGS m(α) dotted.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The result of the ``basins`` experiment (``run_experiment("basins", …).dataset``
+        or the saved file read back with :func:`statnn.results.load_results`).
+    path : path-like, optional
+        Deprecated: save with :func:`save_figure` instead.
+    ax : matplotlib Axes or array of Axes, optional
+        Where to draw: one Axes per learning rule in ``ds.rule`` (in that order). Default: a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The new figure, or the figure of ``ax``.
+    """
     rules = [str(r) for r in ds.rule.values]
-    fig, axes = _figure(1, len(rules), 4.2 * len(rules), 3.6, sharey=True)
-    for ax, rule in zip(axes[0], rules, strict=True):
+    fig, axes, created = _axes(
+        ax, len(rules), 1, len(rules), 4.2 * len(rules), 3.6, "plot_basins", sharey=True
+    )
+    for ax, rule in zip(axes, rules, strict=True):
         for k, a in enumerate(ds.alpha.values):
             sel = ds.sel(rule=rule, alpha=a)
             _errorbar(ax, ds.m0, sel.m_mean, sel.m_err, color=f"C{k}", label=f"α = {a:g}")
@@ -249,15 +440,31 @@ def plot_basins(ds, path=None) -> Figure:
         ax.set_xlabel("initial overlap m₀")
         ax.set_xlim(0, 1.02)
         ax.set_ylim(-0.05, 1.05)
-    _final_overlap_legend(axes[0, 0], fontsize=7, loc="lower right")
-    _title(fig, ds)
-    return _done(fig, path)
+    _final_overlap_legend(axes[0], fontsize=7, loc="lower right")
+    _title(fig, ds, created)
+    return _done(fig, path, "plot_basins")
 
 
-def plot_perceptron_capacity(ds, path=None) -> Figure:
-    """Fraction of dichotomies learned vs α per N, with Cover's curves and α = 2."""
-    fig, axes = _figure(1, 1, 6.0, 4.0)
-    ax = axes[0, 0]
+def plot_perceptron_capacity(ds, path=None, *, ax=None) -> Figure:
+    """Fraction of dichotomies learned vs α per N, with Cover's curves and α = 2.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The result of the ``perceptron-capacity`` experiment (``run_experiment("perceptron-capacity", …).dataset``
+        or the saved file read back with :func:`statnn.results.load_results`).
+    path : path-like, optional
+        Deprecated: save with :func:`save_figure` instead.
+    ax : matplotlib Axes or array of Axes, optional
+        Where to draw: one Axes. Default: a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The new figure, or the figure of ``ax``.
+    """
+    fig, axes, created = _axes(ax, 1, 1, 1, 6.0, 4.0, "plot_perceptron_capacity")
+    ax = axes[0]
     for k, N in enumerate(ds.N.values):
         sel = ds.sel(N=N)
         _errorbar(ax, ds.alpha, sel.fraction, sel.fraction_err, color=f"C{k}", label=f"N = {N}")
@@ -274,8 +481,8 @@ def plot_perceptron_capacity(ds, path=None) -> Figure:
     ax.set_xlabel("load α = P/N")
     ax.set_ylabel("fraction of dichotomies learned")
     ax.legend(fontsize=8)
-    _title(fig, ds)
-    return _done(fig, path)
+    _title(fig, ds, created)
+    return _done(fig, path, "plot_perceptron_capacity")
 
 
 def _xor_points(ax, ds):
@@ -294,13 +501,29 @@ def _xor_points(ax, ds):
         )
 
 
-def plot_xor_digits(ds, path=None) -> Figure:
-    """XOR maps of the perceptron and the MLP, the XOR loss, digits training curves."""
-    fig, axes = _figure(1, 4, 15.0, 3.6)
+def plot_xor_digits(ds, path=None, *, ax=None) -> Figure:
+    """XOR maps of the perceptron and the MLP, the XOR loss, digits training curves.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The result of the ``xor-digits`` experiment (``run_experiment("xor-digits", …).dataset``
+        or the saved file read back with :func:`statnn.results.load_results`).
+    path : path-like, optional
+        Deprecated: save with :func:`save_figure` instead.
+    ax : matplotlib Axes or array of Axes, optional
+        Where to draw: 4 Axes: perceptron XOR map, MLP XOR map, XOR training curve, digits training curves. Default: a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The new figure, or the figure of ``ax``.
+    """
+    fig, axes, created = _axes(ax, 4, 1, 4, 15.0, 3.6, "plot_xor_digits")
     a = ds.attrs
     for ax, key, name, acc in (
-        (axes[0, 0], "xor_perceptron_map", "perceptron", a.get("xor_perceptron_accuracy")),
-        (axes[0, 1], "xor_mlp_map", "MLP", a.get("xor_mlp_accuracy")),
+        (axes[0], "xor_perceptron_map", "perceptron", a.get("xor_perceptron_accuracy")),
+        (axes[1], "xor_mlp_map", "MLP", a.get("xor_mlp_accuracy")),
     ):
         ax.contourf(ds.x, ds.y, ds[key], levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.7)
         ax.contour(ds.x, ds.y, ds[key], levels=[0.5], colors="k", linewidths=1)
@@ -308,15 +531,15 @@ def plot_xor_digits(ds, path=None) -> Figure:
         ax.set_title(f"XOR, {name}: accuracy {acc:.2f}", fontsize=9)
         ax.set_xlabel("x₁")
         ax.set_ylabel("x₂")
-    axes[0, 0].legend(fontsize=7, loc="center")
-    ax = axes[0, 2]
+    axes[0].legend(fontsize=7, loc="center")
+    ax = axes[2]
     ax.plot(ds.xor_epoch, ds.xor_loss, label="MLP loss")
     ax.plot(ds.xor_epoch, ds.xor_accuracy, label="MLP accuracy")
     ax.axhline(0.75, **THEORY, label="best linear: 3/4")
     ax.set_xlabel("epoch")
     ax.set_title("XOR training", fontsize=9)
     ax.legend(fontsize=7)
-    ax = axes[0, 3]
+    ax = axes[3]
     ax.plot(ds.digits_epoch, ds.digits_loss, color="C0", label="train loss")
     ax.plot(ds.digits_epoch, ds.digits_val_loss, color="C0", ls=":", label="validation loss")
     ax.plot(ds.digits_epoch, ds.digits_accuracy, color="C1", label="train accuracy")
@@ -337,16 +560,32 @@ def plot_xor_digits(ds, path=None) -> Figure:
     ax.set_xlabel("epoch")
     ax.set_title("8×8 digits, MLP", fontsize=9)
     ax.legend(fontsize=7)
-    _title(fig, ds)
-    return _done(fig, path)
+    _title(fig, ds, created)
+    return _done(fig, path, "plot_xor_digits")
 
 
-def plot_seed_examples(ds, path=None) -> Figure:
-    """km → miles data and fits, w per epoch vs 0.621371; fruits and the perceptron line."""
-    fig, axes = _figure(1, 3, 13.0, 3.8)
+def plot_first_neurons(ds, path=None, *, ax=None) -> Figure:
+    """km → miles data and fits, w per epoch vs 0.621371; fruits and the perceptron line.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The result of the ``first-neurons`` experiment (``run_experiment("first-neurons", …).dataset``
+        or the saved file read back with :func:`statnn.results.load_results`).
+    path : path-like, optional
+        Deprecated: save with :func:`save_figure` instead.
+    ax : matplotlib Axes or array of Axes, optional
+        Where to draw: 3 Axes: km → miles fits, w per epoch, fruits and the perceptron line. Default: a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The new figure, or the figure of ``ax``.
+    """
+    fig, axes, created = _axes(ax, 3, 1, 3, 13.0, 3.8, "plot_first_neurons")
     a = ds.attrs
     exact = a.get("km_exact", 0.621371192237334)
-    ax = axes[0, 0]
+    ax = axes[0]
     ax.scatter(ds.km, ds.miles, s=12, color="C0", label="data (noisy)")
     x = np.linspace(0, float(ds.km.max()), 2)
     ax.plot(x, exact * x, **THEORY, label=f"exact: {exact:.6f} mi/km")
@@ -361,13 +600,13 @@ def plot_seed_examples(ds, path=None) -> Figure:
     ax.set_xlabel("km")
     ax.set_ylabel("miles")
     ax.legend(fontsize=7)
-    ax = axes[0, 1]
+    ax = axes[1]
     ax.plot(ds.km_epoch, ds.km_w, marker=".", label="w after each epoch")
     ax.axhline(exact, **THEORY, label="0.621371")
     ax.set_xlabel("epoch")
     ax.set_ylabel("w (mi/km)")
     ax.legend(fontsize=8)
-    ax = axes[0, 2]
+    ax = axes[2]
     X = np.column_stack([ds.fruit_weight.values, ds.fruit_sweetness.values])
     y = ds.fruit_y.values
     ax.scatter(X[y == 0, 0], X[y == 0, 1], color="C3", s=14, label="apples")
@@ -384,16 +623,35 @@ def plot_seed_examples(ds, path=None) -> Figure:
         fontsize=9,
     )
     ax.legend(fontsize=7)
-    _title(fig, ds)
-    return _done(fig, path)
+    _title(fig, ds, created)
+    return _done(fig, path, "plot_first_neurons")
 
 
-def plot_inverse_ising(ds, path=None) -> Figure:
-    """ε vs M per method, one panel per β (M^−1/2 dotted); learned vs Hebbian recall."""
+def plot_inverse_ising(ds, path=None, *, ax=None) -> Figure:
+    """ε vs M per method, one panel per β (M^−1/2 dotted); learned vs Hebbian recall.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The result of the ``inverse-ising`` experiment
+        (``run_experiment("inverse-ising", …).dataset`` or the saved file read back with
+        :func:`statnn.results.load_results`).
+    path : path-like, optional
+        Deprecated: save with :func:`save_figure` instead.
+    ax : matplotlib Axes or array of Axes, optional
+        Where to draw: one Axes per β in ``ds.beta`` (in that order), then one for the
+        recall overlaps (``len(ds.beta) + 1`` in all). Default: a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The new figure, or the figure of ``ax``.
+    """
     betas = ds.beta.values
-    fig, axes = _figure(1, len(betas) + 1, 3.6 * (len(betas) + 1), 3.6)
+    n = len(betas) + 1
+    fig, axes, created = _axes(ax, n, 1, n, 3.6 * n, 3.6, "plot_inverse_ising")
     M = ds.M.values.astype(float)
-    for ax, beta in zip(axes[0], betas, strict=False):
+    for ax, beta in zip(axes[:-1], betas, strict=True):
         sel = ds.epsilon.sel(beta=beta)
         for k, method in enumerate(ds.estimator.values):
             y = sel.sel(estimator=method).values
@@ -405,8 +663,8 @@ def plot_inverse_ising(ds, path=None) -> Figure:
         ax.set_xlabel("samples M")
         ax.set_ylabel("ε = ‖J − βJ⁰‖ / ‖βJ⁰‖")
         ax.set_title(f"β = {beta:g}", fontsize=9)
-    axes[0, 0].legend(fontsize=7)
-    ax = axes[0, -1]
+    axes[0].legend(fontsize=7)
+    ax = axes[-1]
     x = ds.pattern.values
     ax.bar(x - 0.2, ds.overlap_learned, width=0.4, label="learned (pseudo-likelihood)")
     ax.bar(x + 0.2, ds.overlap_hebbian, width=0.4, label="Hebbian, clean patterns")
@@ -418,8 +676,8 @@ def plot_inverse_ising(ds, path=None) -> Figure:
     ax.set_title("Hopfield network learned from noisy examples", fontsize=9)
     ax.text(0.02, 0.03, f"corr(J, J_Hebb) = {r:.2f}", transform=ax.transAxes, fontsize=7)
     ax.legend(fontsize=7, loc="lower right")
-    _title(fig, ds)
-    return _done(fig, path)
+    _title(fig, ds, created)
+    return _done(fig, path, "plot_inverse_ising")
 
 
 #: experiment name → figure function
@@ -432,22 +690,66 @@ PLOTS = {
     "basins": plot_basins,
     "perceptron-capacity": plot_perceptron_capacity,
     "xor-digits": plot_xor_digits,
-    "first-neurons": plot_seed_examples,
-    "seed-examples": plot_seed_examples,  # files written before the rename
+    "first-neurons": plot_first_neurons,
+    "seed-examples": plot_first_neurons,  # files written before the rename
     "inverse-ising": plot_inverse_ising,
 }
 
 
-def plot_result(ds, path) -> Path:
-    """Draw the figure of the experiment that produced ``ds`` and save it to ``path``."""
-    name = ds.attrs.get("experiment")
+def plot_result(ds, path=None, *, ax=None) -> Figure:
+    """Draw the figure of the experiment that produced ``ds``.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset or path-like
+        A result of :func:`statnn.experiments.run_experiment`, or the ``.nc`` file (or
+        its ``.json`` sidecar) that ``statnn run`` wrote.
+    path : path-like, optional
+        Deprecated: save with :func:`save_figure` instead.
+    ax : matplotlib Axes or array of Axes, optional
+        Where to draw: the axes the experiment's ``plot_*`` function needs.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (nothing is saved: see :func:`save_figure`).
+    """
+    if isinstance(ds, str | os.PathLike):
+        ds = _load(Path(ds))
+    name = getattr(ds, "attrs", {}).get("experiment")
     if name not in PLOTS:
         raise ValidationError(
             f"The dataset's 'experiment' attribute must name a statnn experiment "
             f"({', '.join(PLOTS)}). Got {name!r} instead."
         )
-    PLOTS[name](ds, path)
-    return Path(path)
+    try:
+        fig = PLOTS[name](ds, ax=ax)
+    except (KeyError, AttributeError) as err:  # a variable or attribute the figure draws
+        missing = err.args[0] if isinstance(err, KeyError) else str(err).rsplit(" ", 1)[-1]
+        raise ValidationError(
+            f"The dataset lacks {missing}, which the {name!r} figure draws: plot a file "
+            f"written by 'statnn run {name}' (or run_experiment) of this statnn version."
+        ) from err
+    return _done(fig, path, "plot_result")
 
 
-__all__ = ["PLOTS", "plot_result", "save_figure", *(f.__name__ for f in PLOTS.values())]
+def _load(path: Path):
+    from statnn.results import load_results
+
+    if path.suffix == ".json":
+        path = path.with_suffix(".nc")
+    if not path.is_file():
+        raise ValidationError(
+            f"No results file {str(path)!r}: expected a .nc file written by 'statnn run' "
+            "(or its .json sidecar)."
+        )
+    return load_results(path)
+
+
+__all__ = [
+    "PLOTS",
+    "supported_formats",
+    "plot_result",
+    "save_figure",
+    *(f.__name__ for f in PLOTS.values()),
+]

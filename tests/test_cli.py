@@ -109,7 +109,7 @@ def test_plot_rejects_foreign_files(tmp_path, capsys):
     assert main(["plot", str(not_nc)]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "statnn plot: error" in err
-    assert main(["plot", str(not_nc), "--out", str(tmp_path / "f.jpg")]) == 2
+    assert main(["plot", str(not_nc), "--out", str(tmp_path / "f.docx")]) == 2
 
 
 @pytest.mark.parametrize("command", ["run", "plot", "sweep", "bench", "info", "demo"])

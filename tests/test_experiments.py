@@ -77,12 +77,42 @@ def test_files_round_trip_and_figure(tmp_path):
     assert not list(tmp_path.glob("*.tmp"))
 
 
+#: panels of each experiment's figure (the number of axes its ``ax=`` takes)
+PANELS = {
+    "hopfield-recall": lambda ds: ds.sizes["rule"],
+    "hopfield-phase": lambda ds: 1,
+    "ising-2d": lambda ds: 6,
+    "curie-weiss": lambda ds: 2,
+    "sk-glass": lambda ds: 3,
+    "basins": lambda ds: ds.sizes["rule"],
+    "perceptron-capacity": lambda ds: 1,
+    "xor-digits": lambda ds: 4,
+    "first-neurons": lambda ds: 3,
+    "inverse-ising": lambda ds: ds.sizes["beta"] + 1,
+}
+
+
 @pytest.mark.parametrize("name", list(EXPERIMENTS))
 def test_every_figure_draws(name, tmp_path):
-    from statnn.plotting import plot_result
+    from matplotlib.figure import Figure
 
-    path = plot_result(tiny(name), tmp_path / f"{name}.png")
+    from statnn.plotting import PLOTS, plot_result, save_figure
+
+    ds = tiny(name)
+    fig = plot_result(ds)
+    assert isinstance(fig, Figure) and fig._suptitle is not None
+    path = save_figure(fig, tmp_path / f"{name}.png")
     assert path.stat().st_size > 5000
+    # drawn into the user's axes: that figure comes back, every panel has data, no title
+    n = PANELS[name](ds)
+    mine = Figure()
+    axes = mine.subplots(1, n, squeeze=False)[0]
+    back = PLOTS[name](ds, ax=axes if n > 1 else axes[0])
+    assert back is mine and mine._suptitle is None
+    assert all(ax.has_data() for ax in axes)
+    assert plot_result(ds, ax=axes) is mine
+    with pytest.raises(ValidationError, match=f"'ax' parameter of {PLOTS[name].__name__}"):
+        PLOTS[name](ds, ax=list(axes) + [Figure().add_subplot()])
 
 
 def test_same_seed_same_result():

@@ -246,10 +246,10 @@ def run_experiment(
         folder = Path(out)
         data, sidecar = save_dataset(ds, folder / f"{name}.nc")
         if plot:
-            from statnn.plotting import plot_result
+            from statnn.plotting import plot_result, save_figure
 
             try:
-                figure = plot_result(ds, folder / f"{name}.png")
+                figure = save_figure(plot_result(ds), folder / f"{name}.png")
             except OSError as exc:  # the data are safe: say so, and how to get the figure
                 reason = os_error_text(exc)
                 raise OSError(

@@ -8,10 +8,12 @@ with torch, anything else (None, ``"numpy"``, ``"numba"``) with the numpy refere
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 
 import numpy as np
 import xarray as xr
+from sklearn.exceptions import ConvergenceWarning
 
 import statnn.datasets as datasets
 import statnn.theory as theory
@@ -96,7 +98,7 @@ def perceptron_capacity(
         )
     p = call.params
     res = capacity_run(
-        p["alphas"], p["N"], trials=p["trials"], seed=call.seed, max_epochs=p["max_epochs"]
+        p["alphas"], p["N"], trials=p["trials"], seed=call.seed, max_iter=p["max_epochs"]
     )
     alpha_theory = np.linspace(0.05, max(4.0, float(np.max(p["alphas"]))), 300)
     n_values = np.asarray(res.n_values)
@@ -213,18 +215,25 @@ def xor_digits(
     s_xor, s_split, s_digits, s_perc = child_seeds(call.seed, 4)
 
     X, y = datasets.xor()
-    perc = Perceptron(max_epochs=100).fit(X, y)
+    with warnings.catch_warnings():  # XOR is not linearly separable: the point of the panel
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        perc = Perceptron(max_iter=100).fit(X, y)
     mlp = MLP(
-        hidden=p["xor_hidden"],
+        hidden_layer_sizes=p["xor_hidden"],
         activation="tanh",
         optimizer="adam",
         lr=p["xor_lr"],
-        epochs=p["xor_epochs"],
+        max_iter=p["xor_epochs"],
+        tol=0.0,  # train every epoch: the panel shows the whole curve
+        n_iter_no_change=p["xor_epochs"],
         batch_size=4,
         backend=mlp_backend,
         device=call.device,
-        seed=s_xor,
-    ).fit(X, y)
+        random_state=s_xor,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp.fit(X, y)
     grid = np.linspace(-0.5, 1.5, int(p["grid"]))
     gx, gy = np.meshgrid(grid, grid)
     points = np.column_stack([gx.ravel(), gy.ravel()])
@@ -236,20 +245,24 @@ def xor_digits(
         Xd, yd, test_size=p["test_fraction"], random_state=s_split % 2**32, stratify=yd
     )
     net = MLP(
-        hidden=p["digits_hidden"],
+        hidden_layer_sizes=p["digits_hidden"],
         activation="relu",
         optimizer="adam",
         lr=p["digits_lr"],
-        epochs=p["digits_epochs"],
+        max_iter=p["digits_epochs"],
         batch_size=32,
         early_stopping=True,
         validation_fraction=0.15,
-        patience=10**6,  # record every epoch; no stopping
+        n_iter_no_change=10**6,  # record every epoch; no stopping
         backend=mlp_backend,
         device=call.device,
-        seed=s_digits,
-    ).fit(X_train, y_train)
-    digits_perc = Perceptron(max_epochs=100, shuffle=True, seed=s_perc).fit(X_train, y_train)
+        random_state=s_digits,
+    )
+    digits_perc = Perceptron(max_iter=100, shuffle=True, random_state=s_perc)
+    with warnings.catch_warnings():  # a fixed number of epochs, by design
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        net.fit(X_train, y_train)
+        digits_perc.fit(X_train, y_train)
     h = net.history_
     epochs = np.arange(1, len(h["loss"]) + 1)
     ds = xr.Dataset(
@@ -354,22 +367,27 @@ def first_neurons(
         w_history.append(w_km)
     # the same neuron from the package: identity activation, no hidden layer, with a bias
     neuron = MLPRegressor(
-        hidden=(),
+        hidden_layer_sizes=(),
         activation="identity",
         optimizer="sgd",
         lr=0.2,
-        epochs=int(p["km_epochs"]),
+        max_iter=int(p["km_epochs"]),
+        tol=0.0,  # every epoch, as the hand-written loop above
+        n_iter_no_change=int(p["km_epochs"]),
         batch_size=1,
         backend=mlp_backend,
         device=call.device,
-        seed=s_fit,
-    ).fit(x[:, None], t)
+        random_state=s_fit,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        neuron.fit(x[:, None], t)
     mlp_weight = float(np.ravel(neuron.layers_[0].W)[0])  # (100 mi)/(100 km) = mi/km
     mlp_bias = 100.0 * float(np.ravel(neuron.layers_[0].b)[0])  # miles
 
     X, y = datasets.fruits(p["fruit_samples"], seed=s_fruit)
     mean, std = X.mean(axis=0), X.std(axis=0)
-    clf = Perceptron(max_epochs=1000).fit((X - mean) / std, y)
+    clf = Perceptron(max_iter=1000).fit((X - mean) / std, y)
     w = clf.coef_[0] / std  # w·(x − mean)/std + b = 0  ⇔  (w/std)·x + (b − w·mean/std) = 0
     b = float(clf.intercept_[0] - np.sum(clf.coef_[0] * mean / std))
     ds = xr.Dataset(

@@ -420,9 +420,9 @@ def perceptron_couplings(
         xi.astype(np.float64),
         kappa=kappa,
         lr=lr,
-        max_epochs=max_epochs,
+        max_iter=max_epochs,
         mask=mask,
-        fit_bias=thresholds,
+        fit_intercept=thresholds,
     )
     W = np.where(mask, fit.W, 0.0)
     norms = np.linalg.norm(W, axis=1)

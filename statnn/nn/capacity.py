@@ -7,7 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from statnn._validation import check_int, check_seed, param_error
-from statnn.nn.perceptron import train_perceptrons
+from statnn.nn.perceptron import _old_name, train_perceptrons
 from statnn.theory import cover_probability
 
 
@@ -29,17 +29,17 @@ class CapacityResult(NamedTuple):
     trials: int
 
 
-def perceptron_capacity(alphas, n_values, trials=100, seed=None, *, max_epochs=1000):
+def perceptron_capacity(alphas, n_values, trials=100, seed=None, *, max_iter=1000, max_epochs=None):
     """Fraction of random dichotomies of P = αN random ±1 patterns a perceptron learns.
 
     For each N and α, P random ±1 patterns ξ^μ ∈ {−1, +1}^N are drawn once and
     ``trials`` random label vectors y ∈ {−1, +1}^P are trained at once (one output per
     labelling, :func:`~statnn.nn.perceptron.train_perceptrons` without bias, κ = 0). A
-    dichotomy counts as learned when the rule converges within ``max_epochs`` epochs.
+    dichotomy counts as learned when the rule converges within ``max_iter`` epochs.
     For points in general position the share of separable dichotomies is Cover's
     p(P, N) = 2^{1−P} Σ_{k<N} binom(P−1, k), whatever the points, so the trials of one
     (N, α) are independent Bernoulli draws of that probability; the rule converges on
-    every separable one, though near α = 2 it may need more than ``max_epochs``.
+    every separable one, though near α = 2 it may need more than ``max_iter`` epochs.
 
     Parameters
     ----------
@@ -50,7 +50,11 @@ def perceptron_capacity(alphas, n_values, trials=100, seed=None, *, max_epochs=1
     trials : int
         Random dichotomies per (N, α).
     seed : int, optional
-    max_epochs : int
+        Seed of the patterns and labels.
+    max_iter : int >= 1
+        Most epochs of the perceptron rule per dichotomy.
+    max_epochs : int, optional
+        Old name of ``max_iter`` (FutureWarning; removed in statnn 0.2).
 
     Returns
     -------
@@ -64,7 +68,9 @@ def perceptron_capacity(alphas, n_values, trials=100, seed=None, *, max_epochs=1
     if n_values.ndim != 1 or n_values.dtype.kind not in "iu" or np.any(n_values < 1):
         raise param_error("n_values", caller, "a sequence of ints >= 1", n_values)
     trials = check_int(trials, "trials", caller, minimum=1)
-    max_epochs = check_int(max_epochs, "max_epochs", caller, minimum=1)
+    if max_epochs is not None:
+        max_iter = _old_name("max_epochs", "max_iter", max_epochs, caller)
+    max_iter = check_int(max_iter, "max_iter", caller, minimum=1)
     rng = np.random.default_rng(check_seed(seed, caller))
     shape = (len(n_values), len(alphas))
     P_used = np.zeros(shape, dtype=np.int64)
@@ -74,7 +80,7 @@ def perceptron_capacity(alphas, n_values, trials=100, seed=None, *, max_epochs=1
             P = max(1, int(round(alpha * N)))
             X = rng.choice([-1.0, 1.0], size=(P, int(N)))
             Y = rng.choice([-1.0, 1.0], size=(P, trials))
-            fit = train_perceptrons(X, Y, fit_bias=False, max_epochs=max_epochs)
+            fit = train_perceptrons(X, Y, fit_intercept=False, max_iter=max_iter)
             P_used[i, j] = P
             fraction[i, j] = fit.converged.mean()
     cover = cover_probability(P_used, n_values[:, None] + 0 * P_used)

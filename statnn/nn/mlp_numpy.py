@@ -15,6 +15,7 @@ m/(1−p), m ~ Bernoulli(1−p), in training only.
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from statnn.core.neurons import get_activation
 from statnn.nn.layers import BN_EPS, BN_MOMENTUM, Dense
@@ -151,8 +152,21 @@ class NumpyTrainer:
         self._params = [p for layer in layers for p in layer.params()]
         self._decay = [n == "W" for layer in layers for n in layer.param_names]
 
+    def set_lr(self, lr):
+        """Change the learning rate, keeping the optimizer's state."""
+        self.optimizer.lr = lr
+
     def to_data(self, A):
+        """A dense array of the training dtype."""
+        if sp.issparse(A):
+            A = A.toarray()
         return np.ascontiguousarray(A, dtype=self.dtype)
+
+    def to_source(self, X):
+        """The training samples; a sparse X stays sparse (CSR) and is densified per batch."""
+        if sp.issparse(X):
+            return sp.csr_matrix(X, dtype=self.dtype)
+        return self.to_data(X)
 
     def step(self, X, Y):
         """One optimizer step on a mini-batch; returns (loss, (z^L, a^L))."""
@@ -173,9 +187,12 @@ class NumpyTrainer:
     def train_epoch(self, X, Y, order, batch_size, metric):
         """One pass over the mini-batches of ``order``; returns (mean loss, mean metric)."""
         total, score, n = 0.0, 0.0, len(order)
+        sparse = sp.issparse(X)
         for start in range(0, n, batch_size):
             idx = order[start : start + batch_size]
             xb, yb = X[idx], Y[idx]
+            if sparse:
+                xb = self.to_data(xb)
             value, (z, a) = self.step(xb, yb)
             total += value * len(idx)
             if metric is not None:

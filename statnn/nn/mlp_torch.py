@@ -8,6 +8,7 @@ both back-ends start from the same initial weights and produce the same fitted s
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from statnn.errors import BackendUnavailableError
 from statnn.nn.layers import BN_EPS, BN_MOMENTUM, Dense
@@ -163,8 +164,25 @@ class TorchTrainer:
         self.generator = torch.Generator(device=self.device)
         self.generator.manual_seed(0 if seed is None else int(seed))
 
+    def set_lr(self, lr):
+        """Change the learning rate, keeping the optimizer's state."""
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+
     def to_data(self, A):
+        """A dense tensor of the training dtype on the device."""
+        if sp.issparse(A):
+            A = A.toarray()
         return torch.tensor(np.asarray(A), dtype=self.tdtype, device=self.device)
+
+    def to_source(self, X):
+        """The training samples; a sparse X stays a SciPy CSR matrix on the host and is
+        densified and moved to the device one mini-batch at a time."""
+        if sp.issparse(X):
+            return sp.csr_matrix(
+                X, dtype=np.float64 if self.tdtype == torch.float64 else np.float32
+            )
+        return self.to_data(X)
 
     def forward(self, X, train, output=True):
         return forward(
@@ -189,12 +207,17 @@ class TorchTrainer:
 
     def train_epoch(self, X, Y, order, batch_size, metric):
         n = len(order)
-        order = torch.as_tensor(order, device=self.device)
+        sparse = sp.issparse(X)
+        order_t = torch.as_tensor(order, device=self.device)
         total = torch.zeros((), dtype=self.tdtype, device=self.device)
         score = torch.zeros((), dtype=self.tdtype, device=self.device)
         for start in range(0, n, batch_size):
-            idx = order[start : start + batch_size]
-            xb, yb = X[idx], Y[idx]
+            idx = order_t[start : start + batch_size]
+            if sparse:
+                xb = self.to_data(X[order[start : start + batch_size]])
+            else:
+                xb = X[idx]
+            yb = Y[idx]
             value, (z, a) = self.step(xb, yb)
             total += value * len(idx)
             if metric is not None:

