@@ -14,7 +14,8 @@ one warm-up step that pays for compilation and first allocations):
   random-sequential Glauber at T = 0.5 for ``chains`` chains: spin updates per ns;
 * ``dense`` — dense SK couplings (N × N, float32), random-sequential Glauber at T = 0.5.
 
-The two H100 targets, to be measured on the GPU machine:
+On CUDA each case times the eager/compiled torch kernels (``torch[cuda]``) and the
+Triton kernels (``triton[cuda]``). The targets, to be measured on the GPU machine:
 
     .venv/bin/python benchmarks/bench_torch.py --device cuda --case lattice --L 16384 --sweeps 20
         → ≥ 300 updates/ns
@@ -23,6 +24,16 @@ The two H100 targets, to be measured on the GPU machine:
         → ≥ 20 updates/ns
 
 Add ``--no-numba`` to skip the numba comparison (slow at the target sizes).
+
+``--counts`` prints, for the eager torch path and the Triton path of each case, the kernel
+launches per sweep, the host syncs per ``step`` and the bytes moved per site and sweep
+(the figures to quote until a GPU measures time). Eager: the torch profiler counts the
+leaf ATen operations that launch a kernel on CUDA (views and allocations excluded) and
+the host syncs (``item``/``bool`` reads, device→host copies, pageable host→device copies),
+and adds up their operand bytes. Triton: the launches are counted by construction (the
+kernels are replaced by a counter, the torch operations around them still run and are
+profiled), and the Triton kernels' bytes are the analytic figures of their docstrings.
+Counting needs no GPU and runs at any size on the CPU.
 """
 
 from __future__ import annotations
@@ -53,10 +64,116 @@ def _time_kernel(module, net, schedule, n_temps, chains, T, sweeps, **kw):
     return (time.perf_counter() - t0) / sweeps
 
 
+#: ATen operations that launch no kernel (metadata, views, allocation).
+_NO_LAUNCH = {
+    "aten::view", "aten::reshape", "aten::_reshape_alias", "aten::as_strided", "aten::slice",
+    "aten::select", "aten::narrow", "aten::expand", "aten::t", "aten::transpose",
+    "aten::unsqueeze", "aten::squeeze", "aten::permute", "aten::empty", "aten::empty_like",
+    "aten::empty_strided", "aten::resize_", "aten::detach", "aten::alias", "aten::lift_fresh",
+    "aten::result_type", "aten::_unsafe_view", "aten::contiguous", "aten::flatten",
+    "aten::unbind", "aten::split", "aten::chunk", "aten::to", "aten::_to_copy",
+    "aten::numpy_T", "aten::set_", "aten::is_nonzero", "aten::item", "aten::_local_scalar_dense",
+    "aten::pin_memory", "aten::_pin_memory", "aten::is_pinned", "aten::resolve_conj",
+    "aten::resolve_neg", "aten::conj", "aten::_conj", "aten::_neg_view", "aten::zeros",
+    "aten::zeros_like", "aten::clone", "aten::scalar_tensor",
+}  # fmt: skip
+_SYNCS = {"aten::_local_scalar_dense"}
+
+
+def _leaf_events(prof):
+    """All ATen events, and the launching ones: an operation that launches a kernel itself
+    (not in ``_NO_LAUNCH``) and has no launching operation below it."""
+    events = [e for e in prof.events() if e.name.startswith("aten::")]
+    below = {}
+
+    def launches_below(e):
+        if id(e) not in below:
+            below[id(e)] = any(
+                (c.name.startswith("aten::") and c.name not in _NO_LAUNCH) or launches_below(c)
+                for c in e.cpu_children
+            )
+        return below[id(e)]
+
+    return events, [e for e in events if e.name not in _NO_LAUNCH and not launches_below(e)]
+
+
+def _operand_bytes(event):
+    """Bytes of the tensor inputs plus one output the size of the largest (elementwise ops)."""
+    size = {
+        "float": 4, "double": 8, "int": 4, "long int": 8, "signed char": 1, "bool": 1,
+        "c10::Half": 2, "c10::BFloat16": 2, "unsigned char": 1, "short int": 2,
+    }  # fmt: skip
+    shapes, dtypes = event.input_shapes, event.input_dtypes
+    if event.name == "aten::index_select" and len(shapes) == 3 and dtypes[0] in size:
+        # a gather reads (and writes) only the selected slices, not the whole source
+        concrete = getattr(event, "concrete_inputs", None) or [None, None]
+        dim = concrete[1] if isinstance(concrete[1], int) else 0
+        out = int(np.prod(shapes[0])) // max(shapes[0][dim], 1) * int(np.prod(shapes[2]))
+        return 2 * out * size[dtypes[0]] + int(np.prod(shapes[2])) * 8
+    sizes = [
+        int(np.prod(shape)) * size[dtype]
+        for shape, dtype in zip(shapes, dtypes, strict=False)
+        if shape and dtype in size
+    ]
+    return sum(sizes) + max(sizes, default=0)
+
+
+def count_step(kernel, state, betas, sweeps, triton: bool):
+    """(launches per sweep, host syncs per step, operand bytes per site and sweep) of one step."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
+        kernel.step(state, betas, sweeps)
+    events, leaves = _leaf_events(prof)
+    launches = [e for e in leaves if e.name not in _NO_LAUNCH]
+    # copy_ between devices, or from pageable host memory, synchronises; on the CPU every
+    # copy is host to host, so count the known ones: β in, flips out (the .cpu() read).
+    syncs = sum(e.name in _SYNCS for e in events)
+    syncs += 1  # the flips' device→host read at the end of step
+    if not triton:
+        syncs += 1  # β from pageable host memory (the Triton path uses pinned memory)
+    n_sites = kernel.K * kernel.n * sweeps
+    moved = sum(_operand_bytes(e) for e in launches)
+    return len(launches) / sweeps, syncs, moved / n_sites
+
+
+def _counts(case, net, schedule, n_temps, chains, T, sweeps, block_size):
+    import statnn.dynamics.torch.kernels as tk
+    from statnn.dynamics.torch import triton_common
+
+    rng = np.random.default_rng(0)
+    spins = np.where(rng.random((n_temps, chains, net.n)) < 0.5, 1, -1).astype(np.int8)
+    betas = np.full(n_temps, 1.0 / T)
+    for name in ("torch", "triton"):
+        kernel = tk.make_kernel(
+            net, rule="glauber", schedule=schedule, n_temps=n_temps, chains=chains,
+            kernel=name, compile=False, block_size=block_size,
+        )  # fmt: skip
+        state = kernel.init(spins, np.random.SeedSequence(0))
+        counted = [0]
+        real = triton_common.launch
+        if name == "triton":
+            triton_common.launch = lambda *a, c=counted, **k: c.__setitem__(0, c[0] + 1)
+        try:
+            launches, syncs, moved = count_step(kernel, state, betas, sweeps, name == "triton")
+        finally:
+            triton_common.launch = real
+        if name == "triton":
+            launches += counted[0] / sweeps
+            moved += getattr(kernel, "bytes_per_site", 0.0)
+        print(
+            f"  counts {name:7s} {launches:9.1f} launches/sweep {syncs:3d} host syncs/step "
+            f"{moved:9.2f} B/site/sweep ({type(kernel).__name__}, {kernel.K} states, N = {net.n})"
+        )
+
+
 def _backends(args):
     import statnn.dynamics.torch.kernels as tk
 
-    yield f"torch[{args.device}]", tk, dict(device=args.device, block_size=args.block_size)
+    kw = dict(device=args.device, block_size=args.block_size)
+    yield f"torch[{args.device}]", tk, dict(kw, kernel="torch")
+    if args.device.startswith("cuda"):  # the Triton kernels (the CPU interpreter is for tests)
+        yield f"triton[{args.device}]", tk, dict(kw, kernel="triton")
     if not args.no_numba:
         try:
             yield "numba", importlib.import_module("statnn.dynamics.numba.kernel"), {}
@@ -67,6 +184,9 @@ def _backends(args):
 def case_lattice(args):
     net = sn.ising((args.L, args.L))
     print(f"lattice: 2D Ising {args.L}×{args.L}, checkerboard Glauber, T = 2.269, 1 chain")
+    if args.counts:
+        _counts("lattice", net, "checkerboard", 1, 1, 2.269, 2, None)
+        return
     for name, module, kw in _backends(args):
         kw = {k: v for k, v in kw.items() if k != "block_size"}
         per_sweep = _time_kernel(module, net, "checkerboard", 1, 1, 2.269, args.sweeps, **kw)
@@ -96,6 +216,9 @@ def case_dense(args):
 
 
 def _report_block(args, net):
+    if args.counts:
+        _counts("block", net, "random", 1, args.chains, 0.5, 1, args.block_size)
+        return
     for name, module, kw in _backends(args):
         if name == "numba":
             kw = {}
@@ -121,8 +244,16 @@ def main(argv=None):
     parser.add_argument("--sweeps", type=int, default=5)
     parser.add_argument("--block-size", type=int, default=None)
     parser.add_argument("--no-numba", action="store_true")
+    parser.add_argument(
+        "--counts", action="store_true",
+        help="count launches/sweep, host syncs/step, bytes/site/sweep (eager vs Triton), no timing",
+    )  # fmt: skip
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     args = parser.parse_args(argv)
+    if args.counts and not args.device.startswith("cuda"):
+        import os  # counting on the CPU: build the Triton kernels with the interpreter
+
+        os.environ["TRITON_INTERPRET"] = "1"  # (their launches are only counted, not run)
     import torch
 
     if args.threads:

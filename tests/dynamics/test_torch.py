@@ -311,3 +311,30 @@ def test_cpu_device_spellings():
 def test_import_statnn_does_not_import_torch():
     code = "import sys, statnn; sys.exit(1 if 'torch' in sys.modules else 0)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+@pytest.mark.parametrize("schedule", ["checkerboard", "sequential"])
+def test_huge_couplings_at_huge_temperature_are_paramagnetic(schedule):
+    # β J ≈ 6e-270: every update is a fair coin. In float32 J·h overflows (or β flushes to
+    # 0) and the lattice froze; the step must switch to float64 (numpy's answer).
+    net = sn.ising((8, 8), J=1e39)
+    run = sn.simulate(
+        net, T=1.79e308, sweeps=20, chains=4, backend="torch", schedule=schedule, seed=1
+    )
+    numpy_run = sn.simulate(
+        net, T=1.79e308, sweeps=20, chains=4, backend="numpy", schedule=schedule, seed=1
+    )
+    for r in (run, numpy_run):
+        assert abs(float(np.mean(r.acceptance)) - 0.5) < 0.05
+        assert abs(float(np.mean(r.magnetization))) < 0.2
+
+
+def test_decision_dtype_policy():
+    from statnn.dynamics.torch.base import decision_dtype
+
+    f32, f64 = torch.float32, torch.float64
+    assert decision_dtype(f32, (4.0, 0.5), [0.1, np.inf]) == f32
+    assert decision_dtype(f32, (4e39, 0.0), [1.0]) == f64  # the field overflows float32
+    assert decision_dtype(f32, (4.0, 0.0), [1 / 1.79e308]) == f64  # β flushes to zero
+    assert decision_dtype(f32, (1e-40, 0.0), [1.0]) == f64  # J underflows
+    assert decision_dtype(f64, (4e39, 0.0), [1.0]) == f64

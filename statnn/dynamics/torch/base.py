@@ -22,6 +22,30 @@ def torch_seed(seed: np.random.SeedSequence) -> int:
     return int(seed.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
 
 
+#: float32 computes fields and β·h only when every nonzero magnitude in play (couplings ×
+#: neighbours, biases, finite β and 1/β) lies in [1e-15, 1e15]: then β·h stays far inside
+#: float32's range (1.2e-38 … 3.4e38) and nothing overflows, underflows or flushes to 0.
+_F32_SAFE = (1e-15, 1e15)
+
+
+def decision_dtype(dtype: torch.dtype, magnitudes, betas) -> torch.dtype:
+    """``dtype``, or float64 where float32 would overflow or lose the update's answer.
+
+    ``magnitudes``: largest |field| contributions (e.g. |J|·(number of neighbours), max |b|);
+    ``betas``: the step's inverse temperatures (β = ∞ is exact in any dtype).
+    """
+    if dtype == torch.float64:
+        return dtype
+    lo, hi = _F32_SAFE
+    values = [abs(float(m)) for m in magnitudes]
+    for beta in np.asarray(betas, dtype=np.float64).ravel():
+        if np.isfinite(beta) and beta != 0:
+            values += [beta, 1.0 / beta]
+    if all(v == 0 or lo <= v <= hi for v in values):
+        return dtype
+    return torch.float64
+
+
 def new_spins(rule: str, old, h, u, beta, zero_keeps, tol: float = 0.0):
     """Updated spins (float ±1) from old spins, fields, uniforms and β (all broadcastable).
 

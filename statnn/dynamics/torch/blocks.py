@@ -6,8 +6,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from statnn.dynamics.torch.base import FIELD_REFRESH_SWEEPS, TorchKernel, new_spins
-from statnn.dynamics.torch.fields import make_fields
+from statnn.dynamics.torch.base import (
+    FIELD_REFRESH_SWEEPS,
+    TorchKernel,
+    decision_dtype,
+    new_spins,
+)
+from statnn.dynamics.torch.fields import make_fields, raw_bound
 
 #: Default block size B of block-sequential updates: the within-block loop costs O(K B)
 #: per update and the block correction is a (K × B)(B × n) product; 64 keeps the product
@@ -43,8 +48,8 @@ class BlockKernel(TorchKernel):
         self.B = int(block_size)
         self.fields = make_fields(net.couplings, self.device, pattern_mode)
         self.dtype = self.fields.dtype
-        self.bias = torch.as_tensor(np.ascontiguousarray(net.bias), device=self.device)
-        self.bias = self.bias.to(self.dtype)
+        self.bias = torch.as_tensor(np.ascontiguousarray(net.bias, dtype=np.float64), device=self.device)
+        self.magnitudes = _magnitudes(self.fields, net.bias)
         self.loop = block_loop
         if compile:
             self.loop = torch.compile(block_loop, dynamic=False)
@@ -62,7 +67,8 @@ class BlockKernel(TorchKernel):
         return self._arange
 
     def step(self, state, betas, sweeps):
-        beta, zero_keeps = self._betas(betas, self.dtype)
+        dtype = decision_dtype(self.dtype, self.magnitudes, betas)
+        beta, zero_keeps = self._betas(betas, dtype)
         S = state.spins.reshape(self.K, self.n).clone()  # the input state stays valid
         cache = state.cache.reshape(self.K, -1).clone()
         gen = self._generator(state)
@@ -72,7 +78,7 @@ class BlockKernel(TorchKernel):
             if not f.exact and sweep > 0 and sweep % FIELD_REFRESH_SWEEPS == 0:
                 cache.copy_(f.init_cache(S))
             order = self._order(gen)
-            for start, u in self._uniform_chunks(gen, self.dtype, self.B):
+            for start, u in self._uniform_chunks(gen, dtype, self.B):
                 for b0 in range(0, u.shape[1], self.B):
                     idx = order[start + b0 : start + b0 + self.B]
                     D = self._block(S, cache, idx, u[:, b0 : b0 + self.B], beta, zero_keeps)
@@ -87,14 +93,17 @@ class BlockKernel(TorchKernel):
 
     def _block(self, S, cache, idx, u, beta, zero_keeps):
         f = self.fields
-        raw = f.block_raw(cache, S, idx).to(self.dtype)
-        s = S.index_select(1, idx).to(self.dtype)
-        G = f.sub_matrix(idx).to(self.dtype)
-        E = (idx[:, None] == idx[None, :]).to(self.dtype)
+        dtype = u.dtype
+        raw = f.block_raw(cache, S, idx).to(dtype)
+        s = S.index_select(1, idx).to(dtype)
+        G = f.sub_matrix(idx).to(dtype)
+        E = (idx[:, None] == idx[None, :]).to(dtype)
         loop = self.loop if len(idx) == self.B else block_loop  # compiled for full blocks
-        D = loop(raw, s, u, G, E, self.bias[idx], f.scale, beta, zero_keeps, self.rule, self.tol)
+        D = loop(
+            raw, s, u, G, E, self.bias[idx].to(dtype), f.scale, beta, zero_keeps, self.rule, self.tol
+        )
         S[:, idx] = s.to(torch.int8)  # a repeated site holds the same value everywhere
-        f.apply(cache, idx, D)
+        f.apply(cache, idx, D.to(f.dtype))
         return D
 
 
@@ -105,11 +114,12 @@ class SynchronousKernel(TorchKernel):
         super().__init__(net, **kw)
         self.fields = make_fields(net.couplings, self.device, pattern_mode)
         self.dtype = self.fields.dtype
-        self.bias = torch.as_tensor(np.ascontiguousarray(net.bias), device=self.device)
-        self.bias = self.bias.to(self.dtype)
+        self.bias = torch.as_tensor(np.ascontiguousarray(net.bias, dtype=np.float64), device=self.device)
+        self.magnitudes = _magnitudes(self.fields, net.bias)
 
     def step(self, state, betas, sweeps):
-        beta, zero_keeps = self._betas(betas, self.dtype)
+        dtype = decision_dtype(self.dtype, self.magnitudes, betas)
+        beta, zero_keeps = self._betas(betas, dtype)
         beta = beta[:, None]
         zero_keeps = None if zero_keeps is None else zero_keeps[:, None]
         S = state.spins.reshape(self.K, self.n)
@@ -117,9 +127,9 @@ class SynchronousKernel(TorchKernel):
         f = self.fields
         gen = self._generator(state)
         for _ in range(sweeps):
-            u = torch.rand((self.K, self.n), generator=gen, dtype=self.dtype, device=self.device)
-            old = S.to(self.dtype)
-            h = f.full_raw(S).to(self.dtype) * f.scale + self.bias
+            u = torch.rand((self.K, self.n), generator=gen, dtype=dtype, device=self.device)
+            old = S.to(dtype)
+            h = f.full_raw(S).to(dtype) * f.scale + self.bias.to(dtype)
             new = new_spins(self.rule, old, h, u, beta, zero_keeps, self.tol)
             flips += (new != old).sum(1)
             S = new.to(torch.int8)
@@ -127,3 +137,8 @@ class SynchronousKernel(TorchKernel):
             spins=S.reshape(state.spins.shape), rng=gen, sweep=state.sweep + sweeps
         )
         return new_state, flips.reshape(self.shape).cpu().numpy()
+
+
+def _magnitudes(fields, bias):
+    """Largest |scale · raw field| and |b|: what decides whether float32 is safe."""
+    return (abs(fields.scale) * raw_bound(fields), float(np.abs(np.asarray(bias)).max(initial=0)))

@@ -40,6 +40,19 @@ SPARSE_AS_DENSE_MAX_N = 4096
 _F32_EXACT = 2**24
 
 
+def _int_mm(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """``torch._int_mm(a, b)`` (int8 × int8 → int32) with its layout requirements checked.
+
+    CUDA's int8 product needs more than 16 rows, inner and outer sizes that are multiples
+    of 8, a row-major ``a`` and a column-major ``b``; anything else fails or, in some torch
+    versions, silently takes a slow path.
+    """
+    assert a.dtype == b.dtype == torch.int8, (a.dtype, b.dtype)
+    assert a.shape[0] > 16 and a.shape[1] % 8 == 0 and b.shape[1] % 8 == 0, (a.shape, b.shape)
+    assert a.stride(1) == 1 and b.stride(0) == 1, (a.stride(), b.stride())
+    return torch._int_mm(a, b)
+
+
 def _pairs(idx: torch.Tensor) -> torch.Tensor:
     """Boolean (B, B): idx_a == idx_b (a site drawn twice in one block)."""
     return idx[:, None] == idx[None, :]
@@ -145,7 +158,7 @@ class PatternFields:
             else:
                 digit = torch.remainder(rest + 64, 128) - 64
                 rest = torch.div(rest - digit, 128, rounding_mode="floor")
-            part = torch._int_mm(digit.to(torch.int8), cols)
+            part = _int_mm(digit.to(torch.int8).contiguous(), cols)
             part = part if k == 0 else part * (128**k)
             total = part if total is None else total + part
         return total.to(self.dtype) - own
@@ -160,7 +173,7 @@ class PatternFields:
             m.addmm_(D.to(self.dtype), self.xiT.index_select(0, idx))
         elif self._int_ok(m.shape[0], len(idx)):
             cols = self.xi.index_select(1, idx).T  # (B, P8), column-major
-            m += torch._int_mm(D.to(torch.int8), cols)
+            m += _int_mm(D.to(torch.int8).contiguous(), cols)
         else:
             rows = self.xiT.index_select(0, idx).to(self.dtype)
             m += (D.to(self.dtype) @ rows).to(torch.int32)
@@ -238,6 +251,15 @@ class EllFields:
 
     def apply(self, cache, idx, D):
         self._scatter(cache, D, self.targets.index_select(0, idx), self.values.index_select(0, idx))
+
+
+def raw_bound(fields) -> float:
+    """An upper bound of |raw field| over all states (one host read at construction)."""
+    if isinstance(fields, PatternFields):
+        return float(fields.p * fields.n)
+    if isinstance(fields, DenseFields):
+        return float(fields.J.abs().sum(1).max()) if fields.J.numel() else 0.0
+    return float(fields.values.abs().sum(1).max()) if fields.values.numel() else 0.0
 
 
 def make_fields(couplings: Couplings, device: torch.device, pattern_mode: str = "float"):

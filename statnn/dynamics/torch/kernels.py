@@ -44,6 +44,11 @@ from statnn.dynamics.torch.base import (
     torch_seed,
 )
 from statnn.dynamics.torch.blocks import BLOCK_SIZE, BlockKernel, SynchronousKernel, block_loop
+from statnn.dynamics.torch.triton_support import (
+    announce_fallback,
+    compile_missing,
+    triton_missing,
+)
 
 __all__ = [
     "BLOCK_SIZE",
@@ -65,10 +70,12 @@ DEVICES = True
 
 #: The options ``backend_options=`` may hold for this backend, with their meaning.
 OPTIONS = {
-    "block_size": "int >= 1: sites per block of block-sequential updates (default 64)",
+    "block_size": "int >= 1: sites per block of block-sequential updates (default 64; 128 for kernel='triton')",
     "compile": "bool: torch.compile the inner loops (default: on CUDA only)",
     "pattern_mode": "'float' or 'int8': arithmetic of pattern-form couplings "
-    "(default 'int8' on CUDA, 'float' on the CPU)",
+    "(default 'int8' for the torch kernels on CUDA, else 'float')",
+    "kernel": "'triton' or 'torch': fused Triton kernels or the torch ones "
+    "(default 'triton' on CUDA when Triton is installed, else 'torch')",
 }
 
 
@@ -83,6 +90,7 @@ def make_kernel(
     block_size: int | None = None,
     compile: bool | None = None,
     pattern_mode: str | None = None,
+    kernel: str | None = None,
 ):
     """Build the torch kernel for ``net`` on ``device`` (None → ``"cpu"``).
 
@@ -94,8 +102,15 @@ def make_kernel(
         Compile the within-block loop and the lattice half-sweep with ``torch.compile``
         (default: on CUDA only, where it fuses B updates / a half-sweep into few kernels).
     pattern_mode : {"float", "int8"}, optional
-        Exact arithmetic of pattern-form couplings (default "int8" on CUDA, "float" on the
-        CPU); see :class:`statnn.dynamics.torch.fields.PatternFields`.
+        Exact arithmetic of pattern-form couplings (default "int8" for the torch kernels on
+        CUDA, else "float": the Triton kernel reads overlaps with exact float32 products);
+        see :class:`statnn.dynamics.torch.fields.PatternFields`.
+    kernel : {"triton", "torch"}, optional
+        "triton": the fused Triton kernels (:mod:`statnn.dynamics.torch.triton_lattice`,
+        :mod:`statnn.dynamics.torch.triton_blocks`) for checkerboard and block-sequential
+        updates; "torch": the eager/compiled torch kernels. Default: "triton" on CUDA when
+        Triton is installed, else "torch". When Triton (or, with ``compile``, the compiler
+        toolchain) is missing, the eager path runs after one :class:`FastPathWarning`.
     """
     caller = "the torch backend"
     dev = resolve_device(device)
@@ -103,19 +118,35 @@ def make_kernel(
         compile = dev.type == "cuda"
     if not isinstance(compile, bool | np.bool_):
         raise param_error("backend_options['compile']", caller, "a bool", compile)
+    auto_pattern_mode = pattern_mode is None
     if pattern_mode is None:
         pattern_mode = "int8" if dev.type == "cuda" else "float"
     if pattern_mode not in ("float", "int8"):
         raise param_error(
             "backend_options['pattern_mode']", caller, "'float' or 'int8'", pattern_mode
         )
-    block_size = BLOCK_SIZE if block_size is None else block_size
-    if (
+    if block_size is not None and (
         not isinstance(block_size, int | np.integer)
         or isinstance(block_size, bool)
         or block_size < 1
     ):
         raise param_error("backend_options['block_size']", caller, "an int >= 1", block_size)
+    if kernel not in (None, "triton", "torch"):
+        raise param_error("backend_options['kernel']", caller, "'triton' or 'torch'", kernel)
+    if kernel is None:
+        kernel = "triton" if dev.type == "cuda" and triton_missing(dev) is None else "torch"
+    if kernel == "triton" and schedule != "synchronous":
+        missing = triton_missing(dev)
+        if missing is None:
+            # the fused overlap read is exact float32 (IEEE tl.dot): float mode by default
+            mode = "float" if auto_pattern_mode else pattern_mode
+            return _triton_kernel(net, rule, schedule, n_temps, chains, dev, block_size, mode)
+        announce_fallback("The Triton kernel", missing)
+    if compile:
+        missing = compile_missing(dev.type)
+        if missing is not None:
+            announce_fallback("torch.compile", missing)
+            compile = False
     kw = dict(rule=rule, schedule=schedule, n_temps=n_temps, chains=chains, device=dev)
     if schedule == "checkerboard":
         from statnn.dynamics.torch.lattice import CheckerboardKernel  # lattice only
@@ -123,4 +154,17 @@ def make_kernel(
         return CheckerboardKernel(net, compile=compile, **kw)
     if schedule == "synchronous":
         return SynchronousKernel(net, pattern_mode=pattern_mode, **kw)
+    block_size = BLOCK_SIZE if block_size is None else block_size
     return BlockKernel(net, block_size=block_size, compile=compile, pattern_mode=pattern_mode, **kw)
+
+
+def _triton_kernel(net, rule, schedule, n_temps, chains, dev, block_size, pattern_mode):
+    kw = dict(rule=rule, schedule=schedule, n_temps=n_temps, chains=chains, device=dev)
+    if schedule == "checkerboard":
+        from statnn.dynamics.torch.triton_lattice import TritonCheckerboardKernel
+
+        return TritonCheckerboardKernel(net, **kw)
+    from statnn.dynamics.torch.triton_blocks import TRITON_BLOCK_SIZE, TritonBlockKernel
+
+    B = TRITON_BLOCK_SIZE if block_size is None else block_size
+    return TritonBlockKernel(net, block_size=B, pattern_mode=pattern_mode, **kw)

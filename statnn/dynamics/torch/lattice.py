@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from statnn.dynamics.torch.base import TorchKernel, new_spins
+from statnn.dynamics.torch.base import TorchKernel, decision_dtype, new_spins
 
 
 def neighbour_sum_(S, out, periodic: bool):
@@ -47,11 +47,13 @@ def half_sweep(
     """Update every site of one colour (``mask``) of the grids S (K, *shape) in place.
 
     Returns the number of flipped spins per state (K,). ``nsum`` is scratch (int8, like S);
-    ``beta`` and ``zero_keeps`` broadcast against the grid.
+    ``beta`` and ``zero_keeps`` broadcast against the grid; h = J · nsum + b is computed in
+    β's dtype (float32 only where that is safe, see :func:`~statnn.dynamics.torch.base.
+    decision_dtype`).
     """
     neighbour_sum_(S, nsum, periodic)
-    h = nsum.to(torch.float32) * J + bias
-    old = S.to(torch.float32)
+    h = nsum.to(beta.dtype) * J + bias
+    old = S.to(beta.dtype)
     new = new_spins(rule, old, h, u, beta, zero_keeps, tol)
     changed = (new != old) & mask
     torch.where(changed, -S, S, out=S)
@@ -71,28 +73,41 @@ class CheckerboardKernel(TorchKernel):
         self.masks = [colors == c for c in (0, 1)]
         uniform = net.uniform_bias
         if uniform is not None:
-            self.bias = float(np.float32(uniform))  # a scalar: the fused kernel reads no grid
+            bias_max = abs(float(uniform))
         else:
-            bias = np.asarray(net.bias, dtype=np.float32)
+            bias_max = float(np.abs(np.asarray(net.bias, dtype=np.float64)).max(initial=0))
+        self.magnitudes = (abs(self.J) * 2 * len(self.grid), bias_max)
+        if uniform is not None:
+            self.bias = float(uniform)  # a scalar: the fused kernel reads no grid
+        else:
+            bias = np.asarray(net.bias, dtype=np.float64)
             self.bias = torch.as_tensor(bias.reshape(self.grid), device=self.device)
         self.half = torch.compile(half_sweep, dynamic=False) if compile else half_sweep
         self._scratch = None
 
-    def _buffers(self):
-        if self._scratch is None:
+    def _buffers(self, dtype):
+        if self._scratch is None or self._scratch[1].dtype != dtype:
             shape = (self.K, *self.grid)
             nsum = torch.empty(shape, dtype=torch.int8, device=self.device)
-            u = torch.empty(shape, dtype=torch.float32, device=self.device)
+            u = torch.empty(shape, dtype=dtype, device=self.device)
             self._scratch = (nsum, u)
         return self._scratch
 
+    def dtype(self, betas) -> torch.dtype:
+        """float64 on the CPU; on CUDA float32 where it cannot overflow or lose the answer."""
+        if self.device.type == "cpu":
+            return torch.float64
+        return decision_dtype(torch.float32, self.magnitudes, betas)
+
     def step(self, state, betas, sweeps):
-        beta, zero_keeps = self._betas(betas, torch.float32)
+        dtype = self.dtype(betas)
+        beta, zero_keeps = self._betas(betas, dtype)
         view = (self.K,) + (1,) * len(self.grid)
         beta = beta.reshape(view)
         zero_keeps = None if zero_keeps is None else zero_keeps.reshape(view)
         S = state.spins.reshape(self.K, *self.grid).clone()  # the input state stays valid
-        nsum, u = self._buffers()
+        nsum, u = self._buffers(dtype)
+        bias = self.bias if isinstance(self.bias, float) else self.bias.to(dtype)
         flips = torch.zeros(self.K, dtype=torch.int64, device=self.device)
         gen = self._generator(state)
         for _ in range(sweeps):
@@ -104,7 +119,7 @@ class CheckerboardKernel(TorchKernel):
                     u,
                     mask,
                     self.J,
-                    self.bias,
+                    bias,
                     beta,
                     zero_keeps,
                     self.rule,

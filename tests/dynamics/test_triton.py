@@ -1,0 +1,271 @@
+"""The Triton kernels of the torch backend, run by Triton's CPU interpreter on small systems.
+
+Independent truths: the numpy reference (T = 0 trajectories, which use no random number,
+site for site and flip for flip, ties at exactly zero field included), exact enumeration of
+the Boltzmann distribution (chi-square on the final states of many chains, which must fail
+at 1.1 β), and Triton's own specialisation key (the number of compilations a scan costs).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+os.environ["TRITON_INTERPRET"] = "1"  # read when Triton and the kernels are imported
+pytest.importorskip("triton")
+torch = pytest.importorskip("torch")
+for _name in ("triton_common", "triton_lattice", "triton_blocks"):  # decorated before? again
+    _mod = sys.modules.get(f"statnn.dynamics.torch.{_name}")
+    if _mod is not None:
+        importlib.reload(_mod)
+
+import statnn as sn  # noqa: E402
+import statnn.dynamics.reference as reference  # noqa: E402
+import statnn.dynamics.torch.kernels as torch_kernels  # noqa: E402
+from statnn.dynamics.torch import triton_common, triton_support  # noqa: E402
+from statnn.dynamics.torch.triton_blocks import TritonBlockKernel  # noqa: E402
+from statnn.dynamics.torch.triton_lattice import TritonCheckerboardKernel  # noqa: E402
+from tests.statistical.test_boltzmann import (  # noqa: E402
+    BURN_IN,
+    CHAINS,
+    P_FAIL,
+    P_PASS,
+    boltzmann,
+    chi_square_pvalue,
+    state_index,
+)
+
+
+def triton_kernel(net, schedule, rule, n_temps, chains, **kw):
+    k = torch_kernels.make_kernel(
+        net, rule=rule, schedule=schedule, n_temps=n_temps, chains=chains, kernel="triton", **kw
+    )
+    assert isinstance(k, TritonCheckerboardKernel | TritonBlockKernel)
+    return k
+
+
+def zero_temperature_pair(net, schedule, rule, sweeps=4, chains=3, seed=0, **kw):
+    rng = np.random.default_rng(seed)
+    spins = np.where(rng.random((2, chains, net.n)) < 0.5, 1, -1).astype(np.int8)
+    betas = np.array([np.inf, np.inf])
+    out = []
+    for k in (
+        reference.make_kernel(net, rule=rule, schedule=schedule, n_temps=2, chains=chains),
+        triton_kernel(net, schedule, rule, 2, chains, **kw),
+    ):
+        state, flips = k.step(k.init(spins, np.random.SeedSequence(7)), betas, sweeps)
+        out.append((np.asarray(k.spins(state)), np.asarray(flips)))
+    return out
+
+
+def _integer_dense(n, seed):
+    J = np.random.default_rng(seed).integers(-2, 3, (n, n)).astype(np.float64)
+    J = np.triu(J, 1)
+    return J + J.T  # integer fields: exact zeros occur and the float cache is exact
+
+
+ZERO_T_CASES = {
+    "square-periodic": (sn.ising((6, 4), J=1.0), "checkerboard", {}),
+    "cubic-open": (sn.ising((5, 3, 2), J=0.7, periodic=False), "checkerboard", {}),
+    "chain-field": (sn.ising((8,), J=1.0, field=2.0), "checkerboard", {}),  # h = 0 at ±1 ±1
+    "patterns-float": (
+        sn.Network(sn.PatternCouplings(np.where(np.arange(60).reshape(3, 20) % 7 < 3, 1, -1), 0.05)),
+        "sequential",
+        {"pattern_mode": "float", "block_size": 8},
+    ),
+    "dense-integer": (sn.Network(_integer_dense(20, 3)), "sequential", {"block_size": 6}),
+    "lattice-sequential": (sn.ising((4, 4), J=1.0), "sequential", {"block_size": 5}),
+}
+
+
+@pytest.mark.parametrize("rule", ["glauber", "metropolis"])
+@pytest.mark.parametrize("case", list(ZERO_T_CASES))
+def test_zero_temperature_equals_reference(case, rule):
+    # the fused reads (dense gather, pattern overlaps), the generic one (lattice neighbour
+    # lists) and a last block shorter than B are all covered
+    net, schedule, kw = ZERO_T_CASES[case]
+    (ref_s, ref_f), (tri_s, tri_f) = zero_temperature_pair(net, schedule, rule, **kw)
+    np.testing.assert_array_equal(tri_s, ref_s)
+    np.testing.assert_array_equal(tri_f, ref_f)
+    assert ref_f.sum() > 0  # the trajectories moved
+
+
+def test_zero_temperature_lattice_with_site_fields():
+    lat = sn.ising((4, 4), J=1.0)
+    bias = np.where(np.arange(16) % 3 == 0, 2.0, 0.0)  # h = 0 where two neighbours disagree
+    net = sn.Network(lat.couplings, bias=bias)
+    (ref_s, _), (tri_s, _) = zero_temperature_pair(net, "checkerboard", "glauber")
+    np.testing.assert_array_equal(tri_s, ref_s)
+
+
+def test_int8_patterns_zero_temperature():
+    xi = np.where(np.random.default_rng(2).random((5, 24)) < 0.5, 1, -1)
+    net = sn.Network(sn.PatternCouplings(xi, scale=1 / 24))
+    (ref_s, ref_f), (tri_s, tri_f) = zero_temperature_pair(
+        net, "sequential", "glauber", chains=9, pattern_mode="int8", block_size=8
+    )  # K = 18 > 16 states, B % 8 == 0: the torch._int_mm path
+    np.testing.assert_array_equal(tri_s, ref_s)
+    np.testing.assert_array_equal(tri_f, ref_f)
+
+
+def boltzmann_networks():
+    rng = np.random.default_rng(5)
+    J = rng.normal(0.0, 0.45, size=(6, 6))
+    J = np.triu(J, 1)
+    xi = np.where(rng.random((2, 6)) < 0.5, 1, -1)
+    b = rng.normal(0.0, 0.4, size=6)
+    return {
+        "lattice": (sn.ising((2, 3), J=0.5, field=0.2, periodic=False), "checkerboard"),
+        "dense64-random": (sn.Network(J + J.T, bias=b), "random"),
+        "patterns-permuted": (sn.Network(sn.PatternCouplings(xi, scale=0.15), bias=b), "permuted"),
+    }
+
+
+BOLTZMANN = boltzmann_networks()
+
+
+@pytest.mark.parametrize("rule", ["glauber", "metropolis"])
+@pytest.mark.parametrize("case", list(BOLTZMANN))
+def test_boltzmann(case, rule):
+    net, schedule = BOLTZMANN[case]
+    beta = 1.0
+    k = triton_kernel(net, schedule, rule, 1, CHAINS, block_size=4)  # 6 sites: 2 blocks
+    spins = np.where(np.random.default_rng(1).random((1, CHAINS, net.n)) < 0.5, 1, -1)
+    state, _ = k.step(k.init(spins.astype(np.int8), np.random.SeedSequence(11)), [beta], BURN_IN)
+    counts = np.bincount(state_index(k.spins(state)[0]), minlength=2**net.n)
+    assert chi_square_pvalue(counts, boltzmann(net, beta)) > P_PASS
+    assert chi_square_pvalue(counts, boltzmann(net, 1.1 * beta)) < P_FAIL
+
+
+@pytest.mark.parametrize("case", ["lattice", "patterns-permuted"])
+def test_same_seed_same_result_and_step_is_pure(case):
+    net, schedule = BOLTZMANN[case]
+    k = triton_kernel(net, schedule, "glauber", 2, 5)
+    spins = np.where(np.random.default_rng(0).random((2, 5, net.n)) < 0.5, 1, -1).astype(np.int8)
+    runs = []
+    for seed in (3, 3, 4):
+        state = k.init(spins, np.random.SeedSequence(seed))
+        a, fa = k.step(state, [0.7, 1.3], 6)
+        b, fb = k.step(state, [0.7, 1.3], 6)  # the same input state again
+        np.testing.assert_array_equal(k.spins(a), k.spins(b))
+        np.testing.assert_array_equal(fa, fb)
+        runs.append(k.spins(a))
+    np.testing.assert_array_equal(runs[0], runs[1])
+    assert not np.array_equal(runs[0], runs[2])
+
+
+def test_huge_couplings_at_huge_temperature_are_paramagnetic():
+    # β J = 1e39 / 1.79e308 ≈ 6e-270: every flip has probability 1/2 (float32 would give
+    # β = 0 · J = inf → NaN, or freeze); the Triton path decides in float64.
+    net = sn.ising((8, 8), J=1e39)
+    k = triton_kernel(net, "checkerboard", "glauber", 1, 4)
+    spins = np.ones((1, 4, net.n), dtype=np.int8)
+    state, flips = k.step(k.init(spins, np.random.SeedSequence(0)), [1 / 1.79e308], 20)
+    rate = flips.sum() / (20 * 4 * net.n)
+    assert abs(rate - 0.5) < 0.03  # binomial sd ≈ 0.004
+    assert abs(k.spins(state).mean()) < 0.2
+
+
+def _specialisation_keys(calls):
+    """The cache keys Triton's JIT would compile for the recorded launches (CUDA target)."""
+    from triton.backends.compiler import GPUTarget
+    from triton.compiler import make_backend
+    from triton.runtime.jit import JITFunction, create_function_from_signature
+
+    backend = make_backend(GPUTarget("cuda", 90, 32))
+    keys = set()
+    binders = {}
+    for kernel, args, meta in calls:
+        fn = kernel.fn
+        if fn not in binders:
+            jf = JITFunction(fn, do_not_specialize=kernel_dns(fn))
+            binders[fn] = create_function_from_signature(jf.signature, jf.params, backend)
+        _, spec, _ = binders[fn](*args, **meta)
+        keys.add((fn.__name__, str(spec)))
+    return keys
+
+
+def kernel_dns(fn):
+    from statnn.dynamics.torch import triton_blocks, triton_lattice
+
+    return {
+        "checkerboard_half": triton_lattice.NO_SPECIALIZE,
+        "block_updates": triton_blocks.NO_SPECIALIZE,
+    }[fn.__name__]
+
+
+def test_scan_compiles_a_bounded_number_of_kernels(monkeypatch):
+    calls = []
+    real = triton_common.launch
+
+    def record(kernel, grid, *args, **meta):
+        calls.append((kernel, args, meta))
+        real(kernel, grid, *args, **meta)
+
+    monkeypatch.setattr(triton_common, "launch", record)
+    for L in (4, 6, 10):  # sizes, fields, couplings, temperatures, seeds
+        for J, field in ((1.0, 0.0), (0.3, 0.7)):
+            net = sn.ising((L, L), J=J, field=field)
+            k = triton_kernel(net, "checkerboard", "glauber", 2, 3)
+            state = k.init(np.ones((2, 3, net.n), dtype=np.int8), np.random.SeedSequence(L))
+            k.step(state, [0.5 * L, np.inf], 2)
+    for n in (16, 24, 40):
+        xi = np.where(np.random.default_rng(n).random((3, n)) < 0.5, 1, -1)
+        net = sn.Network(sn.PatternCouplings(xi, scale=1 / n))
+        k = triton_kernel(net, "sequential", "glauber", 1, 3, block_size=8)
+        k.step(k.init(np.ones((1, 3, n), dtype=np.int8), np.random.SeedSequence(n)), [1.0 / n], 1)
+    keys = _specialisation_keys(calls)
+    # one lattice kernel (2-D, periodic, no site fields, Glauber) and one block kernel
+    assert len(calls) > 20
+    assert len(keys) == 2, keys
+
+
+def test_missing_triton_falls_back_with_one_warning(monkeypatch):
+    monkeypatch.setattr(triton_support, "_warned", set())
+    monkeypatch.setattr(triton_support, "triton_missing", lambda dev: "Triton is not importable")
+    monkeypatch.setattr(torch_kernels, "triton_missing", triton_support.triton_missing)
+    net = sn.ising((4, 4))
+    with pytest.warns(triton_support.FastPathWarning, match="Triton is not importable"):
+        k = torch_kernels.make_kernel(
+            net, rule="glauber", schedule="checkerboard", n_temps=1, chains=2, kernel="triton"
+        )
+    assert not isinstance(k, TritonCheckerboardKernel)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the second time: no warning
+        torch_kernels.make_kernel(
+            net, rule="glauber", schedule="checkerboard", n_temps=1, chains=2, kernel="triton"
+        )
+
+
+def test_missing_compiler_falls_back_with_one_warning(monkeypatch):
+    monkeypatch.setattr(triton_support, "_warned", set())
+    monkeypatch.setattr(torch_kernels, "compile_missing", lambda kind: "no C++ compiler found")
+    net = sn.Network(_integer_dense(6, 0))
+    with pytest.warns(triton_support.FastPathWarning, match="no C\\+\\+ compiler"):
+        k = torch_kernels.make_kernel(
+            net, rule="glauber", schedule="sequential", n_temps=1, chains=2, compile=True
+        )
+    assert k.loop.__name__ == "block_loop"  # not compiled
+
+
+def test_kernel_option_is_checked():
+    with pytest.raises(ValueError, match="must be 'triton' or 'torch'"):
+        torch_kernels.make_kernel(
+            sn.ising((4, 4)), rule="glauber", schedule="checkerboard", n_temps=1, chains=1,
+            kernel="cuda",
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("schedule", ["sequential", "checkerboard"])
+def test_simulate_with_the_triton_kernel_at_zero_temperature(schedule):
+    net = sn.ising((6, 6), J=1.0, field=0.0)  # zero fields are common: ties keep the state
+    kw = dict(T=0.0, sweeps=4, chains=3, schedule=schedule, seed=5)
+    tri = sn.simulate(net, backend="torch", backend_options={"kernel": "triton"}, **kw)
+    ref = sn.simulate(net, backend="numpy", **kw)
+    np.testing.assert_allclose(tri.energy, ref.energy, rtol=1e-12)
+    np.testing.assert_allclose(tri.magnetization, ref.magnetization, rtol=1e-12)
