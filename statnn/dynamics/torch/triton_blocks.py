@@ -90,6 +90,12 @@ def block_updates(
     BB: tl.constexpr,
     BP: tl.constexpr,
 ):
+    """Run the in-block sequential updates of one block for a tile of BK states.
+
+    For b = 0 … nb−1: h = scale · raw_b + b_b, flip by :func:`flip_decision` with a Philox
+    uniform, then raw_a ← raw_a + G[a, b] ΔS_b and s_a ← s_a + [idx_a = idx_b] ΔS_b.
+    Writes the new spins into S, ΔS into D and adds the flips per state to ``flips``.
+    """
     rows = tl.program_id(0) * BK + tl.arange(0, BK)
     cols = tl.arange(0, BB)
     row_ok = rows < K

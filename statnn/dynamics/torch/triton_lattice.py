@@ -65,6 +65,11 @@ def checkerboard_half(
     TILE: tl.constexpr,
     STATE_TILE: tl.constexpr,
 ):
+    """Update the sites of colour ``color`` of a tile of sites × states in place.
+
+    h_i = J Σ_{j ∈ nn(i)} S_j + b_i from index arithmetic, flip by :func:`flip_decision`
+    with a Philox uniform; only flipped spins are written, flips are added per state.
+    """
     states = tl.program_id(1) * STATE_TILE + tl.arange(0, STATE_TILE)
     site1 = tl.program_id(0) * TILE + tl.arange(0, TILE)
     k_ok = states < K
