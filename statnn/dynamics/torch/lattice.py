@@ -80,7 +80,7 @@ class CheckerboardKernel(TorchKernel):
         if uniform is not None:
             self.bias = float(uniform)  # a scalar: the fused kernel reads no grid
         else:
-            bias = np.asarray(net.bias, dtype=np.float64)
+            bias = np.ascontiguousarray(net.bias, dtype=np.float64)
             self.bias = torch.as_tensor(bias.reshape(self.grid), device=self.device)
         self.half = torch.compile(half_sweep, dynamic=False) if compile else half_sweep
         self._scratch = None

@@ -181,7 +181,8 @@ class TritonBlockKernel(BlockKernel):
             self.raw_mode = RAW_PATTERNS  # P·N ≤ 2**24: float32 sums of integers are exact
         else:
             self.raw_mode = RAW_GIVEN
-        self.bias64 = torch.as_tensor(np.asarray(net.bias, dtype=np.float64), device=self.device)
+        bias = np.ascontiguousarray(net.bias, dtype=np.float64)  # a broadcast view: a copy
+        self.bias64 = torch.as_tensor(bias, device=self.device)
         tol = float(getattr(net, "tie_tolerance", 0.0))
         #: Bytes per update in the fused kernel (the products are counted separately):
         #: the raw field read, the spin read and written, ΔS written.

@@ -142,7 +142,7 @@ class TritonCheckerboardKernel(CheckerboardKernel):
         super().__init__(net, compile=False, **kw)
         shape = (1,) * (3 - len(self.grid)) + tuple(self.grid)
         self.L0, self.L1, self.L2 = shape
-        bias = np.asarray(net.bias, dtype=np.float64)
+        bias = np.ascontiguousarray(net.bias, dtype=np.float64)  # a broadcast view: a copy
         self.has_bias = not np.all(bias == bias[0])
         self.bias64 = torch.as_tensor(bias, device=self.device)
         tol = float(getattr(net, "tie_tolerance", 0.0))
