@@ -16,10 +16,11 @@ from statnn.core.couplings import (
     PatternCouplings,
     SparseCouplings,
 )
+from statnn.core.dense_memory import DenseMemoryCouplings
 from statnn.core.models import curie_weiss, ising, sk
 from statnn.core.network import Network
 from statnn.dynamics import Run, Sampler, sampler, simulate
-from statnn.memory import hopfield, random_patterns, recall, relax
+from statnn.memory import dense_memory, hopfield, random_patterns, recall, relax
 
 #: Imported on first use: the feedforward half loads scikit-learn, which would double the
 #: start-up time of every ``import statnn`` (PEP 562 module ``__getattr__``).
@@ -71,6 +72,8 @@ __all__ = [
     "Run",
     "Sampler",
     "curie_weiss",
+    "dense_memory",
+    "DenseMemoryCouplings",
     "hopfield",
     "ising",
     "sampler",

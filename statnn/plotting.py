@@ -241,6 +241,97 @@ def plot_hopfield_recall(ds, path=None, *, ax=None) -> Figure:
     return _done(fig, path, "plot_hopfield_recall")
 
 
+def plot_dense_capacity(ds, path=None, *, ax=None) -> Figure:
+    """Per interaction F: retrieval rate (per T) and fixed-point fraction vs P/P_max, theory dashed.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The result of the ``dense-capacity`` experiment (``run_experiment("dense-capacity", …).dataset``
+        or the saved file read back with :func:`statnn.results.load_results`).
+    path : path-like, optional
+        Deprecated: save with :func:`save_figure` instead.
+    ax : array of matplotlib Axes, optional
+        Where to draw: one Axes per model (``ds.sizes["model"]``). Default: a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The new figure, or the figure of ``ax``.
+    """
+    models = [str(m) for m in ds.model.values]
+    n = len(models)
+    fig, axes, created = _axes(
+        ax, n, 1, n, 3.6 * n, 3.6, "plot_dense_capacity", sharey=True
+    )
+    markers = ["o", "s", "^", "v", "D"]
+    for a, model in zip(axes, models, strict=True):
+        sel = ds.sel(model=model)
+        for b in range(sel.sizes["n_index"]):
+            N = int(sel.n_neurons.isel(n_index=b))
+            one = sel.isel(n_index=b)
+            color = f"C{b}"
+            a.plot(ds.p_ratio_theory, one.theory_stable_curve, color=color, lw=1.2, ls="--")
+            a.plot(ds.p_ratio, one.stable_fraction, color=color, marker="x", ls="none",
+                   label=f"N = {N}: fixed points")  # fmt: skip
+            for k, T in enumerate(ds["T"].values):
+                a.plot(ds.p_ratio, one.retrieval_rate.sel(T=T), color=color,
+                       marker=markers[k % len(markers)], ms=4, lw=0.8, alpha=1.0 - 0.3 * k,
+                       label=f"N = {N}: recall T = {T:g}")  # fmt: skip
+        a.axvline(1.0, color="gray", lw=0.8, ls=":")
+        a.set_xscale("log")
+        a.set_title(f"F: {model}")
+        a.set_xlabel("load P / P_max")
+        a.set_ylim(-0.03, 1.05)
+    axes[0].set_ylabel("fraction of patterns")
+    axes[0].plot([], [], **THEORY, label="signal-to-noise (1 - ε)^N")
+    axes[0].legend(fontsize=6, loc="lower left")
+    _title(fig, ds, created)
+    return _done(fig, path, "plot_dense_capacity")
+
+
+def plot_sequence_recall(ds, path=None, *, ax=None) -> Figure:
+    """m_ν(t) per T, one colour per pattern ν, mean-field trace dashed.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The result of the ``sequence-recall`` experiment
+        (``run_experiment("sequence-recall", …).dataset`` or the saved file read back with
+        :func:`statnn.results.load_results`).
+    path : path-like, optional
+        Deprecated: save with :func:`save_figure` instead.
+    ax : array of matplotlib Axes, optional
+        Where to draw: one Axes per temperature (``ds.sizes["T"]``). Default: a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The new figure, or the figure of ``ax``.
+    """
+    temps = ds["T"].values
+    n = len(temps)
+    fig, axes, created = _axes(
+        ax, n, 1, n, 3.8 * n, 3.4, "plot_sequence_recall", sharey=True
+    )
+    for a, T in zip(axes, temps, strict=True):
+        sel = ds.sel(T=T)
+        for nu in ds.pattern.values:
+            color = f"C{int(nu) % 10}"
+            one = sel.sel(pattern=nu)
+            _errorbar(a, ds.step, one.overlap, one.overlap_err, color=color, label=f"ν = {nu}")
+            a.plot(ds.step, one.theory_overlap, color=color, lw=1.0, ls="--")
+        a.set_title(f"T = {T:g}")
+        a.set_xlabel("synchronous step t")
+        a.set_ylim(-0.1, 1.05)
+    axes[0].set_ylabel("overlap m_ν(t)")
+    axes[0].plot([], [], **THEORY, label="mean field, N → ∞")
+    axes[0].legend(fontsize=6, loc="center right")
+    _title(fig, ds, created)
+    return _done(fig, path, "plot_sequence_recall")
+
+
+
 def plot_hopfield_phase(ds, path=None, *, ax=None) -> Figure:
     """Mean overlap on the (α, T) plane with T_g, T_M (the α_c line) and T_c.
 
@@ -684,6 +775,8 @@ def plot_inverse_ising(ds, path=None, *, ax=None) -> Figure:
 PLOTS = {
     "hopfield-recall": plot_hopfield_recall,
     "hopfield-phase": plot_hopfield_phase,
+    "dense-capacity": plot_dense_capacity,
+    "sequence-recall": plot_sequence_recall,
     "ising-2d": plot_ising_2d,
     "curie-weiss": plot_curie_weiss,
     "sk-glass": plot_sk_glass,

@@ -89,6 +89,8 @@ PANELS = {
     "xor-digits": lambda ds: 4,
     "first-neurons": lambda ds: 3,
     "inverse-ising": lambda ds: ds.sizes["beta"] + 1,
+    "dense-capacity": lambda ds: ds.sizes["model"],
+    "sequence-recall": lambda ds: ds.sizes["T"],
 }
 
 
@@ -188,6 +190,31 @@ def test_basins_retrieve_from_inside():
     ds = tiny("basins").sel(rule="hebbian").isel(alpha=0)
     assert float(ds.m_mean.sel(m0=1.0)) > 0.99
     assert float(ds.m_mean.sel(m0=0.5)) > 0.95
+
+
+def test_dense_capacity_fixed_points_follow_signal_to_noise():
+    """Below P_max every stored pattern is a fixed point and is retrieved; at 4 P_max the
+    signal-to-noise fixed-point fraction (1 - eps)^N is small and so is the measured one."""
+    ds = tiny("dense-capacity")
+    low = ds.sel(p_ratio=0.3)
+    assert np.all(low.stable_fraction == 1.0)
+    assert np.all(low.retrieval_rate.sel(T=0.0) >= 0.8)  # 10 % cues; N = 16 for exp
+    assert np.all(low.theory_stable > 0.99)
+    high = ds.sel(p_ratio=4.0)
+    assert np.all(high.theory_stable < 0.15)
+    assert np.all(high.stable_fraction <= high.theory_stable + 0.3)
+    n3 = ds.sel(model="n=3").isel(n_index=0)
+    assert float(n3.p_max) == pytest.approx(theory.dense_capacity(int(n3.n_neurons), 3))
+
+
+def test_sequence_recall_follows_mean_field():
+    ds = tiny("sequence-recall")
+    cold = ds.sel(T=0.0)
+    expected = ds.step.values % ds.sizes["pattern"]
+    assert np.array_equal(cold.overlap.argmax("pattern").values, expected)
+    assert float(cold.overlap.max("pattern").min()) == 1.0
+    # N = 1000: the random overlaps of the patterns are ~0.03; mean field within 0.12
+    assert float(np.abs(ds.overlap - ds.theory_overlap).max()) < 0.12
 
 
 def test_perceptron_capacity_follows_cover():

@@ -17,6 +17,7 @@ import numpy as np
 
 from statnn._validation import check_array, check_bool, check_spins, param_error
 from statnn.core.couplings import Couplings, LatticeCouplings, PatternCouplings, as_couplings
+from statnn.core.dense_memory import DenseMemoryCouplings
 from statnn.errors import AsymmetricCouplingsError
 
 
@@ -92,7 +93,7 @@ class Network:
     def patterns(self) -> np.ndarray | None:
         """Stored patterns (P, N) int8 for Hebbian pattern-form couplings, else None."""
         c = self.couplings
-        return c.patterns if isinstance(c, PatternCouplings) else None
+        return c.patterns if isinstance(c, PatternCouplings | DenseMemoryCouplings) else None
 
     @property
     def uniform_bias(self) -> float | None:
@@ -128,12 +129,19 @@ class Network:
 
     # -- physics ----------------------------------------------------------------------
     def local_field(self, S) -> np.ndarray:
-        """Local fields h_i = Σ_j J_ij S_j + b_i for states S of shape (..., n) (float64)."""
+        """Local fields h_i = Σ_j J_ij S_j + b_i for states S of shape (..., n) (float64).
+
+        For a non-quadratic energy (dense associative memory) the effective field
+        h_i = [E(S_i = −1) − E(S_i = +1)]/2, which is the same thing for quadratic energies.
+        """
         S = check_spins(S, "S", "Network.local_field", n=self.n)
         return self.couplings.field(S) + self.bias
 
     def energy(self, S, *, allow_asymmetric: bool = False) -> np.ndarray | float:
         """Energy E(S) = −½ Σ_{i≠j} J_ij S_i S_j − Σ_i b_i S_i of states S (..., n).
+
+        For a dense associative memory, E(S) = −Σ_μ F(ξ^μ · S) − Σ_i b_i S_i
+        (:mod:`statnn.core.dense_memory`).
 
         Returns a float for a single state, else an array of shape S.shape[:-1] (float64).
         For asymmetric couplings no energy function governs the dynamics; the formula then
@@ -144,6 +152,9 @@ class Network:
         self.require_symmetric("Network.energy", allow_asymmetric)
         S = check_spins(S, "S", "Network.energy", n=self.n)
         Sf = S.astype(np.float64)
+        if not getattr(self.couplings, "quadratic", True):
+            e = self.couplings.energy(S) - Sf @ self.bias
+            return float(e) if np.ndim(e) == 0 else e
         e = -0.5 * np.einsum("...i,...i->...", Sf, self.couplings.field(S)) - Sf @ self.bias
         return float(e) if np.ndim(e) == 0 else e
 

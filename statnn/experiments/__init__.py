@@ -11,7 +11,7 @@ scripts in ``experiments/`` call it.
 
 >>> from statnn.experiments import EXPERIMENTS
 >>> len(EXPERIMENTS), "hopfield-recall" in EXPERIMENTS
-(10, True)
+(12, True)
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from statnn.experiments._common import (
     resolve_seed,
     save_dataset,
 )
+from statnn.experiments.dense import dense_capacity_study
 from statnn.experiments.feedforward import (
     first_neurons,
     perceptron_capacity,
@@ -41,6 +42,7 @@ from statnn.experiments.feedforward import (
 from statnn.experiments.hopfield import basins, hopfield_phase_diagram, hopfield_recall
 from statnn.experiments.learning import inverse_ising
 from statnn.experiments.magnets import curie_weiss, ising_2d, sk_glass
+from statnn.experiments.sequences import sequence_recall
 from statnn.results import check_output_dir, os_error_text
 
 
@@ -76,6 +78,20 @@ EXPERIMENTS: dict[str, Experiment] = {
             "experiments/hopfield_phase.py",
             "mean overlap on the (α, T) plane from a retrieval start, with T_g = 1 + √α, "
             "T_M(α) (the α_c line) and the global-minimum line T_c(α)",
+        ),
+        Experiment(
+            "dense-capacity",
+            dense_capacity_study,
+            "experiments/dense_capacity.py",
+            "retrieval and fixed-point fraction vs P / P_max for dense memories n = 2, 3, 4 "
+            "and exp at two N and two T, with the signal-to-noise curves (1 − ε)^N",
+        ),
+        Experiment(
+            "sequence-recall",
+            sequence_recall,
+            "experiments/sequence_recall.py",
+            "overlap trace m_ν(t) of a sequence memory under synchronous dynamics at several "
+            "T, with the mean-field trace",
         ),
         Experiment(
             "ising-2d",

@@ -2,6 +2,9 @@
 
 * :func:`hopfield` — a network storing patterns with the Hebbian, pseudo-inverse, Storkey
   or perceptron rule (:mod:`.rules`), optionally diluted and for biased patterns;
+* :func:`dense_memory` — a dense associative memory (polynomial or exponential energy);
+* :func:`sequence_memory` / :func:`sequence_trace` — asymmetric couplings that play a
+  sequence of patterns, and the overlap trace m_ν(t);
 * :func:`random_patterns` — unbiased or biased random ±1 patterns;
 * :func:`recall` — cue with corrupted patterns, relax, measure overlaps (:func:`relax`
   runs the same dynamics from arbitrary states);
@@ -9,6 +12,7 @@
   (T, α) phase diagram, as functions returning plain dicts.
 """
 
+from statnn.memory.dense import dense_memory
 from statnn.memory.networks import hopfield
 from statnn.memory.patterns import random_patterns
 from statnn.memory.retrieval import RecallResult, recall, relax
@@ -18,6 +22,7 @@ from statnn.memory.rules import (
     pseudo_inverse_couplings,
     storkey_couplings,
 )
+from statnn.memory.sequences import sequence_memory, sequence_trace
 from statnn.memory.studies import (
     basin_of_attraction,
     capacity_curve,
@@ -31,6 +36,7 @@ __all__ = [
     "basin_of_attraction",
     "capacity_curve",
     "classify_states",
+    "dense_memory",
     "hebbian_couplings",
     "hopfield",
     "perceptron_couplings",
@@ -39,6 +45,8 @@ __all__ = [
     "random_patterns",
     "recall",
     "relax",
+    "sequence_memory",
+    "sequence_trace",
     "spurious_states",
     "storkey_couplings",
 ]

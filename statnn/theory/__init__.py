@@ -6,6 +6,8 @@
 * :mod:`~statnn.theory.ags` -- Amit-Gutfreund-Sompolinsky replica-symmetric theory of the
   Hopfield model (retrieval overlap, capacity, phase boundaries).
 * :mod:`~statnn.theory.perceptron` -- Cover's counting theorem and Gardner's capacity.
+* :mod:`~statnn.theory.dense` -- dense associative memories (polynomial and exponential)
+  by signal-to-noise; the sparse-pattern capacity asymptote.
 * :mod:`~statnn.theory.sk` -- Sherrington-Kirkpatrick spin glass, replica-symmetric.
 
 Conventions (docs/conventions.md): spins +-1, H = -1/2 sum_{i != j} J_ij S_i S_j - sum_i h_i S_i,
@@ -27,6 +29,15 @@ from statnn.theory.ags import (
     spin_glass_temperature,
 )
 from statnn.theory.curie_weiss import curie_weiss_magnetization
+from statnn.theory.dense import (
+    dense_bit_error,
+    dense_capacity,
+    dense_load,
+    exp_all_patterns_load,
+    exp_capacity,
+    exp_critical_load,
+    sparse_capacity_asymptote,
+)
 from statnn.theory.ising import (
     ising_critical_temperature,
     onsager_energy,
@@ -39,9 +50,18 @@ from statnn.theory.perceptron import (
     gardner_capacity,
     gardner_margin,
 )
+from statnn.theory.sequences import sequence_overlaps
 from statnn.theory.sk import SK_GROUND_STATE_ENERGY, sk_rs_energy, sk_rs_overlap
 
 __all__ = [
+    "dense_bit_error",
+    "dense_capacity",
+    "dense_load",
+    "exp_all_patterns_load",
+    "exp_capacity",
+    "exp_critical_load",
+    "sequence_overlaps",
+    "sparse_capacity_asymptote",
     "AGSSolution",
     "SK_GROUND_STATE_ENERGY",
     "ags_critical_load",

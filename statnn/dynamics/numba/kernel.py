@@ -807,6 +807,10 @@ def make_kernel(
         field_refresh = check_int(
             field_refresh, "backend_options['field_refresh']", caller, minimum=1
         )
+    if getattr(net.couplings, "kind", None) == "dense_memory":
+        from statnn.dynamics.numba.dense_memory import DenseMemoryKernel
+
+        return DenseMemoryKernel(net, rule=rule, schedule=schedule, n_temps=n_temps, chains=chains)
     return NumbaKernel(
         net,
         rule=rule,

@@ -49,6 +49,7 @@ from statnn.dynamics.torch.triton_support import (
     compile_missing,
     triton_missing,
 )
+from statnn.errors import BackendUnavailableError
 
 __all__ = [
     "BLOCK_SIZE",
@@ -113,6 +114,12 @@ def make_kernel(
         toolchain) is missing, the eager path runs after one :class:`FastPathWarning`.
     """
     caller = "the torch backend"
+    if getattr(net.couplings, "kind", None) == "dense_memory":
+        raise BackendUnavailableError(
+            "The 'torch' backend has no kernel for dense associative memory couplings "
+            "(DenseMemoryCouplings: a non-quadratic energy, no coupling matrix to block-update "
+            "with). Use backend='numba' (or 'numpy', the reference)."
+        )
     dev = resolve_device(device)
     if compile is None:
         compile = dev.type == "cuda"
