@@ -6,8 +6,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from statnn._validation import check_int, check_seed, param_error
-from statnn.nn.perceptron import _old_name, train_perceptrons
+from statnn._validation import check_int, check_seed, param_error, renamed
+from statnn.nn.perceptron import train_perceptrons
 from statnn.theory import cover_probability
 
 
@@ -68,8 +68,7 @@ def perceptron_capacity(alphas, n_values, trials=100, seed=None, *, max_iter=100
     if n_values.ndim != 1 or n_values.dtype.kind not in "iu" or np.any(n_values < 1):
         raise param_error("n_values", caller, "a sequence of ints >= 1", n_values)
     trials = check_int(trials, "trials", caller, minimum=1)
-    if max_epochs is not None:
-        max_iter = _old_name("max_epochs", "max_iter", max_epochs, caller)
+    max_iter = renamed(caller, "max_epochs", max_epochs, "max_iter", max_iter, 1000)
     max_iter = check_int(max_iter, "max_iter", caller, minimum=1)
     rng = np.random.default_rng(check_seed(seed, caller))
     shape = (len(n_values), len(alphas))

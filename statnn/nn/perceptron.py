@@ -32,10 +32,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 
 from statnn._validation import check_array, check_int, check_real, param_error
+from statnn._validation import renamed as renamed_argument
 from statnn.errors import TrainingDivergedError
 from statnn.nn._sk import (
     DEPRECATED,
-    REMOVED_IN,
     check_bool,
     check_fitted,
     check_random_state,
@@ -220,16 +220,6 @@ def count_violations(X, Y, W, b, kappa=0.0):
     return bad.sum(axis=0)
 
 
-def _old_name(old, new, value, caller):
-    warnings.warn(
-        f"The '{old}' parameter of {caller} was renamed '{new}'; '{old}' will be removed "
-        f"in statnn {REMOVED_IN}. Use {new}={value!r}.",
-        FutureWarning,
-        stacklevel=3,
-    )
-    return value
-
-
 def train_perceptrons(
     X,
     Y,
@@ -301,12 +291,11 @@ def train_perceptrons(
         ``(W, b, n_iter, converged, errors)``.
     """
     caller = "train_perceptrons"
-    if max_epochs is not None:
-        max_iter = _old_name("max_epochs", "max_iter", max_epochs, caller)
-    if fit_bias is not None:
-        fit_intercept = _old_name("fit_bias", "fit_intercept", fit_bias, caller)
-    if seed is not None:
-        random_state = _old_name("seed", "random_state", seed, caller)
+    max_iter = renamed_argument(caller, "max_epochs", max_epochs, "max_iter", max_iter, 1000)
+    fit_intercept = renamed_argument(
+        caller, "fit_bias", fit_bias, "fit_intercept", fit_intercept, True
+    )
+    random_state = renamed_argument(caller, "seed", seed, "random_state", random_state, None)
     sparse = sp.issparse(X)
     if sparse:
         X = sp.csr_matrix(X, dtype=np.float64)
