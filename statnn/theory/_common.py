@@ -219,8 +219,3 @@ def vectorize(
     for idx in np.ndindex(out.shape):
         out[idx] = func(*(float(a[idx]) for a in bcast))
     return float(out) if scalar else out
-
-
-def inverse_temperature(T: float) -> float:
-    """``1 / T`` with ``inf`` at ``T = 0``."""
-    return math.inf if T == 0.0 else 1.0 / T

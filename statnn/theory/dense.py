@@ -48,6 +48,7 @@ import numpy as np
 from scipy.special import gammaln, ndtr, ndtri
 
 from statnn._validation import param_error
+from statnn.theory._common import real_array
 
 
 def _double_factorial_odd(n: int) -> int:
@@ -65,10 +66,7 @@ def _check_degree(degree, caller):
 
 
 def _check_n(N, caller):
-    N = np.asarray(N, dtype=np.float64)
-    if np.any(~np.isfinite(N)) or np.any(N < 2):
-        raise param_error("N", caller, "a number or array of numbers >= 2", N)
-    return N
+    return real_array(N, "N", caller, minimum=2, expected="a number or array of numbers >= 2")[0]
 
 
 def dense_capacity(N, degree: int = 3):
@@ -178,9 +176,7 @@ def dense_bit_error(P, N: int, interaction: str = "poly", degree: int = 3, beta:
     True
     """
     caller = "dense_bit_error"
-    P = np.asarray(P, dtype=np.float64)
-    if np.any(P < 1):
-        raise param_error("P", caller, "a number or array of numbers >= 1", P)
+    P, _ = real_array(P, "P", caller, minimum=1, expected="a number or array of numbers >= 1")
     if not isinstance(N, int | np.integer) or isinstance(N, bool) or N < 2:
         raise param_error("N", caller, "an int >= 2", N)
     noise_terms = np.maximum(P - 1.0, 0.0)
@@ -222,9 +218,10 @@ def exp_critical_load(beta=1.0):
     >>> round(exp_critical_load(1.0), 4)
     0.675
     """
-    b = np.asarray(beta, dtype=np.float64)
-    if np.any(~(b > 0)) or np.any(~np.isfinite(b)):
-        raise param_error("beta", "exp_critical_load", "a float or array of floats > 0", beta)
+    b, _ = real_array(
+        beta, "beta", "exp_critical_load", minimum=0, strict_minimum=True,
+        expected="a float or array of floats > 0",
+    )  # fmt: skip
     two_b = 2.0 * b
     out = two_b - (np.logaddexp(two_b, -two_b) - math.log(2.0))
     return float(out) if out.ndim == 0 else out
@@ -287,9 +284,10 @@ def exp_all_patterns_load(rho=0.0):
     >>> round(exp_all_patterns_load(0.0), 4)
     0.3466
     """
-    r = np.asarray(rho, dtype=np.float64)
-    if np.any(~((r >= 0) & (r < 0.5))):
-        raise param_error("rho", "exp_all_patterns_load", "a float or array in [0, 0.5)", rho)
+    expected = "a float or array in [0, 0.5)"
+    r, _ = real_array(rho, "rho", "exp_all_patterns_load", minimum=0, expected=expected)
+    if np.any(r >= 0.5):
+        raise param_error("rho", "exp_all_patterns_load", expected, rho)
     out = 0.5 * _binary_rate(1.0 - 2.0 * r)
     return float(out) if out.ndim == 0 else out
 
@@ -314,10 +312,13 @@ def sparse_capacity_asymptote(a):
     >>> round(sparse_capacity_asymptote(0.01), 2)
     10.86
     """
-    a = np.asarray(a, dtype=np.float64)
-    if np.any(~((a > 0) & (a < 1))):
-        raise param_error("a", "sparse_capacity_asymptote", "a float or array in (0, 1)", a)
-    out = 1.0 / (2.0 * a * np.abs(np.log(a)))
+    expected = "a float or array in (0, 1)"
+    act, _ = real_array(
+        a, "a", "sparse_capacity_asymptote", minimum=0, strict_minimum=True, expected=expected
+    )
+    if np.any(act >= 1):
+        raise param_error("a", "sparse_capacity_asymptote", expected, a)
+    out = 1.0 / (2.0 * act * np.abs(np.log(act)))
     return float(out) if out.ndim == 0 else out
 
 
