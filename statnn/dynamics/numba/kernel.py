@@ -33,7 +33,6 @@ one per core); see :mod:`statnn.dynamics.numba.threads`.
 
 from __future__ import annotations
 
-import weakref
 from typing import NamedTuple
 
 import numpy as np
@@ -108,18 +107,6 @@ _NO_NEIGHBOURS = np.empty((0, 0), dtype=np.int64)
 #: The order argument of kernels that find their sites by index arithmetic.
 _NO_ORDER = np.empty(0, dtype=np.int64)
 
-_PATTERNS_T: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def transposed_patterns(couplings: PatternCouplings) -> np.ndarray:
-    """The patterns as a contiguous (N, P) int8 array, built once per couplings object."""
-    xiT = _PATTERNS_T.get(couplings)
-    if xiT is None:
-        xiT = np.ascontiguousarray(couplings.patterns.T, dtype=np.int8)
-        _PATTERNS_T[couplings] = xiT
-    return xiT
-
-
 # -- representations -----------------------------------------------------------------------------
 class Representation:
     """How one coupling representation runs in the numba backend.
@@ -146,6 +133,10 @@ class Representation:
         return spins, self.fresh_cache(spins.reshape(-1, spins.shape[-1]))
 
     def fresh_cache(self, flat):
+        return None
+
+    def cache_layout(self, K):
+        """(shape, dtype) of the cache of K chains, or None where none is kept."""
         return None
 
     def decode(self, native) -> np.ndarray:
@@ -182,6 +173,9 @@ class Dense(Representation):
         self.JT = self.J if c.symmetric else np.ascontiguousarray(self.J.T)
         refresh = kernel.field_refresh
         self.refresh = REFRESH[self.J.dtype] if refresh is None else refresh
+
+    def cache_layout(self, K):
+        return (K, self.kernel.net.n), self.J.dtype
 
     def fresh_cache(self, flat):
         H = np.empty(flat.shape, dtype=self.J.dtype)
@@ -232,9 +226,12 @@ class Patterns(Representation):
     def __init__(self, kernel):
         super().__init__(kernel)
         c = kernel.net.couplings
-        self.xiT = transposed_patterns(c)
+        self.xiT = c.patterns_t  # the (N, P) table as stored: no copy
         self.scale = float(c.scale)
         self.biased = bool(np.any(kernel.bias != 0.0))
+
+    def cache_layout(self, K):
+        return (K, self.xiT.shape[1]), overlap_dtype(self.kernel.net.n)
 
     def fresh_cache(self, flat):
         M = np.empty((flat.shape[0], self.xiT.shape[1]), dtype=overlap_dtype(self.kernel.net.n))
@@ -582,11 +579,8 @@ class NumbaKernel:
         ):
             return f"random state is not a C-contiguous uint64 array of shape {shape}"
         cache = state.cache
-        if isinstance(rep, Dense):
-            want = ((K, self.net.n), rep.J.dtype)
-        elif isinstance(rep, Patterns):
-            want = ((K, rep.xiT.shape[1]), overlap_dtype(self.net.n))
-        else:
+        want = rep.cache_layout(K)
+        if want is None:
             return None if cache is None else "cache is set where this kernel keeps none"
         if not (
             isinstance(cache, np.ndarray)
