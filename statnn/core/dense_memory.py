@@ -197,13 +197,13 @@ class DenseMemoryCouplings(Couplings):
         flat = S.reshape(-1, self.n)
         x = self.projections(flat)
         out = np.empty(flat.shape, dtype=np.float64)
-        xi = self.patterns_t.astype(np.float64)  # (N, P)
-        for b in range(flat.shape[0]):
-            for start in range(0, self.n, self.block_sites):
-                sites = np.arange(start, min(self.n, start + self.block_sites))
+        for start in range(0, self.n, self.block_sites):
+            sites = np.arange(start, min(self.n, start + self.block_sites))
+            rows = self.patterns_t[sites].astype(np.float64)  # a block: no float copy of ξ
+            for b in range(flat.shape[0]):
                 xb = np.broadcast_to(x[b], (len(sites), self.p))
                 own = flat[b, sites].astype(np.float64)
-                out[b, sites] = self._field_from(xb, xi[sites], own)
+                out[b, sites] = self._field_from(xb, rows, own)
         return out.reshape(S.shape)
 
     def to_dense(self, dtype=np.float64):
