@@ -219,6 +219,9 @@ class PatternCouplings(Couplings):
     #: Patterns are converted to float64 in blocks of at most this many entries, so the
     #: int8 patterns are the only full-size copy (N = 10^5, P = 10^4 is 1 GB, not 8 GB).
     block_entries = 1 << 20
+    #: A set of at most this many entries keeps one float64 copy (≤ 32 MB), so the
+    #: reference kernel's O(P) field per update does not convert the table every time.
+    cache_entries = 1 << 22
 
     def __init__(self, patterns, scale: float | None = None, *, caller: str = "hopfield"):
         xi = check_patterns(patterns, caller)
@@ -236,9 +239,9 @@ class PatternCouplings(Couplings):
         return self.patterns_t.T
 
     def _float_blocks(self):
-        """Yield (start, float64 block of patterns); the single block of a small set is kept."""
+        """Yield (start, float64 block of patterns); a small set's single block is kept."""
         rows = max(1, self.block_entries // self.n)
-        if rows >= self.p:
+        if self.p * self.n <= self.cache_entries:
             if self._xi_float is None:
                 self._xi_float = self.patterns.astype(np.float64)
             yield 0, self._xi_float
@@ -247,8 +250,12 @@ class PatternCouplings(Couplings):
             yield start, self.patterns[start : start + rows].astype(np.float64)
 
     def projections(self, S: np.ndarray) -> np.ndarray:
-        """ξ^μ · S for every pattern: (..., n) → float64 (..., P)."""
-        return pattern_projections(S, self.patterns, self.block_entries)
+        """ξ^μ · S for every pattern: (..., n) → float64 (..., P), exact integers."""
+        S = np.asarray(S, dtype=np.float64)
+        out = np.empty(S.shape[:-1] + (self.p,))
+        for start, block in self._float_blocks():
+            out[..., start : start + len(block)] = S @ block.T
+        return out
 
     def row_bound(self):
         return abs(self.scale) * self.p * (self.n - 1)  # |Σ_μ ξ_i^μ ξ_j^μ| ≤ P
