@@ -658,6 +658,10 @@ VARIABLE_ATTRS["round_trip_rate"] = (
     "1/sweep",
     "round trips coldest -> hottest -> coldest per replica ladder and sweep",
 )
+VARIABLE_ATTRS["round_trips"] = (
+    DIMENSIONLESS,
+    "round trips coldest -> hottest -> coldest completed by all replicas while recording",
+)
 VARIABLE_ATTRS["barrier"] = (DIMENSIONLESS, "global communication barrier sum_k (1 - acceptance_k)")
 
 
@@ -726,6 +730,10 @@ def run_dataset(run):
     if run.swap_acceptance is not None:
         variables["swap_acceptance"] = ("T_pair", np.asarray(run.swap_acceptance))
         coords["T_pair"] = 0.5 * (T[:-1] + T[1:])
+    for name in ("round_trips", "round_trip_rate", "barrier"):
+        value = getattr(run, name, None)
+        if value is not None:
+            variables[name] = ((), np.asarray(value))
     coords["site"] = np.arange(np.shape(run.states)[-1])
     ds = xr.Dataset(
         variables,

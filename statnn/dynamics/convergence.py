@@ -35,34 +35,62 @@ def _measure(net, spins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def auto_burn_in(s, state, net, *, record_every: int, rhat_max: float, cap: int, exchange=None):
     """Burn in until split-R̂ of energy and |m| ≤ ``rhat_max`` (see the module docstring).
 
+    A backend with a compiled record loop runs each block there (measurements and
+    exchanges included); others step and measure from Python. Both measure the same
+    quantities at the same sweeps.
+
     Returns
     -------
     state, sweeps, converged
         The state after burn-in, the burn-in sweeps run, and whether R̂ met the threshold.
     """
     block = BLOCK_RECORDS * record_every
-    e_hist: list[np.ndarray] = []
+    e_hist: list[np.ndarray] = []  # (n_T, chains, records) per block
     m_hist: list[np.ndarray] = []
+    records = 0
     done = 0
     while done < cap:
         n_block = min(block, cap - done)
-        for k in range(0, n_block, record_every):
-            state, _ = s.step(state, min(record_every, n_block - k))
-            spins = s.spins(state)
-            if exchange is not None:
-                energies = net.energy(spins, allow_asymmetric=True)
-                state, spins, _ = exchange(s, state, spins, energies)
-            e, m = _measure(net, spins)
-            e_hist.append(e)
-            m_hist.append(m)
+        state, e, m = _burn_block(s, state, net, n_block, record_every, exchange)
+        e_hist.append(e)
+        m_hist.append(m)
+        records += e.shape[-1]
         done += n_block
-        half = max(len(e_hist) // 2, min(BLOCK_RECORDS, len(e_hist)))
-        window = slice(len(e_hist) - half, None)
-        e_win = np.stack(e_hist[window], axis=-1)
-        m_win = np.stack(m_hist[window], axis=-1)
+        half = max(records // 2, min(BLOCK_RECORDS, records))
+        e_win = np.concatenate(e_hist, axis=-1)[..., records - half :]
+        m_win = np.concatenate(m_hist, axis=-1)[..., records - half :]
         if np.all(rhat(e_win) <= rhat_max) and np.all(rhat(m_win) <= rhat_max):
             return state, done, True
     return state, done, False
+
+
+def _burn_block(s, state, net, n_block, every, exchange):
+    """``n_block`` sweeps measured (E/N, |m|) every ``every`` sweeps and after the last."""
+    if hasattr(s.kernel, "record"):
+        from statnn.dynamics.sampling import compiled_record
+
+        full, rest = divmod(n_block, every)
+        parts = []
+        if full:
+            state, rec = compiled_record(s, state, exchange, n_records=full, every=every)
+            parts.append(rec)
+        if rest:
+            state, rec = compiled_record(s, state, exchange, n_records=1, every=rest)
+            parts.append(rec)
+        e = np.concatenate([p.energy for p in parts], axis=-1)
+        m = np.abs(np.concatenate([p.magnetization for p in parts], axis=-1))
+        return state, e, m
+    e_out, m_out = [], []
+    for k in range(0, n_block, every):
+        state, _ = s.step(state, min(every, n_block - k))
+        spins = s.spins(state)
+        if exchange is not None:
+            energies = net.energy(spins, allow_asymmetric=True)
+            state, spins, _ = exchange(s, state, spins, energies)
+        e, m = _measure(net, spins)
+        e_out.append(e)
+        m_out.append(m)
+    return state, np.stack(e_out, axis=-1), np.stack(m_out, axis=-1)
 
 
 def warn_unconverged(run, rhat_max: float, ess_min: float, stacklevel: int = 3) -> np.ndarray:

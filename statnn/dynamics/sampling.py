@@ -419,8 +419,9 @@ class Run:
         xarray.Dataset
             ``energy`` (J per spin), ``magnetization`` on (T, chain, sweep);
             ``overlaps`` (T, chain, sweep, pattern) and ``replica_overlap`` (T, pair, sweep)
-            where recorded; ``acceptance`` (T, chain); ``swap_acceptance`` (T_pair) with
-            tempering; ``states`` (T, chain, site). Coordinate ``sweep`` is the sweep
+            where recorded; ``acceptance`` (T, chain); with tempering ``swap_acceptance``
+            (T_pair) and the scalars ``round_trips``, ``round_trip_rate`` and ``barrier``;
+            ``states`` (T, chain, site). Coordinate ``sweep`` is the sweep
             (after burn-in) of each record. Every variable has ``units`` and ``long_name``;
             ``attrs`` hold ``n`` and the run's parameters as JSON text (``params``).
         """
@@ -616,15 +617,37 @@ def simulate(
     state = s.init(init=init, seed=seed)
 
     n_records = sweeps // record_every
-    if hasattr(s.kernel, "record") and not tempering and not auto_burn:
-        # the backend records inside its compiled loop
+    burn_info = {}
+    if auto_burn:
+        from statnn.dynamics.convergence import auto_burn_in
+
+        state, burned, ok = auto_burn_in(
+            s,
+            state,
+            net,
+            record_every=record_every,
+            rhat_max=rhat_max,
+            cap=burn_in_max,
+            exchange=exchange if tempering else None,
+        )
+        if tempering:
+            exchange.reset_counts()
+        burn_info = dict(burn_in_sweeps=burned, burn_in_max=burn_in_max, burn_in_converged=ok)
+    if hasattr(s.kernel, "record"):
+        # the backend records (and exchanges, burn-in included) inside its compiled loop
         state, rec = _compiled_records(
-            s, net, state, n_records, record_every, burn_in, None, progress
+            s,
+            net,
+            state,
+            n_records,
+            record_every,
+            0 if auto_burn else burn_in,
+            exchange if tempering else None,
+            progress,
         )
         energy, magnetization = rec.energy, rec.magnetization
         overlaps, replica_overlap = rec.overlaps, rec.replica_overlap
         flips = rec.flips
-        burn_info = {}
     else:
         n_T = len(s.T)
         energy = np.empty((n_T, s.chains, n_records))
@@ -635,31 +658,15 @@ def simulate(
         replica_overlap = np.empty((n_T, pairs, n_records)) if pairs else None
         flips = np.zeros((n_T, s.chains))
 
-        burn_info = {}
-        if auto_burn:
-            from statnn.dynamics.convergence import auto_burn_in
-
-            state, burned, ok = auto_burn_in(
-                s,
-                state,
-                net,
-                record_every=record_every,
-                rhat_max=rhat_max,
-                cap=burn_in_max,
-                exchange=exchange if tempering else None,
-            )
-            if tempering:
-                exchange.reset_counts()
-            burn_info = dict(burn_in_sweeps=burned, burn_in_max=burn_in_max, burn_in_converged=ok)
-        elif (
-            burn_in and tempering
-        ):  # exchanges during burn-in too: cold replicas must not stay stuck
+        burn_in_now = 0 if auto_burn else burn_in  # 'auto': burnt in above
+        if burn_in_now and tempering:
+            # exchanges during burn-in too: cold replicas must not stay stuck
             for done in range(0, burn_in, record_every):
                 state, _ = s.step(state, min(record_every, burn_in - done))
                 spins = s.spins(state)
                 state, _, _ = exchange(s, state, spins, net.energy(spins, allow_asymmetric=True))
             exchange.reset_counts()
-        elif burn_in:
+        elif burn_in_now:
             state, _ = s.step(state, burn_in)
         blocks = progress_bar(
             range(n_records), enabled=progress, desc=f"simulate {net.name}", unit="record"
@@ -729,19 +736,32 @@ def simulate(
     return run
 
 
+def compiled_record(s, state, exchange, *, n_records, every, burn_in=0):
+    """One call of the backend's compiled record loop (:meth:`NumbaKernel.record
+    <statnn.dynamics.numba.kernel.NumbaKernel.record>`); with ``exchange`` (a
+    :class:`~statnn.dynamics.tempering.ReplicaExchange`) the loop exchanges temperatures
+    and ``exchange`` takes over the loop's counters and exchange state for the next call."""
+    native = None
+    if exchange is not None:
+        native = exchange.native
+        if native is None:
+            native = s.kernel.exchange_state(exchange.seed, exchange.cold)
+    state, rec = s.kernel.record(
+        state, s.betas, n_records=n_records, every=every, burn_in=burn_in, exchange=native
+    )
+    if exchange is not None:
+        exchange.absorb(rec.exchange)
+    return state, rec
+
+
 def _compiled_records(s, net, state, n_records, record_every, burn_in, exchange, progress):
-    """The backend's compiled record loop; with ``progress`` (and no tempering, whose
-    exchange state lives inside one call) in about 20 calls that advance a progress bar —
-    the same records as one call."""
+    """The backend's compiled record loop; with ``progress`` in about 20 calls that advance
+    a progress bar (the exchange state carried from call to call) — the same records as
+    one call."""
     shown = sys.stderr.isatty() if progress is None else bool(progress)
-    if not shown or exchange is not None:
-        return s.kernel.record(
-            state,
-            s.betas,
-            n_records=n_records,
-            every=record_every,
-            burn_in=burn_in,
-            exchange_seed=None if exchange is None else exchange.seed,
+    if not shown:
+        return compiled_record(
+            s, state, exchange, n_records=n_records, every=record_every, burn_in=burn_in
         )
     parts = []
     bar = progress_bar(enabled=True, total=n_records, desc=f"simulate {net.name}", unit="record")
@@ -749,9 +769,10 @@ def _compiled_records(s, net, state, n_records, record_every, burn_in, exchange,
         done = 0
         while done < n_records:
             chunk = min(max(1, n_records // 20), n_records - done)
-            state, rec = s.kernel.record(
+            state, rec = compiled_record(
+                s,
                 state,
-                s.betas,
+                exchange,
                 n_records=chunk,
                 every=record_every,
                 burn_in=burn_in if done == 0 else 0,
@@ -764,8 +785,8 @@ def _compiled_records(s, net, state, n_records, record_every, burn_in, exchange,
         values = [getattr(p, name) for p in parts]
         return None if values[0] is None else np.concatenate(values, axis=axis)
 
-    first = parts[0]
-    return state, first._replace(
+    last = parts[-1]
+    return state, last._replace(
         energy=joined("energy", 2),
         magnetization=joined("magnetization", 2),
         overlaps=joined("overlaps", 2),

@@ -147,6 +147,11 @@ class ReplicaExchange:
 
     Counts tried and accepted swaps per pair and the round trips of replicas
     (:class:`RoundTrips`) in each chain's ladder.
+
+    A backend with a compiled record loop runs the same moves there (temperature labels
+    swapped in compiled code, from its own stream seeded by :attr:`seed`); it hands back
+    its exchange state, kept in :attr:`native` by :meth:`absorb`, whose counts then make
+    the :meth:`report`.
     """
 
     def __init__(self, T: np.ndarray, seed: int | None, caller: str):
@@ -166,6 +171,14 @@ class ReplicaExchange:
         self.cold = int(np.argmin(T))
         self.trips: RoundTrips | None = None
         self.rounds = 0
+        self.native: Any = None
+
+    def absorb(self, native) -> None:
+        """Take over the exchange state of a compiled record loop (its ``tried``,
+        ``accepted`` per pair, ``trips`` per replica and the rest it needs to go on)."""
+        self.native = native
+        self.tried[:] = native.tried
+        self.accepted[:] = native.accepted
 
     def __call__(self, sampler, state, spins, energies):
         """One exchange round on energies (n_T, chains); returns the permuted state, spins, energies."""
@@ -194,6 +207,8 @@ class ReplicaExchange:
         self.rounds = 0
         if self.trips is not None:
             self.trips.trips[:] = 0
+        if self.native is not None:
+            self.native = self.native.reset_counts()
 
     def acceptance(self) -> np.ndarray:
         """Fraction of accepted swaps per neighbouring pair (nan where none was tried)."""
@@ -202,6 +217,8 @@ class ReplicaExchange:
 
     def round_trips(self) -> int:
         """Round trips completed since the last :meth:`reset_counts`, all ladders together."""
+        if self.native is not None:
+            return int(self.native.trips.sum())
         return 0 if self.trips is None else self.trips.total()
 
     def barrier(self) -> float:
@@ -210,7 +227,10 @@ class ReplicaExchange:
 
     def report(self, sweeps: int) -> dict:
         """Swap acceptance per pair, round trips, their rate per ladder and sweep, and Λ."""
-        chains = 0 if self.trips is None else self.trips.labels.shape[1]
+        if self.native is not None:
+            chains = len(self.native.trips) // len(self.betas)
+        else:
+            chains = 0 if self.trips is None else self.trips.labels.shape[1]
         trips = self.round_trips()
         rate = trips / (chains * sweeps) if chains and sweeps else float("nan")
         return {
@@ -274,7 +294,9 @@ def tune_ladder(
     Starts from the geometric ladder; each of ``rounds`` rounds runs tempering for
     ``sweeps`` sweeps (doubling every round; exchanges every ``record_every`` sweeps),
     measures the rejection rate of every pair and moves the temperatures with
-    :func:`equalize_rejection`. The spins are carried from round to round.
+    :func:`equalize_rejection`. The spins are carried from round to round. A backend with
+    a compiled record loop runs each round there (exchanges included), others step and
+    exchange from Python.
 
     Parameters
     ----------
@@ -298,7 +320,7 @@ def tune_ladder(
     history : list of dict
         Per round: ``T`` (the ladder it ran), ``sweeps``, ``swap_acceptance``, ``barrier``.
     """
-    from statnn.dynamics.sampling import sampler
+    from statnn.dynamics.sampling import compiled_record, sampler
 
     n_T = check_int(n_T, "n_T", caller, minimum=2)
     rounds = check_int(rounds, "rounds", caller, minimum=1)
@@ -316,10 +338,16 @@ def tune_ladder(
         state = s.init(init=spins, seed=int(seeds[2 * k]))
         exchange = ReplicaExchange(s.T, int(seeds[2 * k + 1]), caller)
         n_sweeps = sweeps * 2**k
-        for done in range(0, n_sweeps, record_every):
-            state, _ = s.step(state, min(record_every, n_sweeps - done))
-            cur = s.spins(state)
-            state, _, _ = exchange(s, state, cur, net.energy(cur, allow_asymmetric=True))
+        if hasattr(s.kernel, "record"):
+            # the round as a compiled burn-in: blocks of record_every, an exchange after each
+            state, _ = compiled_record(
+                s, state, exchange, n_records=0, every=record_every, burn_in=n_sweeps
+            )
+        else:
+            for done in range(0, n_sweeps, record_every):
+                state, _ = s.step(state, min(record_every, n_sweeps - done))
+                cur = s.spins(state)
+                state, _, _ = exchange(s, state, cur, net.energy(cur, allow_asymmetric=True))
         spins = s.spins(state)
         acc = exchange.acceptance()
         history.append(dict(T=T.copy(), sweeps=n_sweeps, swap_acceptance=acc, barrier=barrier(acc)))

@@ -161,7 +161,7 @@ def test_exchange_move_accepts_with_the_metropolis_probability():
             slot = np.array([0, 1])
             beta = betas.copy()
             exchange(np.array(E), beta, betas, who, slot, 1, 0, rng, tried, accepted,
-                     np.full(2, -1), np.zeros(2, dtype=np.int64))  # fmt: skip
+                     np.zeros(2, dtype=np.int8), np.zeros(2, dtype=np.int64))  # fmt: skip
         assert tried[0] == n
         p = accepted[0] / n
         assert abs(p - expected) <= 5 * np.sqrt(expected * (1 - expected) / n) + 1e-12

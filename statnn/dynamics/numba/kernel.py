@@ -59,7 +59,8 @@ from statnn.dynamics.numba.lattice import (
     lattice_sweeps,
     lattice_synchronous,
 )
-from statnn.dynamics.numba.measure import exchange, pair_sums, store
+from statnn.dynamics.numba.measure import exchange as exchange_round
+from statnn.dynamics.numba.measure import pair_sums, store
 from statnn.dynamics.numba.multispin import (
     MAXQ,
     geometry,
@@ -458,7 +459,34 @@ class Records(NamedTuple):
     flips: np.ndarray  # (n_T, chains) during the recorded sweeps
     swap_tried: np.ndarray | None  # (n_T − 1,)
     swap_accepted: np.ndarray | None
-    round_trips: np.ndarray | None  # (n_T, chains), by final slot
+    round_trips: np.ndarray | None  # (n_T, chains): of the replica now at each slot
+    exchange: ExchangeState | None = None  # to continue the exchange in the next call
+
+
+class ExchangeState(NamedTuple):
+    """Replica-exchange state carried from one :meth:`NumbaKernel.record` call to the next,
+    per slot of the temperature-ordered state (flattened (n_T, chains), like the chains).
+
+    ``rng``: the xoshiro256** stream of the swap decisions (4,); ``parity``: the pairs
+    (even 0 or odd 1) of the next round; ``heading``: round-trip direction of each replica
+    (0 not yet at the cold end, 1 left it, 2 reached the hot end since); ``trips``: round
+    trips completed by each replica; ``tried`` / ``accepted``: swaps per neighbouring pair.
+    """
+
+    rng: np.ndarray
+    parity: int
+    heading: np.ndarray
+    trips: np.ndarray
+    tried: np.ndarray
+    accepted: np.ndarray
+
+    def reset_counts(self) -> ExchangeState:
+        """The same state with the swap and round-trip counts at zero (headings kept)."""
+        return self._replace(
+            trips=np.zeros_like(self.trips),
+            tried=np.zeros_like(self.tried),
+            accepted=np.zeros_like(self.accepted),
+        )
 
 
 class NumbaKernel:
@@ -610,8 +638,33 @@ class NumbaKernel:
         new = SamplerState(spins=native, rng=rng, sweep=state.sweep + sweeps, cache=cache)
         return new, flips.reshape(self.shape)
 
+    def exchange_state(self, seed, cold):
+        """A fresh :class:`ExchangeState`: the swap stream from ``seed`` (a SeedSequence),
+        even pairs first, no counts; the replicas at the coldest slot ``cold`` (0 or
+        n_T − 1) start heading away from it."""
+        n_T, chains = self.shape
+        heading = np.zeros((n_T, chains), dtype=np.int8)
+        heading[cold] = 1
+        return ExchangeState(
+            rng=seed_states(seed, 1)[0],
+            parity=0,
+            heading=heading.ravel(),
+            trips=np.zeros(n_T * chains, dtype=np.int64),
+            tried=np.zeros(n_T - 1, dtype=np.int64),
+            accepted=np.zeros(n_T - 1, dtype=np.int64),
+        )
+
     def record(
-        self, state, betas, *, n_records, every, burn_in=0, exchange_seed=None, lockstep=False
+        self,
+        state,
+        betas,
+        *,
+        n_records,
+        every,
+        burn_in=0,
+        exchange=None,
+        exchange_seed=None,
+        lockstep=False,
     ):
         """Burn-in, then ``n_records`` blocks of ``every`` sweeps measured after each block,
         all in compiled code; returns the new state and :class:`Records`.
@@ -619,10 +672,13 @@ class NumbaKernel:
         Measured per chain: E/N, m = (1/N) Σ S_i, the pattern overlaps (pattern form) and
         q = (1/N) Σ S_i^a S_i^b of the chain pairs (0, 1), (2, 3), …. Without tempering the
         chains (or chain pairs) run their whole record loop in one parallel region. With
-        ``exchange_seed`` (a SeedSequence) neighbouring temperatures exchange labels after
-        every block, burn-in included (see :func:`statnn.dynamics.numba.measure.exchange`);
-        the records stay labelled by temperature and the returned state is in temperature
-        order. ``lockstep=True`` runs every block as one parallel call even without
+        ``exchange`` (an :class:`ExchangeState`, see :meth:`exchange_state`; or
+        ``exchange_seed``, a SeedSequence, for a fresh one) neighbouring temperatures
+        exchange labels after every block, burn-in included (see
+        :func:`statnn.dynamics.numba.measure.exchange`); the swap and round-trip counts
+        restart after a burn-in, and ``Records.exchange`` continues the exchange in a next
+        call (the same records as one call). The records stay labelled by temperature and
+        the returned state is in temperature order. ``lockstep=True`` runs every block as one parallel call even without
         tempering (chosen automatically when there are too few chain pairs for the threads);
         the results are the same.
         """
@@ -639,7 +695,9 @@ class NumbaKernel:
         overlaps = np.empty((K, R, P))
         qsum = np.empty((n_T * pairs, R), dtype=np.int64)
         flips = np.zeros(K, dtype=np.int64)
-        tempering = exchange_seed is not None
+        if exchange is None and exchange_seed is not None:
+            exchange = self.exchange_state(exchange_seed, int(np.argmax(betas)))
+        tempering = exchange is not None
         if not tempering and not lockstep:
             if burn_in:
                 with numba_threads.threads_for(K):
@@ -665,12 +723,12 @@ class NumbaKernel:
         ex = None
         if tempering:
             ex = dict(
-                rng=seed_states(exchange_seed, 1)[0],
-                tried=np.zeros(n_T - 1, dtype=np.int64),
-                accepted=np.zeros(n_T - 1, dtype=np.int64),
-                last=np.full(K, -1, dtype=np.int64),
-                trips=np.zeros(K, dtype=np.int64),
-                parity=0,
+                rng=exchange.rng.copy(),
+                tried=exchange.tried.copy(),
+                accepted=exchange.accepted.copy(),
+                heading=exchange.heading.copy(),
+                trips=exchange.trips.copy(),
+                parity=int(exchange.parity),
             )
         singles = _units(n_T, chains, pairs_together=False)
         E1 = np.empty((K, 1))
@@ -693,9 +751,9 @@ class NumbaKernel:
         blocks += [(every, r) for r in range(R)]
         with numba_threads.threads_for(K):
             for length, r in blocks:
-                if r == 0 and tempering:
-                    ex["tried"][:] = 0
-                    ex["accepted"][:] = 0
+                if r == 0 and tempering and burn_in:
+                    for counts in ("tried", "accepted", "trips"):
+                        ex[counts][:] = 0
                 scratch[:] = 0
                 self.rep.records(
                     native,
@@ -714,9 +772,9 @@ class NumbaKernel:
                 if r >= 0:
                     by_slot[slot * chains + columns] += scratch
                 if tempering:
-                    exchange(
+                    exchange_round(
                         E1[:, 0], beta, betas, who, slot, chains, ex["parity"], ex["rng"],
-                        ex["tried"], ex["accepted"], ex["last"], ex["trips"],
+                        ex["tried"], ex["accepted"], ex["heading"], ex["trips"],
                     )  # fmt: skip
                     ex["parity"] = 1 - ex["parity"]
                 if r >= 0:
@@ -742,7 +800,17 @@ class NumbaKernel:
             flips=flips.reshape(n_T, chains),
             swap_tried=None if ex is None else ex["tried"],
             swap_accepted=None if ex is None else ex["accepted"],
-            round_trips=None if ex is None else (ex["trips"][src] // 2).reshape(n_T, chains),
+            round_trips=None if ex is None else ex["trips"][src].reshape(n_T, chains),
+            exchange=None
+            if ex is None
+            else ExchangeState(
+                rng=ex["rng"],
+                parity=ex["parity"],
+                heading=ex["heading"][src],
+                trips=ex["trips"][src],
+                tried=ex["tried"],
+                accepted=ex["accepted"],
+            ),
         )
 
 
@@ -819,6 +887,7 @@ def make_kernel(
 __all__ = [
     "KERNELS",
     "OPTIONS",
+    "ExchangeState",
     "NumbaKernel",
     "Records",
     "Representation",

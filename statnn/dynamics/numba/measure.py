@@ -47,15 +47,15 @@ def bias_sum(s, bias):
 
 
 @njit(cache=True, nogil=True)
-def exchange(E, beta, betas, who, slot, chains, parity, ex_rng, tried, accepted, last, trips):
+def exchange(E, beta, betas, who, slot, chains, parity, ex_rng, tried, accepted, heading, trips):
     """One round of replica exchange between neighbouring temperature slots.
 
     For each replica column c and each pair (t, t + 1) of the given parity, the
     configurations a = who[t, c] and b = who[t + 1, c] swap their labels with probability
     min(1, exp((β_t − β_{t+1})(E_a − E_b))) (``E`` total energies by configuration; an
     undefined product, e.g. ∞ · 0 at T = 0, counts as 0). A swap exchanges who, slot and the
-    configurations' β. ``last``/``trips`` count, per configuration, the passages between the
-    first and the last slot (a round trip is two of them).
+    configurations' β. Then :func:`mark_ends` counts the round trips (``heading``,
+    ``trips`` per configuration); the coldest slot is the one of the largest β.
     """
     n_T = betas.shape[0]
     for c in range(chains):
@@ -74,16 +74,24 @@ def exchange(E, beta, betas, who, slot, chains, parity, ex_rng, tried, accepted,
                 slot[b] = t
                 beta[a] = betas[t + 1]
                 beta[b] = betas[t]
+    cold = 0 if betas[0] > betas[n_T - 1] else n_T - 1
+    mark_ends(slot, cold, n_T - 1 - cold, heading, trips)
+
+
+@njit(cache=True, nogil=True)
+def mark_ends(slot, cold, hot, heading, trips):
+    """Round-trip bookkeeping after an exchange round (as
+    :class:`statnn.dynamics.tempering.RoundTrips`): ``heading[k]`` is 0 before
+    configuration k first reaches the cold end, 1 once it has left the cold end, 2 once it
+    has reached the hot end since; arriving at the cold end with heading 2 completes a round
+    trip (``trips[k] += 1``)."""
     for k in range(slot.shape[0]):
-        end = -1
-        if slot[k] == 0:
-            end = 0
-        elif slot[k] == n_T - 1:
-            end = 1
-        if end >= 0 and end != last[k]:
-            if last[k] >= 0:
+        if slot[k] == cold:
+            if heading[k] == 2:
                 trips[k] += 1
-            last[k] = end
+            heading[k] = 1
+        elif slot[k] == hot and heading[k] == 1:
+            heading[k] = 2
 
 
 @njit(cache=True, nogil=True)
@@ -108,4 +116,4 @@ def pair_sums(S, who, Q, r):
             Q[t * pairs + p, r] = spin_product_sum(S[who[t, 2 * p]], S[who[t, 2 * p + 1]])
 
 
-__all__ = ["bias_sum", "exchange", "pair_sums", "spin_product_sum", "spin_sum", "store"]
+__all__ = ["bias_sum", "exchange", "mark_ends", "pair_sums", "spin_product_sum", "spin_sum", "store"]
