@@ -678,9 +678,9 @@ class NumbaKernel:
         :func:`statnn.dynamics.numba.measure.exchange`); the swap and round-trip counts
         restart after a burn-in, and ``Records.exchange`` continues the exchange in a next
         call (the same records as one call). The records stay labelled by temperature and
-        the returned state is in temperature order. ``lockstep=True`` runs every block as one parallel call even without
-        tempering (chosen automatically when there are too few chain pairs for the threads);
-        the results are the same.
+        the returned state is in temperature order. ``lockstep=True`` runs every block as
+        one parallel call even without tempering (chosen automatically when there are too
+        few chain pairs for the threads); the results are the same.
         """
         n_T, chains = self.shape
         K = n_T * chains
@@ -698,6 +698,13 @@ class NumbaKernel:
         if exchange is None and exchange_seed is not None:
             exchange = self.exchange_state(exchange_seed, int(np.argmax(betas)))
         tempering = exchange is not None
+        if tempering and (exchange.heading.shape != (K,) or exchange.tried.shape != (n_T - 1,)):
+            raise param_error(
+                "exchange",
+                "NumbaKernel.record",
+                f"the ExchangeState of a {n_T} x {chains} ladder (see exchange_state)",
+                f"<an ExchangeState of {exchange.heading.shape[0]} replicas>",
+            )
         if not tempering and not lockstep:
             if burn_in:
                 with numba_threads.threads_for(K):
