@@ -4,7 +4,8 @@
   or perceptron rule (:mod:`.rules`), optionally diluted and for biased patterns;
 * :func:`dense_memory` — a dense associative memory (polynomial or exponential energy);
 * :func:`sequence_memory` / :func:`sequence_trace` — asymmetric couplings that play a
-  sequence of patterns, and the overlap trace m_ν(t);
+  sequence of patterns, and the overlap trace m_ν(t); :func:`delayed_sequence_trace` — the
+  same cycle under asynchronous updates with slow (delayed or low-pass) synapses;
 * :func:`random_patterns` — unbiased or biased random ±1 patterns;
 * :func:`recall` — cue with corrupted patterns, relax, measure overlaps (:func:`relax`
   runs the same dynamics from arbitrary states);
@@ -22,7 +23,12 @@ from statnn.memory.rules import (
     pseudo_inverse_couplings,
     storkey_couplings,
 )
-from statnn.memory.sequences import sequence_memory, sequence_trace
+from statnn.memory.sequences import (
+    delayed_sequence_trace,
+    sequence_memory,
+    sequence_trace,
+    transition_times,
+)
 from statnn.memory.studies import (
     basin_of_attraction,
     capacity_curve,
@@ -45,8 +51,10 @@ __all__ = [
     "random_patterns",
     "recall",
     "relax",
+    "delayed_sequence_trace",
     "sequence_memory",
     "sequence_trace",
+    "transition_times",
     "spurious_states",
     "storkey_couplings",
 ]

@@ -50,7 +50,11 @@ from statnn.theory.perceptron import (
     gardner_capacity,
     gardner_margin,
 )
-from statnn.theory.sequences import sequence_overlaps
+from statnn.theory.sequences import (
+    delayed_sequence_dwell_time,
+    delayed_sequence_overlaps,
+    sequence_overlaps,
+)
 from statnn.theory.sk import SK_GROUND_STATE_ENERGY, sk_rs_energy, sk_rs_overlap
 
 __all__ = [
@@ -60,6 +64,8 @@ __all__ = [
     "exp_all_patterns_load",
     "exp_capacity",
     "exp_critical_load",
+    "delayed_sequence_dwell_time",
+    "delayed_sequence_overlaps",
     "sequence_overlaps",
     "sparse_capacity_asymptote",
     "AGSSolution",
