@@ -1,8 +1,9 @@
-"""Overlap trace m_nu(t) of a sequence memory under synchronous Glauber dynamics.
+"""Overlap trace m_nu(t) of a sequence memory: synchronous, and asynchronous with delayed synapses.
 
 The 'sequence-recall' experiment (:func:`statnn.experiments.sequences.sequence_recall`),
 the same as ``statnn run sequence-recall``. Figure: m_nu(t) for every pattern at several
-T, with the mean-field trace dashed.
+T, with the mean-field trace dashed, then one asynchronous run with delayed synapses and
+the time between transitions against the delay.
 
 Usage::
 

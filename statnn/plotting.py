@@ -291,7 +291,8 @@ def plot_dense_capacity(ds, path=None, *, ax=None) -> Figure:
 
 
 def plot_sequence_recall(ds, path=None, *, ax=None) -> Figure:
-    """m_ν(t) per T, one colour per pattern ν, mean-field trace dashed.
+    """m_ν(t) per T, one colour per pattern ν, mean-field trace dashed; with delayed synapses,
+    the asynchronous trace and the dwell time against τ.
 
     Parameters
     ----------
@@ -302,7 +303,8 @@ def plot_sequence_recall(ds, path=None, *, ax=None) -> Figure:
     path : path-like, optional
         Deprecated: save with :func:`save_figure` instead.
     ax : array of matplotlib Axes, optional
-        Where to draw: one Axes per temperature (``ds.sizes["T"]``). Default: a new figure.
+        Where to draw: one Axes per temperature (``ds.sizes["T"]``), then two for the
+        asynchronous panel when the dataset has it. Default: a new figure.
 
     Returns
     -------
@@ -311,25 +313,44 @@ def plot_sequence_recall(ds, path=None, *, ax=None) -> Figure:
     """
     temps = ds["T"].values
     n = len(temps)
+    delayed = "async_overlap" in ds
+    panels = n + 2 if delayed else n
     fig, axes, created = _axes(
-        ax, n, 1, n, 3.8 * n, 3.4, "plot_sequence_recall", sharey=True
+        ax, panels, 1, panels, 3.8 * panels, 3.4, "plot_sequence_recall"
     )
-    for a, T in zip(axes, temps, strict=True):
+    for a, T in zip(axes[:n], temps, strict=True):
         sel = ds.sel(T=T)
         for nu in ds.pattern.values:
             color = f"C{int(nu) % 10}"
             one = sel.sel(pattern=nu)
             _errorbar(a, ds.step, one.overlap, one.overlap_err, color=color, label=f"ν = {nu}")
             a.plot(ds.step, one.theory_overlap, color=color, lw=1.0, ls="--")
-        a.set_title(f"T = {T:g}")
+        a.set_title(f"T = {T:g}, synchronous")
         a.set_xlabel("synchronous step t")
         a.set_ylim(-0.1, 1.05)
     axes[0].set_ylabel("overlap m_ν(t)")
     axes[0].plot([], [], **THEORY, label="mean field, N → ∞")
     axes[0].legend(fontsize=6, loc="center right")
+    if delayed:
+        a = axes[n]
+        for nu in ds.pattern.values:
+            color = f"C{int(nu) % 10}"
+            a.plot(ds.sweep, ds.async_overlap.sel(pattern=nu), color=color, lw=1.2)
+            a.plot(ds.sweep, ds.async_theory_overlap.sel(pattern=nu), color=color, lw=1.0, ls="--")
+        a.set_title(f"T = 0, asynchronous, delay τ = {ds.attrs.get('async_tau', float(ds.tau[-1])):g}")
+        a.set_xlabel("sweeps t")
+        a.set_ylim(-0.1, 1.05)
+        a = axes[n + 1]
+        _errorbar(a, ds.tau, ds.dwell, ds.dwell_err, color="C0", label="measured")
+        fine = np.linspace(0.0, float(ds.tau.max()) * 1.05, 50)
+        shift = float(ds.theory_dwell[0] - ds.tau[0])
+        a.plot(fine, fine + shift, **THEORY, label="τ + ln(2λ/(λ − ν))")
+        a.set_xlabel("delay τ (sweeps)")
+        a.set_ylabel("time between transitions (sweeps)")
+        a.set_title("dwell time")
+        a.legend(fontsize=7)
     _title(fig, ds, created)
     return _done(fig, path, "plot_sequence_recall")
-
 
 
 def plot_hopfield_phase(ds, path=None, *, ax=None) -> Figure:

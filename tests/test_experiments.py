@@ -90,7 +90,7 @@ PANELS = {
     "first-neurons": lambda ds: 3,
     "inverse-ising": lambda ds: ds.sizes["beta"] + 1,
     "dense-capacity": lambda ds: ds.sizes["model"],
-    "sequence-recall": lambda ds: ds.sizes["T"],
+    "sequence-recall": lambda ds: ds.sizes["T"] + 2,
 }
 
 
@@ -215,6 +215,11 @@ def test_sequence_recall_follows_mean_field():
     assert float(cold.overlap.max("pattern").min()) == 1.0
     # N = 1000: the random overlaps of the patterns are ~0.03; mean field within 0.12
     assert float(np.abs(ds.overlap - ds.theory_overlap).max()) < 0.12
+    # asynchronous, delayed synapses: patterns in order, dwell time τ + ln(2λ/(λ − ν))
+    lead = ds.async_overlap.argmax("pattern").values
+    visited = lead[np.r_[True, lead[1:] != lead[:-1]]]
+    assert len(visited) >= 4 and np.all(np.diff(visited) % ds.sizes["pattern"] == 1)
+    np.testing.assert_allclose(ds.dwell, ds.theory_dwell, rtol=0.06)
 
 
 def test_perceptron_capacity_follows_cover():
