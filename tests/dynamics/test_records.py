@@ -43,6 +43,22 @@ CASES = {
     "sparse-synchronous": (_sparse, "synchronous", "glauber"),
     "patterns": (lambda: sn.Network(sn.PatternCouplings(_xi()), bias=0.05), "random", "metropolis"),
     "patterns-synchronous": (lambda: sn.hopfield(_xi()), "synchronous", "glauber"),
+    "dense-memory-poly3": (
+        lambda: sn.dense_memory(_xi(5, 30), "poly", degree=3, bias=0.05),
+        "random",
+        "metropolis",
+    ),
+    "dense-memory-poly4-permuted": (
+        lambda: sn.dense_memory(_xi(4, 24), "poly", degree=4),
+        "permuted",
+        "glauber",
+    ),
+    "dense-memory-exp": (lambda: sn.dense_memory(_xi(6, 30), "exp", beta=0.4), "random", "glauber"),
+    "dense-memory-exp-synchronous": (
+        lambda: sn.dense_memory(_xi(6, 30), "exp", beta=0.4, bias=-0.02),
+        "synchronous",
+        "glauber",
+    ),
 }
 
 
@@ -75,6 +91,7 @@ def test_records_equal_a_python_loop_over_step(name, T, lockstep):
     net = make()
     s = sn.sampler(net, T=[T, 2.5], chains=3, schedule=schedule, dynamics=rule)
     assert s.kernel.multispin == name.startswith("multispin")
+    assert (s.kernel.kind == "dense_memory") == name.startswith("dense-memory")
     state = s.init("random", seed=4)
     before = s.spins(state), state.rng.copy()
     new, rec = s.kernel.record(state, s.betas, n_records=6, every=2, burn_in=3, lockstep=lockstep)

@@ -85,6 +85,28 @@ def test_dense_memory_schedules_sample_boltzmann(backend, schedule):
     assert_boltzmann(net, T, s.spins(state)[0])
 
 
+@pytest.mark.filterwarnings("ignore::statnn.stats.diagnostics.ConvergenceWarning")  # 1 record
+@pytest.mark.parametrize("name", ["poly4", "exp"])
+def test_simulate_records_sample_the_boltzmann_energy_distribution(name):
+    """Through ``simulate`` (numba: the compiled record loop), the energy recorded last in
+    each chain is distributed as E under exp(−βE)/Z, enumerated; and not at 1.1 β."""
+    net, T = NETWORKS[name]
+    run = sn.simulate(
+        net, T=T, sweeps=5, burn_in=BURN_IN, record_every=5, chains=CHAINS, seed=33,
+        backend="numba",
+    )  # fmt: skip
+    recorded = run.energy[0, :, -1] * net.n  # (chains,) total energies, one per chain
+    states = np.array(list(itertools.product([-1, 1], repeat=net.n)), dtype=np.int8)
+    levels, level_of = np.unique(np.round(net.energy(states), 9), return_inverse=True)
+    where = np.searchsorted(levels, np.round(recorded, 9))
+    assert np.allclose(levels[where], recorded, atol=1e-9)  # every record is an energy level
+    counts = np.bincount(where, minlength=len(levels))
+    p = {b: np.bincount(level_of, weights=boltzmann(net, b), minlength=len(levels))
+         for b in (1.0 / T, 1.1 / T)}  # fmt: skip
+    assert chi_square_pvalue(counts, p[1.0 / T]) > P_PASS
+    assert chi_square_pvalue(counts, p[1.1 / T]) < P_FAIL
+
+
 def test_torch_refuses_dense_memory():
     pytest.importorskip("torch")
     net, T = NETWORKS["poly3"]

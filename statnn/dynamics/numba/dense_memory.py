@@ -15,7 +15,9 @@ neuron i costs O(P): with r_μ = M_μ − ξ_i^μ S_i,
 and an accepted flip updates M_μ += 2 S_i' ξ_i^μ, also O(P). The update rule, site
 schedules and random streams are those of the Hebbian pattern kernel
 (:mod:`statnn.dynamics.numba.patterns`), in the same order, so that degree 2 reproduces its
-trajectories for the same seed.
+trajectories for the same seed. :func:`dense_memory_records` runs ``simulate``'s record
+loop compiled, with the energy and the pattern overlaps read from the cached projections;
+the adapter is ``DenseMemory`` in :mod:`statnn.dynamics.numba.kernel`.
 """
 
 from __future__ import annotations
@@ -23,17 +25,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import float64, int8, int32, int64, njit, prange, uint64, void
+from numba import njit, prange
 
-import statnn.dynamics.numba.threads as numba_threads
 from statnn._validation import param_error
 from statnn.core.dense_memory import DenseMemoryCouplings, odd_binomials
-from statnn.dynamics.backends import SamplerState, check_numpy_spins
+from statnn.dynamics.numba.measure import bias_sum, spin_product_sum, spin_sum
 from statnn.dynamics.numba.patterns import pattern_overlaps
-from statnn.dynamics.numba.rng import seed_states
-from statnn.dynamics.numba.rules import RULE_CODES, new_spin
+from statnn.dynamics.numba.rules import new_spin
 from statnn.dynamics.numba.schedule import (
-    SCHEDULE_CODES,
     add_row_twice,
     order_buffer,
     site,
@@ -119,31 +118,50 @@ def _field(kind, m, row, s_i, coeffs, degree, inv, table, beta, n):
     return _exp_field(m, row, s_i, table, beta, n)
 
 
-@njit(
-    void(
-        int8[:, ::1],  # S (K, N)
-        int32[:, ::1],  # M (K, P) cached projections
-        int8[:, ::1],  # xiT (N, P)
-        int64,  # interaction: POLY or EXP
-        float64[::1],  # odd binomial coefficients (poly)
-        int64,  # degree
-        float64,  # 1 / N^{n-1}
-        float64[::1],  # table e^{-beta_F k}, k = 0..2N (exp)
-        float64,  # beta_F
-        float64[::1],  # bias (N,)
-        float64[::1],  # beta per chain (K,)
-        uint64[:, ::1],  # rng (K, 4)
-        int64[::1],  # site order for FIXED
-        int64,  # schedule
-        int64,  # rule
-        float64,  # T = 0 tie tolerance
-        int64,  # sweeps
-        int64[::1],  # flips (K,)
-    ),
-    parallel=True,
-    cache=True,
-    nogil=True,
-)
+@njit(cache=True, nogil=True, inline="always")
+def _chain_async(
+    s, m, xiT, kind, coeffs, degree, inv, table, beta_f, bias, b, st, order, schedule, rule,
+    tol, sweeps, perm,
+):  # fmt: skip
+    """``sweeps`` single-neuron sweeps of one chain; returns the flips made."""
+    n = s.shape[0]
+    count = 0
+    for _ in range(sweeps):
+        start_sweep(schedule, perm, st)
+        for t in range(n):
+            i = site(schedule, t, n, order, perm, st)
+            old = np.int64(s[i])
+            row = xiT[i]
+            h = _field(kind, m, row, old, coeffs, degree, inv, table, beta_f, n) + bias[i]
+            new = new_spin(rule, old, h, b, tol, st)
+            if new != old:
+                s[i] = new
+                count += 1
+                add_row_twice(m, row, new)
+    return count
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _chain_sync(
+    s, m, xiT, kind, coeffs, degree, inv, table, beta_f, bias, b, st, rule, tol, sweeps, new
+):
+    """``sweeps`` synchronous (Little) sweeps of one chain; returns the flips made."""
+    n = s.shape[0]
+    count = 0
+    for _ in range(sweeps):
+        for i in range(n):
+            old = np.int64(s[i])
+            h = _field(kind, m, xiT[i], old, coeffs, degree, inv, table, beta_f, n) + bias[i]
+            new[i] = new_spin(rule, old, h, b, tol, st)
+        for i in range(n):
+            if new[i] != s[i]:
+                s[i] = new[i]
+                count += 1
+                add_row_twice(m, xiT[i], new[i])
+    return count
+
+
+@njit(parallel=True, cache=True, nogil=True)
 def dense_memory_sweeps(
     S, M, xiT, kind, coeffs, degree, inv, table, beta_f, bias, beta, rng, order, schedule, rule,
     tol, sweeps, flips,
@@ -152,50 +170,14 @@ def dense_memory_sweeps(
     K, n = S.shape
     for kk in prange(K):
         k = np.int64(kk)
-        s = S[k]
-        m = M[k]
-        st = rng[k]
-        b = beta[k]
         perm = order_buffer(schedule, n)
-        count = 0
-        for _ in range(sweeps):
-            start_sweep(schedule, perm, st)
-            for t in range(n):
-                i = site(schedule, t, n, order, perm, st)
-                old = np.int64(s[i])
-                row = xiT[i]
-                h = _field(kind, m, row, old, coeffs, degree, inv, table, beta_f, n) + bias[i]
-                new = new_spin(rule, old, h, b, tol, st)
-                if new != old:
-                    s[i] = new
-                    count += 1
-                    add_row_twice(m, row, new)
-        flips[k] += count
+        flips[k] += _chain_async(
+            S[k], M[k], xiT, kind, coeffs, degree, inv, table, beta_f, bias, beta[k], rng[k],
+            order, schedule, rule, tol, sweeps, perm,
+        )  # fmt: skip
 
 
-@njit(
-    void(
-        int8[:, ::1],
-        int32[:, ::1],
-        int8[:, ::1],
-        int64,
-        float64[::1],
-        int64,
-        float64,
-        float64[::1],
-        float64,
-        float64[::1],
-        float64[::1],
-        uint64[:, ::1],
-        int64,
-        float64,
-        int64,
-        int64[::1],
-    ),
-    parallel=True,
-    cache=True,
-    nogil=True,
-)
+@njit(parallel=True, cache=True, nogil=True)
 def dense_memory_synchronous(
     S, M, xiT, kind, coeffs, degree, inv, table, beta_f, bias, beta, rng, rule, tol, sweeps, flips
 ):
@@ -203,51 +185,88 @@ def dense_memory_synchronous(
     K, n = S.shape
     for kk in prange(K):
         k = np.int64(kk)
-        s = S[k]
-        m = M[k]
-        st = rng[k]
-        b = beta[k]
         new = np.empty(n, dtype=np.int8)
-        count = 0
-        for _ in range(sweeps):
-            for i in range(n):
-                old = np.int64(s[i])
-                h = _field(kind, m, xiT[i], old, coeffs, degree, inv, table, beta_f, n) + bias[i]
-                new[i] = new_spin(rule, old, h, b, tol, st)
-            for i in range(n):
-                if new[i] != s[i]:
-                    s[i] = new[i]
-                    count += 1
-                    add_row_twice(m, xiT[i], new[i])
-        flips[k] += count
+        flips[k] += _chain_sync(
+            S[k], M[k], xiT, kind, coeffs, degree, inv, table, beta_f, bias, beta[k], rng[k],
+            rule, tol, sweeps, new,
+        )  # fmt: skip
 
 
-class DenseMemoryKernel:
-    """Numba kernel of a dense associative memory (same protocol as the other numba kernels).
+@njit(cache=True, nogil=True)
+def dense_memory_energy(s, m, kind, degree, inv, beta_f, bias, biased):
+    """E = −Σ_μ F(M_μ) − Σ_i b_i S_i from the cached projections M_μ = ξ^μ · S.
 
-    The state's ``cache`` holds the projections M (K, P) int32; ``step`` returns a new
-    state and leaves its input alone.
+    poly: F(x) = (x^n / N^{n−1} − 1)/n; exp: F(x) = e^{β_F (x − N)} (≤ 1). Summed over μ
+    in order, as numpy's ``interaction_energy(...).sum()`` up to rounding.
+    """
+    n = s.shape[0]
+    total = 0.0
+    if kind == POLY:
+        for mu in range(m.shape[0]):
+            total += (np.float64(m[mu]) ** degree * inv - 1.0) / degree
+    else:
+        for mu in range(m.shape[0]):
+            total += math.exp(beta_f * (np.float64(m[mu]) - n))
+    e = -total
+    if biased:
+        e -= bias_sum(s, bias)
+    return e
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def dense_memory_records(
+    S, M, xiT, kind, coeffs, degree, inv, table, beta_f, bias, biased, beta, rng, order,
+    schedule, sync, rule, tol, units, n_rec, every, E, MS, O, Q, rec0, flips,
+):  # fmt: skip
+    """``n_rec`` blocks of ``every`` sweeps per unit of chains, measured after each block.
+
+    As :func:`statnn.dynamics.numba.patterns.pattern_records`: E[k, rec0 + r] the energy
+    (:func:`dense_memory_energy`), MS the spin sum, O[k, rec0 + r, μ] = M_μ / N read from
+    the cached projections, Q the replica products of the chain pairs of ``units``.
+    """
+    K, n = S.shape
+    for uu in prange(units.shape[0]):
+        u = np.int64(uu)
+        perm = order_buffer(schedule, n)
+        new = np.empty(n, dtype=np.int8)
+        for r in range(n_rec):
+            for w in range(2):
+                k = units[u, w]
+                if k < 0:
+                    continue
+                if sync:
+                    c = _chain_sync(
+                        S[k], M[k], xiT, kind, coeffs, degree, inv, table, beta_f, bias,
+                        beta[k], rng[k], rule, tol, every, new,
+                    )  # fmt: skip
+                else:
+                    c = _chain_async(
+                        S[k], M[k], xiT, kind, coeffs, degree, inv, table, beta_f, bias,
+                        beta[k], rng[k], order, schedule, rule, tol, every, perm,
+                    )  # fmt: skip
+                flips[k] += c
+                m = M[k]
+                E[k, rec0 + r] = dense_memory_energy(
+                    S[k], m, kind, degree, inv, beta_f, bias, biased
+                )
+                MS[k, rec0 + r] = spin_sum(S[k])
+                for mu in range(m.shape[0]):
+                    O[k, rec0 + r, mu] = np.float64(m[mu]) / n
+            if units[u, 1] >= 0:
+                Q[units[u, 2], rec0 + r] = spin_product_sum(S[units[u, 0]], S[units[u, 1]])
+
+
+class DenseMemoryArrays:
+    """The arrays the dense-memory kernels read for one network, and the projection cache.
+
+    ``xiT`` the (N, P) int8 table, ``kind`` POLY or EXP, ``coeffs``/``degree``/``inv`` of
+    the polynomial, ``table`` e^{−β_F k} for k = 0 … 2N (exp), ``beta_f`` β_F.
     """
 
-    def __init__(self, net, *, rule, schedule, n_temps, chains):
-        c = net.couplings
+    def __init__(self, couplings):
+        c = couplings
         if not isinstance(c, DenseMemoryCouplings):
             raise param_error("net", "make_kernel", "a dense associative memory", type(c).__name__)
-        if schedule not in SCHEDULE_CODES and schedule != "synchronous":
-            raise param_error(
-                "schedule",
-                "make_kernel",
-                "'random', 'sequential', 'permuted' or 'synchronous' for a dense memory",
-                schedule,
-            )
-        self.net = net
-        self.shape = (n_temps, chains)
-        self.rule = RULE_CODES[rule]
-        self.schedule = schedule
-        self.tol = float(net.tie_tolerance)
-        self.code = SCHEDULE_CODES.get(schedule, 0)
-        self.order = np.arange(c.n, dtype=np.int64)
-        self.bias = np.ascontiguousarray(net.bias, dtype=np.float64)
         self.xiT = np.ascontiguousarray(c.patterns_t, dtype=np.int8)
         self.kind = POLY if c.interaction == "poly" else EXP
         self.coeffs = odd_binomials(c.degree)
@@ -260,75 +279,22 @@ class DenseMemoryKernel:
             else np.zeros(1)
         )
 
-    def _projections(self, flat):
+    @property
+    def args(self):
+        """The leading kernel arguments after S and M."""
+        return (self.xiT, self.kind, self.coeffs, self.degree, self.inv, self.table, self.beta_f)
+
+    def projections(self, flat):
+        """M = ξ S, (K, P) int32, for int8 chains (K, N)."""
         M = np.empty((flat.shape[0], self.xiT.shape[1]), dtype=np.int32)
         pattern_overlaps(np.ascontiguousarray(flat, dtype=np.int8), M, self.xiT)
         return M
 
-    def init(self, spins, seed):
-        spins = np.ascontiguousarray(spins, dtype=np.int8).copy()
-        flat = spins.reshape(-1, spins.shape[-1])
-        rng = seed_states(seed, flat.shape[0])
-        return SamplerState(spins=spins, rng=rng, sweep=0, cache=self._projections(flat))
 
-    def rebind(self, state):
-        """``state``'s chains (spins, RNG streams) with the projections recomputed for this network."""
-        flat = state.spins.reshape(-1, state.spins.shape[-1])
-        return state._replace(cache=self._projections(flat))
-
-    def spins(self, state):
-        return state.spins.copy()
-
-    def check_state(self, state):
-        K = self.shape[0] * self.shape[1]
-        problem = check_numpy_spins(state.spins, (*self.shape, self.net.n))
-        if problem:
-            return problem
-        rng = state.rng
-        if not (
-            isinstance(rng, np.ndarray)
-            and rng.dtype == np.uint64
-            and rng.shape == (K, 4)
-            and rng.flags.c_contiguous
-        ):
-            return f"random state is not a C-contiguous uint64 array of shape {(K, 4)}"
-        cache = state.cache
-        want = (K, self.xiT.shape[1])
-        if not (
-            isinstance(cache, np.ndarray)
-            and cache.shape == want
-            and cache.dtype == np.int32
-            and cache.flags.c_contiguous
-        ):
-            return f"cache is not a C-contiguous int32 array of shape {want}"
-        return None
-
-    def permute(self, state, perm):
-        n_T, chains = self.shape
-        src = (np.asarray(perm, dtype=np.int64) * chains + np.arange(chains)[None, :]).ravel()
-        spins = state.spins.reshape(n_T * chains, -1)[src].reshape(state.spins.shape)
-        return state._replace(spins=spins, cache=np.ascontiguousarray(state.cache[src]))
-
-    def step(self, state, betas, sweeps):
-        spins = state.spins.copy()
-        S = spins.reshape(-1, spins.shape[-1])
-        rng = state.rng.copy()
-        M = state.cache.copy()
-        beta = np.repeat(np.asarray(betas, dtype=np.float64), self.shape[1])
-        flips = np.zeros(S.shape[0], dtype=np.int64)
-        sweeps = int(sweeps)
-        if sweeps > 0:
-            common = (S, M, self.xiT, self.kind, self.coeffs, self.degree, self.inv)
-            common += (self.table, self.beta_f, self.bias, beta, rng)
-            with numba_threads.threads_for(S.shape[0]):
-                if self.schedule == "synchronous":
-                    dense_memory_synchronous(*common, self.rule, self.tol, sweeps, flips)
-                else:
-                    dense_memory_sweeps(
-                        *common, self.order, self.code, self.rule, self.tol, sweeps, flips
-                    )
-        new = SamplerState(spins=spins, rng=rng, sweep=state.sweep + sweeps, cache=M)
-        return new, flips.reshape(self.shape)
-
-
-__all__ = ["DenseMemoryKernel", "dense_memory_sweeps", "dense_memory_synchronous"]
+__all__ = [
+    "DenseMemoryArrays",
+    "dense_memory_energy",
+    "dense_memory_records",
+    "dense_memory_sweeps",
+    "dense_memory_synchronous",
+]

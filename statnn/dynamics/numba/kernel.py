@@ -11,6 +11,7 @@ adapter                 cost of one update (rejected / accepted)    module
 ======================  ==========================================  =====================
 ``Dense`` f32 / f64     O(1) / O(N), cached fields, periodic refresh  ``dense``
 ``Patterns`` (Hebbian)  O(P) / O(P), cached integer overlaps          ``patterns``
+``DenseMemory``         O(P) / O(P), cached integer projections       ``dense_memory``
 ``Sparse`` CSR          O(degree) / O(degree), no cache               ``sparse``
 ``Lattice`` 1–3 D       O(d), tabulated probabilities                 ``lattice``
 ``Multispin``           64 spins per word (checkerboard lattices)     ``multispin``
@@ -46,12 +47,19 @@ from statnn.core.couplings import (
     PatternCouplings,
     SparseCouplings,
 )
+from statnn.core.dense_memory import DenseMemoryCouplings
 from statnn.dynamics.backends import SamplerState, check_numpy_spins
 from statnn.dynamics.numba.dense import (
     dense_fields,
     dense_records,
     dense_sweeps,
     dense_synchronous,
+)
+from statnn.dynamics.numba.dense_memory import (
+    DenseMemoryArrays,
+    dense_memory_records,
+    dense_memory_sweeps,
+    dense_memory_synchronous,
 )
 from statnn.dynamics.numba.lattice import (
     lattice_checkerboard,
@@ -437,10 +445,50 @@ class Multispin(Representation):
         packed_pair_sums(native, who, Q, r, self.kernel.net.n)
 
 
+class DenseMemory(Representation):
+    """Dense associative memory with cached exact projections M = ξ S (:mod:`.dense_memory`)."""
+
+    @classmethod
+    def accepts(cls, kernel, net, schedule):
+        return isinstance(net.couplings, DenseMemoryCouplings)
+
+    def __init__(self, kernel):
+        super().__init__(kernel)
+        self.arrays = DenseMemoryArrays(kernel.net.couplings)
+        self.biased = bool(np.any(kernel.bias != 0.0))
+
+    def cache_layout(self, K):
+        return (K, self.arrays.xiT.shape[1]), np.dtype(np.int32)
+
+    def fresh_cache(self, flat):
+        return self.arrays.projections(flat)
+
+    def n_overlaps(self):
+        return self.arrays.xiT.shape[1]
+
+    def sweep(self, native, cache, beta, rng, sweeps, done, flips):
+        k = self.kernel
+        common = (self.flat(native), cache, *self.arrays.args, k.bias, beta, rng)
+        if k.schedule == "synchronous":
+            dense_memory_synchronous(*common, k.rule, k.tol, sweeps, flips)
+        else:
+            dense_memory_sweeps(*common, k.order, k.code, k.rule, k.tol, sweeps, flips)
+
+    def records(self, native, cache, beta, rng, done, units, n_rec, every, rec, flips, tables):
+        k = self.kernel
+        E, MS, O, Q, rec0 = rec
+        dense_memory_records(
+            self.flat(native), cache, *self.arrays.args, k.bias, self.biased, beta, rng,
+            k.order, k.code, k.schedule == "synchronous", k.rule, k.tol,
+            units, n_rec, every, E, MS, O, Q, rec0, flips,
+        )  # fmt: skip
+
+
 KERNELS: dict[str, type[Representation]] = {
     "lattice_multispin": Multispin,
     "dense": Dense,
     "patterns": Patterns,
+    "dense_memory": DenseMemory,
     "sparse": Sparse,
     "lattice": Lattice,
 }
@@ -529,7 +577,7 @@ class NumbaKernel:
             raise param_error(
                 "net",
                 "make_kernel",
-                "a network with dense, sparse, pattern or lattice couplings for the numba backend",
+                "a network with dense, sparse, pattern, dense-memory or lattice couplings for the numba backend",
                 type(c).__name__,
             )
 
@@ -876,10 +924,6 @@ def make_kernel(
         field_refresh = check_int(
             field_refresh, "backend_options['field_refresh']", caller, minimum=1
         )
-    if getattr(net.couplings, "kind", None) == "dense_memory":
-        from statnn.dynamics.numba.dense_memory import DenseMemoryKernel
-
-        return DenseMemoryKernel(net, rule=rule, schedule=schedule, n_temps=n_temps, chains=chains)
     return NumbaKernel(
         net,
         rule=rule,
