@@ -36,6 +36,7 @@ from statnn.theory.dense import (
     exp_all_patterns_load,
     exp_capacity,
     exp_critical_load,
+    exp_noise_exponent,
     sparse_capacity_asymptote,
 )
 from statnn.theory.ising import (
@@ -64,6 +65,7 @@ __all__ = [
     "exp_all_patterns_load",
     "exp_capacity",
     "exp_critical_load",
+    "exp_noise_exponent",
     "delayed_sequence_dwell_time",
     "delayed_sequence_overlaps",
     "sequence_overlaps",

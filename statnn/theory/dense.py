@@ -28,9 +28,16 @@ With P = e^{αN}, the noise is a sum over e^{N(α − I(m))} patterns at overlap
 binary large-deviation rate) of terms e^{β_F N m}: it is dominated by m = tanh 2β_F, the
 saddle of 2β_F m − I(m), as long as that overlap is populated, which it is at the threshold.
 Stability of a typical pattern then requires α < α_1(β_F) = 2β_F − ln cosh 2β_F
-(:func:`exp_critical_load`), which rises to ln 2 as β_F → ∞. This is a signal-to-noise
-(random-energy-model) estimate derived here, not the exact thresholds of Lucibello & Mézard
-(PRL 132, 077301, 2024), who treat Gaussian and spherical patterns. For *all* patterns to
+(:func:`exp_critical_load`), which rises to ln 2 as β_F → ∞. In random-energy-model terms
+(:func:`exp_noise_exponent`): the noise's second moment is a REM partition function at
+inverse temperature 2β_F over e^{αN} levels of binary large-deviation entropy α − I(m),
+whose exponent is α + ln cosh 2β_F above its freezing load I(tanh 2β_F) and 2β_F m_max(α)
+(I(m_max) = α) below it; the closed form is the root of that exponent = 2β_F, and the root
+lies on the unfrozen branch for every β_F. This is a signal-to-noise (random-energy-model)
+estimate derived here. Lucibello & Mézard (PRL 132, 077301, 2024) give exact REM thresholds
+for Gaussian and spherical patterns; the extension to ±1 patterns is Achilli, Ambrogioni,
+Lucibello, Mézard & Ventura (arXiv:2503.09518, 2025). Their formulas for the binary case
+were not available to this implementation, so it is not claimed to be theirs. For *all* patterns to
 be fixed points, and for retrieval from a cue with a fraction ρ of flipped bits, Demircigil,
 Heusel, Löwe, Upgang & Vermet (J. Stat. Phys. 168, 288, 2017) prove, for F(x) = e^x,
 α < I(1 − 2ρ)/2 (:func:`exp_all_patterns_load`), ln 2 / 2 at ρ = 0.
@@ -264,6 +271,60 @@ def _binary_rate(m):
     return a + b
 
 
+def exp_noise_exponent(alpha, beta=1.0):
+    """ψ(α, β_F) = lim (1/N) ln Σ_{μ≥2} e^{2β_F r_μ}: the REM exponent of the noise variance.
+
+    P = e^{αN} random ±1 patterns; the number of them at overlap m ∈ [−1, 1] with the
+    retrieved state is e^{N(α − I(m))}, I the binary large-deviation rate. The sum is a
+    random energy model at inverse temperature 2β_F:
+
+        ψ = α + ln cosh 2β_F              for α >= I(tanh 2β_F)   (unfrozen),
+        ψ = 2β_F m_max,  I(m_max) = α     for α <  I(tanh 2β_F)   (frozen: the largest
+                                                                   overlap dominates).
+
+    A typical pattern is stable while ψ/2 < β_F (noise amplitude below the signal); the
+    root ψ = 2β_F is :func:`exp_critical_load`.
+
+    Parameters
+    ----------
+    alpha : float or array of floats in (0, ln 2]
+        The load ln P / N.
+    beta : float > 0
+        β_F of F(x) = e^{β_F x}.
+
+    Returns
+    -------
+    float or ndarray
+        ψ, same shape as ``alpha``.
+
+    Examples
+    --------
+    >>> from statnn.theory import exp_critical_load, exp_noise_exponent
+    >>> round(exp_noise_exponent(exp_critical_load(1.0), 1.0), 12)
+    2.0
+    """
+    caller = "exp_noise_exponent"
+    expected = "a float or array of floats in (0, ln 2]"
+    a, _ = real_array(alpha, "alpha", caller, minimum=0, strict_minimum=True, expected=expected)
+    if np.any(a > math.log(2.0) + 1e-15):
+        raise param_error("alpha", caller, expected, alpha)
+    b, _ = real_array(
+        beta, "beta", caller, minimum=0, strict_minimum=True, expected="a float > 0"
+    )  # fmt: skip
+    if b.ndim:
+        raise param_error("beta", caller, "a float > 0", beta)
+    two_b = 2.0 * float(b)
+    freeze = float(_binary_rate(math.tanh(two_b)))
+    log_cosh = float(np.logaddexp(two_b, -two_b) - math.log(2.0))
+    lo, hi = np.zeros_like(a), np.ones_like(a)  # I(m) = α on m ∈ (0, 1): bisection
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        below = _binary_rate(mid) < a
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    out = np.where(a >= freeze, a + log_cosh, two_b * 0.5 * (lo + hi))
+    return float(out) if out.ndim == 0 else out
+
+
 def exp_all_patterns_load(rho=0.0):
     """Demircigil et al.'s α < I(1 − 2ρ)/2: all patterns retrieved from cues with a fraction
     ρ ∈ [0, ½) of flipped bits, F(x) = e^x (ln 2 / 2 ≈ 0.347 at ρ = 0).
@@ -329,5 +390,6 @@ __all__ = [
     "exp_all_patterns_load",
     "exp_capacity",
     "exp_critical_load",
+    "exp_noise_exponent",
     "sparse_capacity_asymptote",
 ]
