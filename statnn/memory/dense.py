@@ -27,8 +27,9 @@ def dense_memory(
     The network's :meth:`~statnn.Network.local_field` is the effective field
     h_i = [E(S_i = −1) − E(S_i = +1)]/2, so Glauber P(S_i = +1) = 1/(1 + e^{−2βh_i}) and
     Metropolis min(1, e^{−βΔE}) with ΔE = 2 S_i h_i sample exp(−βE) exactly. Backends:
-    ``numpy`` (reference) and ``numba`` (O(P) per update from cached projections); the torch
-    backend refuses it. See :mod:`statnn.core.dense_memory`.
+    ``numpy`` (reference), ``numba`` (O(P) per update from cached projections, and
+    ``simulate``'s compiled record loop) and ``torch`` (one neuron at a time for all chains
+    at once). See :mod:`statnn.core.dense_memory`.
 
     Parameters
     ----------

@@ -24,6 +24,8 @@ Kernels (see ``docs/backends.md``):
   across chains stay valid.
 * **Synchronous**: one field product per sweep, all sites from the old state.
 * **Checkerboard** (lattices): :mod:`statnn.dynamics.torch.lattice`.
+* **Dense associative memories** (no coupling matrix): one neuron at a time for all states,
+  from cached projections, :mod:`statnn.dynamics.torch.dense_memory`.
 
 Random numbers come from one ``torch.Generator`` on the device, seeded from the
 SeedSequence ``init`` receives: per sweep the order (``randint`` / ``randperm``), then the
@@ -49,7 +51,6 @@ from statnn.dynamics.torch.triton_support import (
     compile_missing,
     triton_missing,
 )
-from statnn.errors import BackendUnavailableError
 
 __all__ = [
     "BLOCK_SIZE",
@@ -114,12 +115,6 @@ def make_kernel(
         toolchain) is missing, the eager path runs after one :class:`FastPathWarning`.
     """
     caller = "the torch backend"
-    if getattr(net.couplings, "kind", None) == "dense_memory":
-        raise BackendUnavailableError(
-            "The 'torch' backend has no kernel for dense associative memory couplings "
-            "(DenseMemoryCouplings: a non-quadratic energy, no coupling matrix to block-update "
-            "with). Use backend='numba' (or 'numpy', the reference)."
-        )
     dev = resolve_device(device)
     if compile is None:
         compile = dev.type == "cuda"
@@ -140,6 +135,18 @@ def make_kernel(
         raise param_error("backend_options['block_size']", caller, "an int >= 1", block_size)
     if kernel not in (None, "triton", "torch"):
         raise param_error("backend_options['kernel']", caller, "'triton' or 'torch'", kernel)
+    if getattr(net.couplings, "kind", None) == "dense_memory":
+        if kernel == "triton":
+            raise param_error(
+                "backend_options['kernel']", caller,
+                "'torch' (or None) for a dense associative memory: it has no Triton kernel",
+                kernel,
+            )  # fmt: skip
+        from statnn.dynamics.torch.dense_memory import DenseMemoryKernel
+
+        return DenseMemoryKernel(
+            net, rule=rule, schedule=schedule, n_temps=n_temps, chains=chains, device=dev
+        )
     if kernel is None:
         kernel = "triton" if dev.type == "cuda" and triton_missing(dev) is None else "torch"
     if kernel == "triton" and schedule != "synchronous":

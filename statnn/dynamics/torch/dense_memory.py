@@ -1,0 +1,127 @@
+"""Dense associative memory (:mod:`statnn.core.dense_memory`) on the torch backend.
+
+All K = n_T · chains states are the batch. Each keeps its projections M_μ = ξ^μ · S
+(float64, exact integers) as the cache, and the effective field of neuron i,
+h_i = [E(S_i = −1) − E(S_i = +1)]/2, costs O(P) per state from r_μ = M_μ − ξ_i^μ S_i:
+
+* poly, degree n: h_i = Σ_μ ξ_i^μ [(r_μ + 1)^n − (r_μ − 1)^n] / (2 n N^{n−1}) + b_i;
+* exp, width β_F: with r* = max_μ r_μ,
+  h_i = ½ [e^{β_F (r* − N + 1)} − e^{β_F (r* − N − 1)}] Σ_μ ξ_i^μ e^{β_F (r_μ − r*)} + b_i
+  (every exponential ≤ 1; an underflowed h keeps the sign of the sum as the smallest
+  subnormal),
+
+the formulas of the numpy reference. Single-site schedules update one neuron at a time for
+every state at once: per sweep the site order (``randint`` / ``randperm``, shared by all
+chains, as the block kernels do) and then the uniforms (K, N) are drawn from the state's
+generator; after each update M ← M + (S_i' − S_i) ξ_i (exact). There is no coupling matrix,
+so no block product: one update is a handful of (K × P) operations, which suits many chains
+and a GPU rather than one chain on a CPU. Synchronous sweeps compute every field from the
+old projections (in site blocks of bounded memory), then recompute M = S ξᵀ.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from statnn.core.dense_memory import odd_binomials
+from statnn.dynamics.torch.base import TorchKernel, new_spins
+
+_TINY = 5e-324
+
+#: Synchronous sweeps evaluate the fields of this many (state, site, pattern) triples at once.
+_SYNC_ENTRIES = 2**22
+
+
+class DenseMemoryKernel(TorchKernel):
+    """Dense-memory kernel: schedules random, sequential, permuted and synchronous."""
+
+    def __init__(self, net, **kw):
+        super().__init__(net, **kw)
+        c = net.couplings
+        dev = self.device
+        self.xi = torch.as_tensor(np.ascontiguousarray(c.patterns_t), device=dev).to(torch.float64)
+        self.P = c.p
+        self.poly = c.interaction == "poly"
+        self.degree = int(c.degree)
+        self.coeffs = [float(x) for x in odd_binomials(c.degree)]
+        self.inv = float(c.inv_scale)
+        self.beta_f = float(c.beta)
+        self.bias = torch.as_tensor(np.ascontiguousarray(net.bias, dtype=np.float64), device=dev)
+        self._arange = torch.arange(self.n, device=dev)
+
+    def _cache(self, S):
+        flat = S.reshape(self.K, self.n).to(torch.float64)
+        return (flat @ self.xi).reshape(*self.shape, self.P)
+
+    def _field(self, M, rows, own):
+        """h without bias from projections M (..., P), the site's bits rows (..., P) and S_i."""
+        r = M - rows * own[..., None]
+        if self.poly:
+            g = torch.zeros_like(r)
+            for c in self.coeffs:  # Horner, highest power first
+                g = g * r + c
+            return ((rows * g).sum(-1) / self.degree) * self.inv
+        top = r.max(dim=-1).values
+        total = (rows * torch.exp(self.beta_f * (r - top[..., None]))).sum(-1)
+        b, n = self.beta_f, float(self.n)
+        front = 0.5 * (torch.exp(b * (top - n + 1.0)) - torch.exp(b * (top - n - 1.0)))
+        h = front * total
+        tiny = torch.full_like(h, _TINY).copysign(total)
+        return torch.where((h == 0) & (total != 0), tiny, h)
+
+    def _order(self, gen):
+        if self.schedule == "random":
+            return torch.randint(0, self.n, (self.n,), generator=gen, device=self.device)
+        if self.schedule == "permuted":
+            return torch.randperm(self.n, generator=gen, device=self.device)
+        return self._arange
+
+    def step(self, state, betas, sweeps):
+        beta, zero_keeps = self._betas(betas, torch.float64)
+        S = state.spins.reshape(self.K, self.n).clone()  # the input state stays valid
+        M = state.cache.reshape(self.K, self.P).clone()
+        gen = self._generator(state)
+        flips = torch.zeros(self.K, dtype=torch.int64, device=self.device)
+        for _ in range(sweeps):
+            if self.schedule == "synchronous":
+                S, M = self._synchronous(S, gen, beta, zero_keeps, flips)
+                continue
+            order = self._order(gen).tolist()
+            for start, u in self._uniform_chunks(gen, torch.float64, 1):
+                for t in range(u.shape[1]):
+                    i = order[start + t]
+                    row = self.xi[i]
+                    old = S[:, i].to(torch.float64)
+                    h = self._field(M, row, old) + self.bias[i]
+                    new = new_spins(self.rule, old, h, u[:, t], beta, zero_keeps, self.tol)
+                    d = new - old
+                    S[:, i] = new.to(torch.int8)
+                    M.addr_(d, row)
+                    flips += d != 0
+        new_state = state._replace(
+            spins=S.reshape(state.spins.shape),
+            rng=gen,
+            cache=M.reshape(state.cache.shape),
+            sweep=state.sweep + sweeps,
+        )
+        return new_state, flips.reshape(self.shape).cpu().numpy()
+
+    def _synchronous(self, S, gen, beta, zero_keeps, flips):
+        u = torch.rand((self.K, self.n), generator=gen, dtype=torch.float64, device=self.device)
+        old = S.to(torch.float64)
+        M = old @ self.xi
+        h = torch.empty_like(old)
+        width = max(1, _SYNC_ENTRIES // max(1, self.K * self.P))
+        for a in range(0, self.n, width):
+            rows = self.xi[a : a + width]  # (B, P)
+            h[:, a : a + width] = self._field(M[:, None, :], rows[None], old[:, a : a + width])
+        h += self.bias
+        b = beta[:, None]
+        z = None if zero_keeps is None else zero_keeps[:, None]
+        new = new_spins(self.rule, old, h, u, b, z, self.tol)
+        flips += (new != old).sum(1)
+        return new.to(torch.int8), new @ self.xi
+
+
+__all__ = ["DenseMemoryKernel"]
