@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from statnn._validation import check_choice, param_error, seed_value
+from statnn._validation import check_choice, check_real, param_error, seed_value
 from statnn.core.network import Network
 from statnn.memory.rules import (
     _patterns,
@@ -13,6 +13,7 @@ from statnn.memory.rules import (
     pseudo_inverse_couplings,
     storkey_couplings,
 )
+from statnn.theory.sparse import sparse_threshold
 
 RULES = ("hebbian", "pseudo_inverse", "storkey", "perceptron")
 
@@ -24,6 +25,7 @@ _RULE_OPTIONS = {
     "lr": ("perceptron", 1.0),
     "max_epochs": ("perceptron", 1000),
     "activity": ("hebbian", 0.0),
+    "threshold": ("hebbian", None),
     "dtype": (("pseudo_inverse", "storkey"), "float64"),
 }
 
@@ -41,12 +43,21 @@ def _is_default(value, default) -> bool:
         return False
 
 
+def _threshold(threshold, a: float, caller: str) -> float:
+    if isinstance(threshold, str):
+        if threshold != "auto":
+            raise param_error("threshold", caller, "a finite float, 'auto' or None", threshold)
+        return float(sparse_threshold(a))
+    return check_real(threshold, "threshold", caller)
+
+
 def hopfield(
     patterns,
     rule: str = "hebbian",
     *,
     kappa: float = 0.0,
     activity: float | str = 0.0,
+    threshold: float | str | None = None,
     dilution: float | None = None,
     symmetric_dilution: bool = True,
     symmetrize: bool = False,
@@ -81,6 +92,13 @@ def hopfield(
         Perceptron rule only: Gardner stability margin κ.
     activity : float in (−1, 1) or "auto"
         Hebbian only: mean activity a of biased patterns, J ∝ Σ (ξ_i − a)(ξ_j − a).
+    threshold : float, "auto" or None
+        Hebbian only. None (default): no bias, h_i = Σ_j J_ij S_j. A number θ: the
+        low-activity network h_i = Σ_j J_ij (S_j − a) − θ, i.e. biases
+        b_i = −θ − a Σ_j J_ij (centring the presynaptic activity removes the quenched
+        field a Σ_j J_ij; see docs/memory.md). ``"auto"``: the θ that maximises the
+        capacity at activity a, :func:`statnn.theory.sparse_threshold` (0 at a = 0). Biased
+        patterns (|a| ≳ 0.3) need it to be retrieved.
     dilution : float in (0, 1], optional
         Connectivity c: **keep** each coupling with probability c (J_ij ← c_ij J_ij / c;
         the perceptron rule learns only the kept ones). Diluted couplings are sparse CSR.
@@ -121,6 +139,7 @@ def hopfield(
         "lr": lr,
         "max_epochs": max_epochs,
         "activity": activity,
+        "threshold": threshold,
         "dtype": dtype,
     }
     for name, (owner, default) in _RULE_OPTIONS.items():
@@ -136,6 +155,8 @@ def hopfield(
                 value,
                 hint=f"rule={rule!r} was asked for.",
             )
+    if threshold is not None and not isinstance(threshold, str):
+        threshold = check_real(threshold, "threshold", caller)
     xi = _patterns(patterns, caller)
     p, n = xi.shape
     if dilution is not None:  # record the seed actually used (drawn for None)
@@ -146,7 +167,12 @@ def hopfield(
     bias = None
     if rule == "hebbian":
         couplings = hebbian_couplings(xi, activity=activity, **dilute)
-        info["activity"] = float(xi.mean()) if activity == "auto" else activity
+        a = float(xi.mean()) if isinstance(activity, str) else float(activity)
+        info["activity"] = a
+        if threshold is not None:
+            theta = _threshold(threshold, a, caller)
+            bias = -theta - a * couplings.field(np.ones(n))
+            info["threshold"] = theta
     elif rule == "pseudo_inverse":
         couplings = pseudo_inverse_couplings(xi, dtype=dtype, **dilute)
         info["dtype"] = str(dtype)

@@ -8,6 +8,8 @@
 * :mod:`~statnn.theory.perceptron` -- Cover's counting theorem and Gardner's capacity.
 * :mod:`~statnn.theory.dense` -- dense associative memories (polynomial and exponential)
   by signal-to-noise; the sparse-pattern capacity asymptote.
+* :mod:`~statnn.theory.sparse` -- biased (low-activity) patterns: α_c(a) of the covariance
+  rule with the optimal threshold, replica-symmetric at T = 0.
 * :mod:`~statnn.theory.sk` -- Sherrington-Kirkpatrick spin glass, replica-symmetric.
 
 Conventions (docs/conventions.md): spins +-1, H = -1/2 sum_{i != j} J_ij S_i S_j - sum_i h_i S_i,
@@ -57,6 +59,12 @@ from statnn.theory.sequences import (
     sequence_overlaps,
 )
 from statnn.theory.sk import SK_GROUND_STATE_ENERGY, sk_rs_energy, sk_rs_overlap
+from statnn.theory.sparse import (
+    SparseCapacity,
+    sparse_capacity,
+    sparse_overlap,
+    sparse_threshold,
+)
 
 __all__ = [
     "dense_bit_error",
@@ -70,6 +78,10 @@ __all__ = [
     "delayed_sequence_overlaps",
     "sequence_overlaps",
     "sparse_capacity_asymptote",
+    "SparseCapacity",
+    "sparse_capacity",
+    "sparse_overlap",
+    "sparse_threshold",
     "AGSSolution",
     "SK_GROUND_STATE_ENERGY",
     "ags_critical_load",
