@@ -189,7 +189,7 @@ def sparse_capacity(activity, *, full: bool = False):
     (1985)); for |a| → 1 the curve approaches Tsodyks & Feigel'man's (Europhys. Lett. 6,
     101 (1988)) α_c ≈ 1/(2f|ln f|) with f = (1 − |a|)/2 the fraction of neurons in the rare
     state (:func:`sparse_capacity_asymptote`), slowly: logarithmic corrections keep the
-    ratio at ≈ 0.6 for f = 10⁻³.
+    ratio at 0.29 for f = 0.05, 0.47 for f = 10⁻³ and 0.50 for f = 10⁻⁴.
 
     Parameters
     ----------
@@ -210,7 +210,7 @@ def sparse_capacity(activity, *, full: bool = False):
     0.1379
     >>> c = sparse_capacity(-0.9, full=True)
     >>> round(c.alpha_c, 2), round(c.threshold, 2)
-    (0.58, 0.71)
+    (0.98, 1.24)
     """
     caller = "sparse_capacity"
     act = _activity_array(activity, caller)
