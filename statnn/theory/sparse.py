@@ -357,8 +357,8 @@ def sparse_overlap(alpha, activity: float, threshold: float | None = None):
     Examples
     --------
     >>> from statnn.theory import sparse_overlap
-    >>> round(sparse_overlap(0.1, 0.0), 4)    # AGS: m(0.1) at T = 0
-    0.9999
+    >>> round(sparse_overlap(0.1, 0.0), 4)    # a = 0: AGS's m(α = 0.1, T = 0)
+    0.998
     """
     caller = "sparse_overlap"
     alphas, _ = real_array(
