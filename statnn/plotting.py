@@ -290,6 +290,61 @@ def plot_dense_capacity(ds, path=None, *, ax=None) -> Figure:
     return _done(fig, path, "plot_dense_capacity")
 
 
+def plot_sparse_patterns(ds, path=None, *, ax=None) -> Figure:
+    """Biased patterns: retrieval vs load per activity with the theory, and α_c(a).
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The result of the ``sparse-patterns`` experiment
+        (``run_experiment("sparse-patterns", …).dataset`` or the saved file read back with
+        :func:`statnn.results.load_results`).
+    path : path-like, optional
+        Deprecated: save with :func:`save_figure` instead.
+    ax : array of matplotlib Axes, optional
+        Where to draw: two Axes (overlap vs load, capacity vs activity). Default: a new
+        figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The new figure, or the figure of ``ax``.
+    """
+    fig, axes, created = _axes(ax, 2, 1, 2, 9.0, 3.8, "plot_sparse_patterns")
+    left, right = axes
+    for i, a in enumerate(ds.activity.values):
+        one = ds.isel(activity=i)
+        color = f"C{i}"
+        alpha_c = float(one.alpha_c)
+        left.plot(ds.load_ratio_theory * alpha_c, one.theory_overlap, color=color, lw=1.2, ls="--")
+        left.plot(one.alpha, one.overlap, color=color, marker="o", ms=4, lw=0.8,
+                  label=f"a = {a:g} (θ = {float(one.threshold):.2f})")  # fmt: skip
+        left.plot(one.alpha, one.overlap_no_threshold, color=color, marker="x", ms=4,
+                  lw=0.6, ls=":")  # fmt: skip
+        left.axvline(alpha_c, color=color, lw=0.8, ls=":")
+    left.plot([], [], **THEORY, label="replica-symmetric m(α)")
+    left.plot([], [], color="gray", marker="x", ls=":", label="no threshold")
+    left.set_xscale("log")
+    left.set_xlabel("load α = P/N")
+    left.set_ylabel("final overlap m (covariance)")
+    left.set_ylim(-0.05, 1.05)
+    left.legend(fontsize=6, loc="lower left")
+    f_curve = (1.0 - np.abs(ds.curve_activity.values)) / 2.0
+    right.plot(f_curve, ds.alpha_c_curve, color="k", lw=1.2, label="α_c(a), replica-symmetric")
+    right.plot(f_curve, ds.asymptote_curve, color="gray", lw=1.0, ls="--",
+               label="1/(2f |ln f|)")  # fmt: skip
+    f_sim = (1.0 - np.abs(ds.activity.values)) / 2.0
+    right.plot(f_sim, ds.alpha_c_measured, marker="o", color="C3", ls="none",
+               label=f"simulation N = {ds.attrs.get('n_neurons', '?')}")  # fmt: skip
+    right.set_xscale("log")
+    right.set_yscale("log")
+    right.set_xlabel("fraction f = (1 − |a|)/2 in the rare state")
+    right.set_ylabel("capacity α_c")
+    right.legend(fontsize=6)
+    _title(fig, ds, created)
+    return _done(fig, path, "plot_sparse_patterns")
+
+
 def plot_sequence_recall(ds, path=None, *, ax=None) -> Figure:
     """m_ν(t) per T, one colour per pattern ν, mean-field trace dashed; with delayed synapses,
     the asynchronous trace and the dwell time against τ.
@@ -798,6 +853,7 @@ PLOTS = {
     "hopfield-phase": plot_hopfield_phase,
     "dense-capacity": plot_dense_capacity,
     "sequence-recall": plot_sequence_recall,
+    "sparse-patterns": plot_sparse_patterns,
     "ising-2d": plot_ising_2d,
     "curie-weiss": plot_curie_weiss,
     "sk-glass": plot_sk_glass,

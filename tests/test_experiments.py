@@ -91,6 +91,7 @@ PANELS = {
     "inverse-ising": lambda ds: ds.sizes["beta"] + 1,
     "dense-capacity": lambda ds: ds.sizes["model"],
     "sequence-recall": lambda ds: ds.sizes["T"] + 2,
+    "sparse-patterns": lambda ds: 2,
 }
 
 
@@ -369,3 +370,14 @@ def test_run_command_device(tmp_path, capsys):
     assert main(["run", "curie-weiss", "--tiny", "--device", "cpu", "--out", str(tmp_path)]) == 0
     assert "backend torch on cpu" in capsys.readouterr().out
     assert load_dataset(tmp_path / "curie-weiss.nc").attrs["device"] == "cpu"
+
+
+def test_sparse_patterns_retrieve_below_and_fail_above_alpha_c():
+
+    ds = tiny("sparse-patterns")
+    np.testing.assert_allclose(ds.alpha_c, theory.sparse_capacity(ds.activity.values))
+    low, high = ds.sel(load_ratio=0.5), ds.sel(load_ratio=2.0)
+    assert np.all(low.retrieved_fraction == 1.0)  # half of alpha_c(a): every pattern
+    assert np.all(high.retrieved_fraction < 0.8)  # twice alpha_c(a): most lost
+    biased = ds.sel(activity=-0.8, load_ratio=0.5)  # the threshold matters for biased patterns
+    assert float(biased.overlap) > float(biased.overlap_no_threshold) + 0.3

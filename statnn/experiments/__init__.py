@@ -11,7 +11,7 @@ scripts in ``experiments/`` call it.
 
 >>> from statnn.experiments import EXPERIMENTS
 >>> len(EXPERIMENTS), "hopfield-recall" in EXPERIMENTS
-(12, True)
+(13, True)
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from statnn.experiments.hopfield import basins, hopfield_phase_diagram, hopfield
 from statnn.experiments.learning import inverse_ising
 from statnn.experiments.magnets import curie_weiss, ising_2d, sk_glass
 from statnn.experiments.sequences import sequence_recall
+from statnn.experiments.sparse import sparse_patterns
 from statnn.results import check_output_dir, os_error_text
 
 
@@ -92,6 +93,14 @@ EXPERIMENTS: dict[str, Experiment] = {
             "experiments/sequence_recall.py",
             "overlap trace m_ν(t) of a sequence memory under synchronous dynamics at several "
             "T, with the mean-field trace",
+        ),
+        Experiment(
+            "sparse-patterns",
+            sparse_patterns,
+            "experiments/sparse_patterns.py",
+            "final overlap vs load for biased patterns (covariance rule, optimal threshold, "
+            "and no threshold) with the replica-symmetric m(α), and α_c(a) with the measured "
+            "capacities and the 1/(2f|ln f|) asymptote",
         ),
         Experiment(
             "ising-2d",
