@@ -127,7 +127,10 @@ def _best_m(t: float, a: float) -> tuple[float, float]:
 class SparseCapacity(NamedTuple):
     """α_c of the covariance rule at one activity, with the threshold that achieves it.
 
-    Attributes
+    Returned by :func:`sparse_capacity` with ``full=True`` (fields are arrays for an array
+    of activities).
+
+    Parameters
     ----------
     alpha_c : float
         Critical load P/N at the optimal threshold.
@@ -137,6 +140,13 @@ class SparseCapacity(NamedTuple):
         Retrieval overlap m at α_c (the fold of the retrieval branch).
     effective_threshold : float
         t = θ + aΓ, the threshold felt by a neuron once the Onsager term is included.
+
+    Examples
+    --------
+    >>> from statnn.theory import sparse_capacity
+    >>> c = sparse_capacity(-0.8, full=True)
+    >>> round(c.alpha_c, 3), round(c.overlap, 3)
+    (0.484, 0.835)
     """
 
     alpha_c: float
