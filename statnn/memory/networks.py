@@ -97,8 +97,9 @@ def hopfield(
         low-activity network h_i = Σ_j J_ij (S_j − a) − θ, i.e. biases
         b_i = −θ − a Σ_j J_ij (centring the presynaptic activity removes the quenched
         field a Σ_j J_ij; see docs/memory.md). ``"auto"``: the θ that maximises the
-        capacity at activity a, :func:`statnn.theory.sparse_threshold` (0 at a = 0). Biased
-        patterns (|a| ≳ 0.3) need it to be retrieved.
+        capacity at activity a, :func:`statnn.theory.sparse_threshold` (0 at a = 0).
+        Strongly biased patterns need it to be retrieved (a = −0.6 and beyond in the
+        ``sparse-patterns`` experiment).
     dilution : float in (0, 1], optional
         Connectivity c: **keep** each coupling with probability c (J_ij ← c_ij J_ij / c;
         the perceptron rule learns only the kept ones). Diluted couplings are sparse CSR.
@@ -155,8 +156,8 @@ def hopfield(
                 value,
                 hint=f"rule={rule!r} was asked for.",
             )
-    if threshold is not None and not isinstance(threshold, str):
-        threshold = check_real(threshold, "threshold", caller)
+    if threshold is not None:  # checked before any work; "auto" is resolved once a is known
+        _threshold(threshold, 0.0, caller)
     xi = _patterns(patterns, caller)
     p, n = xi.shape
     if dilution is not None:  # record the seed actually used (drawn for None)
