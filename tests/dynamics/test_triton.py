@@ -30,6 +30,7 @@ import statnn.dynamics.torch.kernels as torch_kernels  # noqa: E402
 from statnn.dynamics.torch import triton_common, triton_support  # noqa: E402
 from statnn.dynamics.torch.triton_blocks import TritonBlockKernel  # noqa: E402
 from statnn.dynamics.torch.triton_lattice import TritonCheckerboardKernel  # noqa: E402
+from tests.dynamics.triton_keys import specialisation_keys  # noqa: E402
 from tests.statistical.test_boltzmann import (  # noqa: E402
     BURN_IN,
     CHAINS,
@@ -42,6 +43,7 @@ from tests.statistical.test_boltzmann import (  # noqa: E402
 
 
 def triton_kernel(net, schedule, rule, n_temps, chains, **kw):
+    kw.setdefault("multispin", False)  # the byte-per-spin lattice kernel (own tests for the other)
     k = torch_kernels.make_kernel(
         net, rule=rule, schedule=schedule, n_temps=n_temps, chains=chains, kernel="triton", **kw
     )
@@ -171,32 +173,13 @@ def test_huge_couplings_at_huge_temperature_are_paramagnetic():
     assert abs(k.spins(state).mean()) < 0.2
 
 
-def _specialisation_keys(calls):
-    """The cache keys Triton's JIT would compile for the recorded launches (CUDA target)."""
-    from triton.backends.compiler import GPUTarget
-    from triton.compiler import make_backend
-    from triton.runtime.jit import JITFunction, create_function_from_signature
-
-    backend = make_backend(GPUTarget("cuda", 90, 32))
-    keys = set()
-    binders = {}
-    for kernel, args, meta in calls:
-        fn = kernel.fn
-        if fn not in binders:
-            jf = JITFunction(fn, do_not_specialize=kernel_dns(fn))
-            binders[fn] = create_function_from_signature(jf.signature, jf.params, backend)
-        _, spec, _ = binders[fn](*args, **meta)
-        keys.add((fn.__name__, str(spec)))
-    return keys
-
-
-def kernel_dns(fn):
+def kernel_dns():
     from statnn.dynamics.torch import triton_blocks, triton_lattice
 
     return {
         "checkerboard_half": triton_lattice.NO_SPECIALIZE,
         "block_updates": triton_blocks.NO_SPECIALIZE,
-    }[fn.__name__]
+    }
 
 
 def test_scan_compiles_a_bounded_number_of_kernels(monkeypatch):
@@ -219,7 +202,7 @@ def test_scan_compiles_a_bounded_number_of_kernels(monkeypatch):
         net = sn.Network(sn.PatternCouplings(xi, scale=1 / n))
         k = triton_kernel(net, "sequential", "glauber", 1, 3, block_size=8)
         k.step(k.init(np.ones((1, 3, n), dtype=np.int8), np.random.SeedSequence(n)), [1.0 / n], 1)
-    keys = _specialisation_keys(calls)
+    keys = specialisation_keys(calls, kernel_dns())
     # one lattice kernel (2-D, periodic, no site fields, Glauber) and one block kernel
     assert len(calls) > 20
     assert len(keys) == 2, keys

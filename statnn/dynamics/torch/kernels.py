@@ -78,6 +78,8 @@ OPTIONS = {
     "(default 'int8' for the torch kernels on CUDA, else 'float')",
     "kernel": "'triton' or 'torch': fused Triton kernels or the torch ones "
     "(default 'triton' on CUDA when Triton is installed, else 'torch')",
+    "multispin": "bool: with kernel='triton', 32 spins per word for checkerboard sweeps of "
+    "lattices where it applies (default True)",
 }
 
 
@@ -93,6 +95,7 @@ def make_kernel(
     compile: bool | None = None,
     pattern_mode: str | None = None,
     kernel: str | None = None,
+    multispin: bool = True,
 ):
     """Build the torch kernel for ``net`` on ``device`` (None → ``"cpu"``).
 
@@ -113,6 +116,12 @@ def make_kernel(
         updates; "torch": the eager/compiled torch kernels. Default: "triton" on CUDA when
         Triton is installed, else "torch". When Triton (or, with ``compile``, the compiler
         toolchain) is missing, the eager path runs after one :class:`FastPathWarning`.
+    multispin : bool
+        With the Triton kernels, run checkerboard sweeps of periodic lattices with even
+        sides, one bias value and rows that fill whole 32-bit words or fit in one
+        (:func:`statnn.dynamics.torch.triton_multispin.multispin_applies`) with 32 spins per
+        word (:mod:`statnn.dynamics.torch.triton_multispin`); other lattices, or False, use
+        one byte per spin (:mod:`statnn.dynamics.torch.triton_lattice`).
     """
     caller = "the torch backend"
     dev = resolve_device(device)
@@ -133,6 +142,8 @@ def make_kernel(
         or block_size < 1
     ):
         raise param_error("backend_options['block_size']", caller, "an int >= 1", block_size)
+    if not isinstance(multispin, bool | np.bool_):
+        raise param_error("backend_options['multispin']", caller, "a bool", multispin)
     if kernel not in (None, "triton", "torch"):
         raise param_error("backend_options['kernel']", caller, "'triton' or 'torch'", kernel)
     if getattr(net.couplings, "kind", None) == "dense_memory":
@@ -154,7 +165,9 @@ def make_kernel(
         if missing is None:
             # the fused overlap read is exact float32 (IEEE tl.dot): float mode by default
             mode = "float" if auto_pattern_mode else pattern_mode
-            return _triton_kernel(net, rule, schedule, n_temps, chains, dev, block_size, mode)
+            return _triton_kernel(
+                net, rule, schedule, n_temps, chains, dev, block_size, mode, bool(multispin)
+            )
         announce_fallback("The Triton kernel", missing)
     if compile:
         missing = compile_missing(dev.type)
@@ -172,8 +185,17 @@ def make_kernel(
     return BlockKernel(net, block_size=block_size, compile=compile, pattern_mode=pattern_mode, **kw)
 
 
-def _triton_kernel(net, rule, schedule, n_temps, chains, dev, block_size, pattern_mode):
+def _triton_kernel(net, rule, schedule, n_temps, chains, dev, block_size, pattern_mode, multispin):
     kw = dict(rule=rule, schedule=schedule, n_temps=n_temps, chains=chains, device=dev)
+    if schedule == "checkerboard" and multispin:
+        from statnn.dynamics.torch.triton_multispin import (
+            TritonMultispinKernel,
+            multispin_applies,
+        )
+
+        lat = net.lattice
+        if multispin_applies(lat.shape, lat.periodic, net.uniform_bias is not None):
+            return TritonMultispinKernel(net, **kw)
     if schedule == "checkerboard":
         from statnn.dynamics.torch.triton_lattice import TritonCheckerboardKernel
 

@@ -63,22 +63,23 @@ from statnn.dynamics.torch.base import TorchKernel
 from statnn.dynamics.torch.triton_support import interpreting
 
 #: Words × states per program. On a GPU one state and 256 words; Triton's CPU interpreter
-#: runs one program at a time in Python, so there whole batches of states.
+#: runs one program at a time in Python, so there batches of states (read at each launch:
+#: tests of many states raise it).
 WORD_TILE = 256
 STATE_TILE = 1
 if interpreting():
-    WORD_TILE, STATE_TILE = 4, 1024
+    WORD_TILE, STATE_TILE = 16, 64
 
 #: Sites × states per program of the pack / unpack kernels.
-SITE_TILE = 1024
+SITE_TILE, CODEC_STATE_TILE = 1024, 1
 if interpreting():
-    SITE_TILE = 32
+    SITE_TILE, CODEC_STATE_TILE = 32, 256
 
-#: Classes per side of the table: aligned counts a = 0 … 6 and one slot of flags.
-_SLOTS = 8
+#: Rows of a temperature's table (:func:`flip_tables`): 64 threshold bits and two flag rows.
+_ROWS = 66
 
 #: Integer arguments Triton must not specialise on (sizes, colour, counters, key).
-NO_SPECIALIZE = ["K", "rows", "nw", "A", "B", "n", "color", "ctr_lo", "ctr_hi", "key"]
+NO_SPECIALIZE = ["K", "chains", "rows", "nw", "A", "B", "n", "color", "ctr_lo", "ctr_hi", "key"]
 NO_SPECIALIZE_CODEC = ["K", "N", "rows", "nw", "B", "C", "n"]
 
 
@@ -98,20 +99,22 @@ def geometry(shape):
 
 
 def flip_tables(rule: str, ndim: int, J: float, b: float, betas, tol: float) -> np.ndarray:
-    """Flip probabilities as 64-bit thresholds: int32 (n_T, 2, 8, 2) per temperature.
+    """Flip probabilities as bit masks per temperature: int32 (n_T, 66, 16).
 
-    Entry [t, side, a] (side 0: s = +1, side 1: s = −1; a = aligned neighbours) holds the
-    high and low 32 bits of ⌊p·2⁶⁴⌋ for the classes decided by random bits (else 0); slot
-    [t, side, 7] holds two bit masks over a: the classes that always flip (p = 1) and those
-    that need random bits. p is the flip probability of the module docstring.
+    Column side·8 + a is the class of spin s (side 0: s = +1, side 1: s = −1) with a
+    aligned neighbours, p its flip probability (module docstring). Row j < 64 holds bit j
+    (0 = the most significant) of ⌊p·2⁶⁴⌋ as a whole word, −1 (all bits set) or 0, for the
+    classes decided by random bits (0 for the others); row 64 is −1 for the classes that
+    always flip (p = 1), row 65 is −1 for those that need random bits (⌊p·2⁶⁴⌋ > 0).
     """
     D = 2 * ndim
     betas = np.asarray(betas, dtype=np.float64).ravel()
-    out = np.zeros((betas.size, 2, _SLOTS, 2), dtype=np.int64)
+    out = np.zeros((betas.size, _ROWS, 16), dtype=np.int32)
+    shifts = np.arange(63, -1, -1, dtype=np.uint64)
     for t, beta in enumerate(betas):
         for side, s in enumerate((1.0, -1.0)):
-            always = random = 0
             for a in range(D + 1):
+                col = 8 * side + a
                 h = J * (s * (2 * a - D)) + b  # the field as every backend sums it
                 sh = s * h
                 if np.isinf(beta):
@@ -124,15 +127,14 @@ def flip_tables(rule: str, ndim: int, J: float, b: float, betas, tol: float) -> 
                         else:
                             p = 1.0 if x <= 0 else float(np.exp(-x))
                 if p >= 1.0:
-                    always |= 1 << a
+                    out[t, 64, col] = -1
                     continue
-                fixed = int(p * 2.0**64)  # exact: a power-of-two scaling, then the floor
+                fixed = np.uint64(int(p * 2.0**64))  # exact: a power-of-two scaling, the floor
                 if fixed == 0:
                     continue
-                random |= 1 << a
-                out[t, side, a] = (fixed >> 32, fixed & 0xFFFFFFFF)
-            out[t, side, _SLOTS - 1] = (always, random)
-    return ((out + 2**31) % 2**32 - 2**31).astype(np.int32)  # the same 32 bits, signed
+                out[t, 65, col] = -1
+                out[t, :64, col] = -((fixed >> shifts) & np.uint64(1)).astype(np.int32)
+    return out
 
 
 @triton.jit
@@ -154,69 +156,6 @@ def _count_mask(c0, c1, c2, CNT: tl.constexpr):
 
 
 @triton.jit
-def _pick(m, word, sh):
-    """``m`` where bit ``sh`` of ``word`` (per state) is set, else 0."""
-    return tl.where(((word >> sh) & 1) != 0, m, 0)
-
-
-@triton.jit
-def _classes(row, half, sh, m0, m1, m2, m3, m4, m5, m6, NDIM: tl.constexpr):
-    """OR over the count classes a of m_a where bit ``sh`` of word ``half`` of entry a of
-    the table row is set (the threshold bits of one step, or the flag masks)."""
-    t = _pick(m0, tl.load(row + half).to(tl.uint32, bitcast=True), sh)
-    t |= _pick(m1, tl.load(row + 2 + half).to(tl.uint32, bitcast=True), sh)
-    t |= _pick(m2, tl.load(row + 4 + half).to(tl.uint32, bitcast=True), sh)
-    if NDIM >= 2:
-        t |= _pick(m3, tl.load(row + 6 + half).to(tl.uint32, bitcast=True), sh)
-        t |= _pick(m4, tl.load(row + 8 + half).to(tl.uint32, bitcast=True), sh)
-    if NDIM >= 3:
-        t |= _pick(m5, tl.load(row + 10 + half).to(tl.uint32, bitcast=True), sh)
-        t |= _pick(m6, tl.load(row + 12 + half).to(tl.uint32, bitcast=True), sh)
-    return t
-
-
-@triton.jit
-def _flags(row, q, s, m0, m1, m2, m3, m4, m5, m6, NDIM: tl.constexpr, SPLIT: tl.constexpr):
-    """Lanes whose class has flag q (0: always flips, 1: needs random bits)."""
-    word = tl.load(row + 2 * 7 + q).to(tl.uint32, bitcast=True)
-    f = _pick(m0, word, 0) | _pick(m1, word, 1) | _pick(m2, word, 2)
-    if NDIM >= 2:
-        f |= _pick(m3, word, 3) | _pick(m4, word, 4)
-    if NDIM >= 3:
-        f |= _pick(m5, word, 5) | _pick(m6, word, 6)
-    if SPLIT:
-        word = tl.load(row + 16 + 2 * 7 + q).to(tl.uint32, bitcast=True)
-        g = _pick(m0, word, 0) | _pick(m1, word, 1) | _pick(m2, word, 2)
-        if NDIM >= 2:
-            g |= _pick(m3, word, 3) | _pick(m4, word, 4)
-        if NDIM >= 3:
-            g |= _pick(m5, word, 5) | _pick(m6, word, 6)
-        f = (s & f) | (~s & g)
-    return f
-
-
-@triton.jit
-def _threshold_bits(row, j, s, m0, m1, m2, m3, m4, m5, m6, NDIM: tl.constexpr,
-                    SPLIT: tl.constexpr):  # fmt: skip
-    """Bit j (0 = the most significant) of every lane's threshold ⌊p·2⁶⁴⌋."""
-    half = j // 32
-    sh = (31 - (j % 32)).to(tl.uint32)
-    t = _classes(row, half, sh, m0, m1, m2, m3, m4, m5, m6, NDIM)
-    if SPLIT:
-        g = _classes(row + 16, half, sh, m0, m1, m2, m3, m4, m5, m6, NDIM)
-        t = (s & t) | (~s & g)
-    return t
-
-
-@triton.jit
-def _decide(lt, und, u, t):
-    """One bit step: undecided lanes where u ≠ t are decided (U < p iff t = 1 there)."""
-    lt |= und & t & ~u
-    und &= ~(u ^ t)
-    return lt, und
-
-
-@triton.jit
 def _add(c0, c1, c2, x):
     """Add the bit plane x to the bit-sliced counter (c0, c1, c2)."""
     carry = c0 & x
@@ -235,12 +174,39 @@ def _popcount(x):
     return (x * 0x01010101) >> 24
 
 
+@triton.jit
+def _masked(row, m0, m1, m2, m3, m4, m5, m6, s, NDIM: tl.constexpr, SPLIT: tl.constexpr):
+    """OR over the classes of (class lanes & table word): one row of :func:`flip_tables`."""
+    t = m0 & tl.load(row).to(tl.uint32, bitcast=True)
+    t |= m1 & tl.load(row + 1).to(tl.uint32, bitcast=True)
+    t |= m2 & tl.load(row + 2).to(tl.uint32, bitcast=True)
+    if NDIM >= 2:
+        t |= m3 & tl.load(row + 3).to(tl.uint32, bitcast=True)
+        t |= m4 & tl.load(row + 4).to(tl.uint32, bitcast=True)
+    if NDIM >= 3:
+        t |= m5 & tl.load(row + 5).to(tl.uint32, bitcast=True)
+        t |= m6 & tl.load(row + 6).to(tl.uint32, bitcast=True)
+    if SPLIT:  # the classes of s = −1 in columns 8 …
+        g = m0 & tl.load(row + 8).to(tl.uint32, bitcast=True)
+        g |= m1 & tl.load(row + 9).to(tl.uint32, bitcast=True)
+        g |= m2 & tl.load(row + 10).to(tl.uint32, bitcast=True)
+        if NDIM >= 2:
+            g |= m3 & tl.load(row + 11).to(tl.uint32, bitcast=True)
+            g |= m4 & tl.load(row + 12).to(tl.uint32, bitcast=True)
+        if NDIM >= 3:
+            g |= m5 & tl.load(row + 13).to(tl.uint32, bitcast=True)
+            g |= m6 & tl.load(row + 14).to(tl.uint32, bitcast=True)
+        t = (s & t) | (~s & g)
+    return t
+
+
 @triton.jit(do_not_specialize=NO_SPECIALIZE)
 def multispin_half(
     W_ptr,  # int32 (K, 2, rows, nw): the packed spins, updated in place
     flips_ptr,  # int64 (K,)
-    thr_ptr,  # int32 (K, 2, 8, 2): flip_tables of each state's temperature
+    thr_ptr,  # int32 (n_T, 66, 16): flip_tables; state k is at temperature k // chains
     K,
+    chains,
     rows,
     nw,
     A,
@@ -287,7 +253,7 @@ def multispin_half(
         top = (n - 1).to(tl.uint32)
         valid = ((v & 0) + 1 << (top + 1)) - 1
         w = tl.where(odd, (v >> 1) | ((v & 1) << top), ((v << 1) | (v >> top)) & valid)
-    v = ~(v ^ s)  # aligned with the spin
+    v = ~(v ^ s)  # set where the neighbour is aligned with the spin
     w = ~(w ^ s)
     c0 = v ^ w
     c1 = v & w
@@ -313,9 +279,9 @@ def multispin_half(
     m4 = _count_mask(c0, c1, c2, 4)
     m5 = _count_mask(c0, c1, c2, 5)
     m6 = _count_mask(c0, c1, c2, 6)
-    row = thr_ptr + k * (2 * 16)  # (STATE_TILE, 1)
-    lt = _flags(row, 0, s, m0, m1, m2, m3, m4, m5, m6, NDIM, SPLIT) & valid
-    und = _flags(row, 1, s, m0, m1, m2, m3, m4, m5, m6, NDIM, SPLIT) & valid
+    table = thr_ptr + (k // chains) * (66 * 16)  # (STATE_TILE, 1)
+    lt = _masked(table + 64 * 16, m0, m1, m2, m3, m4, m5, m6, s, NDIM, SPLIT) & valid
+    und = _masked(table + 65 * 16, m0, m1, m2, m3, m4, m5, m6, s, NDIM, SPLIT) & valid
     und = tl.where(act, und, 0)
     zero = (wi * 0 + k * 0).to(tl.uint32)
     c_word = zero + wi.to(tl.uint32)
@@ -324,20 +290,24 @@ def multispin_half(
     c_call = zero + ((ctr_hi * 2 + color) * 16).to(tl.uint32)
     call = pid * 0
     busy = tl.max(tl.max((und != 0).to(tl.int32), axis=1), axis=0)
-    while busy != 0:
+    while busy != 0:  # 4 bits per Philox call: U < p decided where u_j ≠ t_j
         u0, u1, u2, u3 = tl.philox(key, c_word, c_state, c_sweep, c_call + call.to(tl.uint32))
-        jb = call * 4
-        t = _threshold_bits(row, jb, s, m0, m1, m2, m3, m4, m5, m6, NDIM, SPLIT)
-        lt, und = _decide(lt, und, u0, t)
-        t = _threshold_bits(row, jb + 1, s, m0, m1, m2, m3, m4, m5, m6, NDIM, SPLIT)
-        lt, und = _decide(lt, und, u1, t)
-        t = _threshold_bits(row, jb + 2, s, m0, m1, m2, m3, m4, m5, m6, NDIM, SPLIT)
-        lt, und = _decide(lt, und, u2, t)
-        t = _threshold_bits(row, jb + 3, s, m0, m1, m2, m3, m4, m5, m6, NDIM, SPLIT)
-        lt, und = _decide(lt, und, u3, t)
+        row = table + call * (4 * 16)
+        t = _masked(row, m0, m1, m2, m3, m4, m5, m6, s, NDIM, SPLIT)
+        lt |= und & t & ~u0
+        und &= ~(u0 ^ t)
+        t = _masked(row + 16, m0, m1, m2, m3, m4, m5, m6, s, NDIM, SPLIT)
+        lt |= und & t & ~u1
+        und &= ~(u1 ^ t)
+        t = _masked(row + 32, m0, m1, m2, m3, m4, m5, m6, s, NDIM, SPLIT)
+        lt |= und & t & ~u2
+        und &= ~(u2 ^ t)
+        t = _masked(row + 48, m0, m1, m2, m3, m4, m5, m6, s, NDIM, SPLIT)
+        lt |= und & t & ~u3
+        und &= ~(u3 ^ t)
         call += 1
         busy = tl.max(tl.max((und != 0).to(tl.int32), axis=1), axis=0)
-        busy = tl.where(call < 16, busy, 0)  # 64 bits: the rest keep their spins (U ≥ t)
+        busy = tl.where(call < 16, busy, 0)  # after 64 bits the rest keep their spins (U ≥ t)
     lt = tl.where(act, lt, 0)
     tl.store(own + wi, (s ^ lt).to(tl.int32, bitcast=True), mask=act & (lt != 0))
     count = tl.sum(_popcount(lt).to(tl.int64), axis=1)
@@ -422,10 +392,10 @@ class TritonMultispinKernel(TorchKernel):
         K = S.numel() // self.n
         W = torch.empty((K, 2, self.rows, self.nw), dtype=torch.int32, device=self.device)
         S = S.reshape(K, self.n).contiguous()
-        grid = (triton.cdiv(2 * self.rows * self.nw, SITE_TILE), triton.cdiv(K, STATE_TILE))
+        grid = (triton.cdiv(2 * self.rows * self.nw, SITE_TILE), triton.cdiv(K, CODEC_STATE_TILE))
         triton_common.launch(
             pack_spins, grid, S, W, K, self.n, self.rows, self.nw, self.B, self.C, self.nbits,
-            SITES=SITE_TILE, STATES=STATE_TILE,
+            SITES=SITE_TILE, STATES=CODEC_STATE_TILE,
         )  # fmt: skip
         return W.reshape(*lead, 2, self.rows, self.nw)
 
@@ -433,17 +403,16 @@ class TritonMultispinKernel(TorchKernel):
         """int8 spins (K, n) of the packed words W (K, 2, rows, nw)."""
         K = W.shape[0]
         S = torch.empty((K, self.n), dtype=torch.int8, device=self.device)
-        grid = (triton.cdiv(self.n, SITE_TILE), triton.cdiv(K, STATE_TILE))
+        grid = (triton.cdiv(self.n, SITE_TILE), triton.cdiv(K, CODEC_STATE_TILE))
         triton_common.launch(
             unpack_spins, grid, W, S, K, self.n, self.rows, self.nw, self.B, self.C, self.nbits,
-            SITES=SITE_TILE, STATES=STATE_TILE,
+            SITES=SITE_TILE, STATES=CODEC_STATE_TILE,
         )  # fmt: skip
         return S
 
     def tables(self, betas):
-        """flip_tables per state (K, 2, 8, 2) int32 on the device (pinned copy on CUDA)."""
-        thr = flip_tables(self.rule, self.ndim, self.J, self.b, betas, float(self.tol))
-        thr = torch.as_tensor(np.repeat(thr, self.shape[1], axis=0))
+        """:func:`flip_tables` (n_T, 66, 16) int32 on the device (pinned copy on CUDA)."""
+        thr = torch.as_tensor(flip_tables(self.rule, self.ndim, self.J, self.b, betas, float(self.tol)))
         if self.device.type == "cuda":
             thr = thr.pin_memory()
         return thr.to(self.device, non_blocking=True)
@@ -459,7 +428,7 @@ class TritonMultispinKernel(TorchKernel):
             for color in (0, 1):
                 triton_common.launch(
                     multispin_half, grid,
-                    W, flips, thr, self.K, self.rows, self.nw, self.A, self.B, self.nbits,
+                    W, flips, thr, self.K, self.shape[1], self.rows, self.nw, self.A, self.B, self.nbits,
                     color, lo, hi, key,
                     NDIM=self.ndim, FULL=self.full, SPLIT=self.split,
                     WORD_TILE=WORD_TILE, STATE_TILE=STATE_TILE,
