@@ -15,7 +15,8 @@ one warm-up step that pays for compilation and first allocations):
 * ``dense`` — dense SK couplings (N × N, float32), random-sequential Glauber at T = 0.5.
 
 On CUDA each case times the eager/compiled torch kernels (``torch[cuda]``) and the
-Triton kernels (``triton[cuda]``). The targets, to be measured on the GPU machine:
+Triton kernels (``triton[cuda]``; lattices: ``triton8`` one byte per spin, ``tritonms``
+32 spins per word). The targets, to be measured on the GPU machine:
 
     .venv/bin/python benchmarks/bench_torch.py --device cuda --case lattice --L 16384 --sweeps 20
         → ≥ 300 updates/ns
@@ -144,36 +145,56 @@ def _counts(case, net, schedule, n_temps, chains, T, sweeps, block_size):
     rng = np.random.default_rng(0)
     spins = np.where(rng.random((n_temps, chains, net.n)) < 0.5, 1, -1).astype(np.int8)
     betas = np.full(n_temps, 1.0 / T)
-    for name in ("torch", "triton"):
-        kernel = tk.make_kernel(
-            net, rule="glauber", schedule=schedule, n_temps=n_temps, chains=chains,
-            kernel=name, compile=False, block_size=block_size,
-        )  # fmt: skip
-        state = kernel.init(spins, np.random.SeedSequence(0))
+    variants = [("torch", {}), ("triton", {"multispin": False})]
+    if case == "lattice":
+        variants.append(("triton", {"multispin": True}))
+    for name, extra in variants:
         counted = [0]
         real = triton_common.launch
-        if name == "triton":
+        if name == "triton":  # counted, not run (init's packing included: it is not timed)
             triton_common.launch = lambda *a, c=counted, **k: c.__setitem__(0, c[0] + 1)
         try:
+            kernel = tk.make_kernel(
+                net, rule="glauber", schedule=schedule, n_temps=n_temps, chains=chains,
+                kernel=name, compile=False, block_size=block_size, **extra,
+            )  # fmt: skip
+            state = kernel.init(spins, np.random.SeedSequence(0))
+            counted[0] = 0
             launches, syncs, moved = count_step(kernel, state, betas, sweeps, name == "triton")
         finally:
             triton_common.launch = real
         if name == "triton":
             launches += counted[0] / sweeps
             moved += getattr(kernel, "bytes_per_site", 0.0)
+            moved += getattr(kernel, "bytes_per_site_step", 0.0) / sweeps
         print(
             f"  counts {name:7s} {launches:9.1f} launches/sweep {syncs:3d} host syncs/step "
-            f"{moved:9.2f} B/site/sweep ({type(kernel).__name__}, {kernel.K} states, N = {net.n})"
+            f"{moved:9.3f} B/site/sweep ({type(kernel).__name__}, {kernel.K} states, "
+            f"N = {net.n}, {sweeps} sweeps per step)"
+        )
+    if case == "lattice":
+        from statnn.dynamics.torch.triton_multispin import TritonMultispinKernel as M
+
+        L = 16384  # worked out, not counted: the figures do not depend on the size
+        print(
+            f"  worked out at L = {L}: multispin 2 launches/sweep + 1 per step (decoding), "
+            f"{M.bytes_per_site:.3f} B/site/sweep + {M.bytes_per_site_step + 0.25:.3f} B/site "
+            f"per step (copy of the words and decoding); {L * L // 64} words of 32 spins per colour, {L * L // 64 // 256} programs "
+            "of 256 words per half-sweep"
         )
 
 
-def _backends(args):
+def _backends(args, lattice=False):
     import statnn.dynamics.torch.kernels as tk
 
     kw = dict(device=args.device, block_size=args.block_size)
     yield f"torch[{args.device}]", tk, dict(kw, kernel="torch")
     if args.device.startswith("cuda"):  # the Triton kernels (the CPU interpreter is for tests)
-        yield f"triton[{args.device}]", tk, dict(kw, kernel="triton")
+        if lattice:  # one byte per spin, and 32 spins per word
+            yield f"triton8[{args.device}]", tk, dict(kw, kernel="triton", multispin=False)
+            yield f"tritonms[{args.device}]", tk, dict(kw, kernel="triton", multispin=True)
+        else:
+            yield f"triton[{args.device}]", tk, dict(kw, kernel="triton")
     if not args.no_numba:
         try:
             yield "numba", importlib.import_module("statnn.dynamics.numba.kernel"), {}
@@ -185,9 +206,9 @@ def case_lattice(args):
     net = sn.ising((args.L, args.L))
     print(f"lattice: 2D Ising {args.L}×{args.L}, checkerboard Glauber, T = 2.269, 1 chain")
     if args.counts:
-        _counts("lattice", net, "checkerboard", 1, 1, 2.269, 2, None)
+        _counts("lattice", net, "checkerboard", 1, 1, 2.269, args.sweeps, None)
         return
-    for name, module, kw in _backends(args):
+    for name, module, kw in _backends(args, lattice=True):
         kw = {k: v for k, v in kw.items() if k != "block_size"}
         per_sweep = _time_kernel(module, net, "checkerboard", 1, 1, 2.269, args.sweeps, **kw)
         rate = net.n / per_sweep / 1e9

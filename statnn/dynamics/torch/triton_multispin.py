@@ -372,9 +372,10 @@ class TritonMultispinKernel(TorchKernel):
     reference site for site.
     """
 
-    #: Bytes through memory per site and sweep (module docstring), and per site and step.
+    #: Bytes through memory per site and sweep (module docstring), and per site and step in
+    #: the decoding kernel (the copy of the words, 0.25 B, is a torch operation).
     bytes_per_site = 2 * 3 / 16
-    bytes_per_site_step = 2 / 8 + 1 / 8 + 1
+    bytes_per_site_step = 1 / 8 + 1
 
     def __init__(self, net, **kw):
         super().__init__(net, **kw)
