@@ -112,8 +112,9 @@ def make_kernel(
         see :class:`statnn.dynamics.torch.fields.PatternFields`.
     kernel : {"triton", "torch"}, optional
         "triton": the fused Triton kernels (:mod:`statnn.dynamics.torch.triton_lattice`,
-        :mod:`statnn.dynamics.torch.triton_blocks`) for checkerboard and block-sequential
-        updates; "torch": the eager/compiled torch kernels. Default: "triton" on CUDA when
+        :mod:`statnn.dynamics.torch.triton_blocks`, :mod:`statnn.dynamics.torch.triton_sync`)
+        for checkerboard, block-sequential and synchronous updates; "torch": the
+        eager/compiled torch kernels. Default: "triton" on CUDA when
         Triton is installed, else "torch". When Triton (or, with ``compile``, the compiler
         toolchain) is missing, the eager path runs after one :class:`FastPathWarning`.
     multispin : bool
@@ -160,7 +161,7 @@ def make_kernel(
         )
     if kernel is None:
         kernel = "triton" if dev.type == "cuda" and triton_missing(dev) is None else "torch"
-    if kernel == "triton" and schedule != "synchronous":
+    if kernel == "triton":
         missing = triton_missing(dev)
         if missing is None:
             # the fused overlap read is exact float32 (IEEE tl.dot): float mode by default
@@ -200,6 +201,10 @@ def _triton_kernel(net, rule, schedule, n_temps, chains, dev, block_size, patter
         from statnn.dynamics.torch.triton_lattice import TritonCheckerboardKernel
 
         return TritonCheckerboardKernel(net, **kw)
+    if schedule == "synchronous":
+        from statnn.dynamics.torch.triton_sync import TritonSynchronousKernel
+
+        return TritonSynchronousKernel(net, pattern_mode=pattern_mode, **kw)
     from statnn.dynamics.torch.triton_blocks import TRITON_BLOCK_SIZE, TritonBlockKernel
 
     B = TRITON_BLOCK_SIZE if block_size is None else block_size
