@@ -115,6 +115,33 @@ def test_int8_patterns_zero_temperature():
     np.testing.assert_array_equal(tri_f, ref_f)
 
 
+@pytest.mark.parametrize("n, p, B", [(24, 5, 8), (136, 3, 64)])
+def test_int8_patterns_fused_read_zero_temperature(n, p, B):
+    # the overlaps are read in the kernel as 1 (N < 128) or 2 base-128 int8 digits
+    from statnn.dynamics.torch.triton_blocks import RAW_PATTERNS_INT8
+
+    xi = np.where(np.random.default_rng(2).random((p, n)) < 0.5, 1, -1)
+    net = sn.Network(sn.PatternCouplings(xi, scale=1 / n))
+    k = triton_kernel(net, "sequential", "glauber", 1, 2, pattern_mode="int8", block_size=B)
+    assert k.raw_mode == RAW_PATTERNS_INT8 and k.digits == (1 if n < 128 else 2)
+    (ref_s, ref_f), (tri_s, tri_f) = zero_temperature_pair(
+        net, "sequential", "glauber", sweeps=2, chains=9, pattern_mode="int8", block_size=B
+    )
+    np.testing.assert_array_equal(tri_s, ref_s)
+    np.testing.assert_array_equal(tri_f, ref_f)
+
+
+def test_boltzmann_int8_patterns():  # the decision is shared: the int8 read is the new part
+    rule = "glauber"
+    net, schedule = BOLTZMANN["patterns-permuted"]
+    k = triton_kernel(net, schedule, rule, 1, CHAINS, block_size=8, pattern_mode="int8")
+    spins = np.where(np.random.default_rng(1).random((1, CHAINS, net.n)) < 0.5, 1, -1)
+    state, _ = k.step(k.init(spins.astype(np.int8), np.random.SeedSequence(12)), [1.0], BURN_IN)
+    counts = np.bincount(state_index(k.spins(state)[0]), minlength=2**net.n)
+    assert chi_square_pvalue(counts, boltzmann(net, 1.0)) > P_PASS
+    assert chi_square_pvalue(counts, boltzmann(net, 1.1)) < P_FAIL
+
+
 def boltzmann_networks():
     rng = np.random.default_rng(5)
     J = rng.normal(0.0, 0.45, size=(6, 6))

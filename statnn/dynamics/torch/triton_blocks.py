@@ -14,8 +14,11 @@ state, position in the sweep, sweep), decides with
 :func:`~statnn.dynamics.torch.triton_common.flip_decision`, writes the new spins into the
 spin array and the changes ΔS (K, B) for the product, and adds the flips per state.
 
-Launches per block: dense 3 (this kernel, the row gather of Jᵀ, the product); pattern form
-the field read (one product per base-128 digit in int8 mode), G (2) and the correction (2).
+Launches per block: 2 (this kernel and the product correcting the cache), after per-sweep
+gathers. In int8 pattern mode the kernel reads the overlaps m (int32) as base-128 int8
+digits d_k (m = Σ_k 128^k d_k, |d_k| ≤ 64) with one int8 ``tl.dot`` per digit and int32
+accumulation — exact while P·N < 2³¹ — and the correction is one int8 ``torch._int_mm``
+(where its shapes allow: more than 16 states, B a multiple of 8; else a float product).
 
 Block size: B = 128 by reasoning, not measurement (no GPU has been lent yet). The
 correction costs K·B·N per block whatever B is, so B only trades launches (N/B blocks ×
@@ -60,6 +63,9 @@ NO_SPECIALIZE = [
 #: How the kernel gets the block's raw fields: handed over (K, B), gathered from the field
 #: cache (dense), or read from the overlaps as Σ_μ ξ_a^μ m_μ − P S_a (pattern form).
 RAW_GIVEN, RAW_GATHER, RAW_PATTERNS = 0, 1, 2
+#: Pattern form in int8 mode: int32 overlaps split into base-128 int8 digits in the kernel,
+#: int8 ``tl.dot`` with int32 accumulation (exact while P·N < 2**31).
+RAW_PATTERNS_INT8 = 3
 
 
 @triton.jit(do_not_specialize=NO_SPECIALIZE)
@@ -67,13 +73,13 @@ def block_updates(
     S_ptr,  # int8 (K, s_stride): the spins, updated in place at the block's sites
     raw_ptr,  # (K, raw_stride): the block's raw fields, the field cache, or the overlaps m
     G_ptr,  # raw couplings: J (g_stride × g_stride, RAW_GATHER) or the block's G (B, B)
-    X_ptr,  # float32 (nb, n_p) ξ[:, idx]ᵀ (RAW_PATTERNS)
+    X_ptr,  # float32 (RAW_PATTERNS) or int8 (RAW_PATTERNS_INT8) (nb, n_p) ξ[:, idx]ᵀ
     idx_ptr,  # int64 (nb,) the block's sites
     bias_ptr,  # float64 (n,) biases
     beta_ptr,  # float64 (K,)
     D_ptr,  # (K, BB) changes ΔS, written in the cache dtype; columns ≥ nb are zero
     flips_ptr,  # int64 (K,)
-    par_ptr,  # float64 [scale, tie tolerance]
+    par_ptr,  # float64 [scale, tie tolerance, P (the self-term of pattern form)]
     K,
     nb,
     pos0,
@@ -89,6 +95,7 @@ def block_updates(
     BK: tl.constexpr,
     BB: tl.constexpr,
     BP: tl.constexpr,
+    DIGITS: tl.constexpr = 1,
 ):
     """Run the in-block sequential updates of one block for a tile of BK states.
 
@@ -115,7 +122,24 @@ def block_updates(
             x = tl.load(X_ptr + cols[None, :] * n_p + ps[:, None],
                         mask=p_ok[:, None] & col_ok[None, :], other=0.0)
             acc += tl.dot(m, x, input_precision="ieee")
-        raw = acc.to(tl.float64) - n_p * s
+        raw = acc.to(tl.float64) - tl.load(par_ptr + 2) * s
+    elif RAW == 3:  # exact: int8 digits d_k of m = Σ_k 128^k d_k, int32 products
+        acc = tl.zeros((BK, BB), dtype=tl.int32)
+        for p0 in range(0, n_p, BP):
+            ps = p0 + tl.arange(0, BP)
+            p_ok = ps < n_p
+            rest = tl.load(raw_ptr + rows64[:, None] * raw_stride + ps[None, :],
+                           mask=row_ok[:, None] & p_ok[None, :], other=0)
+            x = tl.load(X_ptr + cols[None, :] * n_p + ps[:, None],
+                        mask=p_ok[:, None] & col_ok[None, :], other=0)
+            for d in tl.static_range(DIGITS):
+                if d == DIGITS - 1:
+                    digit = rest  # |rest| ≤ 64 by the choice of DIGITS
+                else:
+                    digit = ((rest + 64) & 127) - 64
+                    rest = (rest - digit) >> 7
+                acc += tl.dot(digit.to(tl.int8), x, out_dtype=tl.int32) << (7 * d)
+        raw = acc.to(tl.float64) - tl.load(par_ptr + 2) * s
     else:
         if RAW == 1:
             raw_cols = idx
@@ -144,7 +168,7 @@ def block_updates(
             g = tl.load(G_ptr + idx * g_stride + idx_b, mask=col_ok, other=0.0)
         else:
             g = tl.load(G_ptr + cols * g_stride + b, mask=col_ok, other=0.0)
-        if RAW == 2:  # ξ_a·ξ_b counts only between distinct sites
+        if RAW >= 2:  # ξ_a·ξ_b counts only between distinct sites
             g = tl.where(idx == idx_b, 0.0, g)
         raw += d[:, None] * g.to(tl.float64)[None, :]
         s += d[:, None] * (idx == idx_b).to(tl.float64)[None, :]  # a site drawn twice
@@ -163,12 +187,12 @@ class TritonBlockKernel(BlockKernel):
     random numbers); at T = 0 equal to the numpy reference update for update wherever the
     cached raw fields are exact (pattern form, lattices, integer-valued couplings).
 
-    Per sweep the rows of Jᵀ (dense) or ξᵀ (pattern form, float mode) are gathered once in
-    the sweep's order (pattern form: with every block's G = ξ[:, idx]ᵀ ξ[:, idx] in one
-    batched product), so a block costs two launches: :func:`block_updates` and the product
-    correcting the cache from a contiguous slice. Other representations (sparse, lattices
-    under single-site schedules, int8 pattern mode) read their block fields, G and the
-    correction through :mod:`statnn.dynamics.torch.fields`.
+    Per sweep the rows of Jᵀ (dense) or ξᵀ (pattern form, float or int8 mode) are gathered
+    once in the sweep's order (pattern form: with every block's G = ξ[:, idx]ᵀ ξ[:, idx] in
+    one batched float product, exact), so a block costs two launches: :func:`block_updates`
+    and the product correcting the cache. Other representations (sparse, lattices under
+    single-site schedules) read their block fields, G and the correction through
+    :mod:`statnn.dynamics.torch.fields`.
     """
 
     def __init__(self, net, *, block_size, pattern_mode, **kw):
@@ -179,6 +203,8 @@ class TritonBlockKernel(BlockKernel):
             self.raw_mode = RAW_GATHER
         elif isinstance(f, PatternFields) and f.mode == "float" and f.dtype == torch.float32:
             self.raw_mode = RAW_PATTERNS  # P·N ≤ 2**24: float32 sums of integers are exact
+        elif isinstance(f, PatternFields) and f.mode == "int8" and f.xi.shape[0] * self.n < 2**31:
+            self.raw_mode = RAW_PATTERNS_INT8
         else:
             self.raw_mode = RAW_GIVEN
         bias = np.ascontiguousarray(net.bias, dtype=np.float64)  # a broadcast view: a copy
@@ -188,7 +214,16 @@ class TritonBlockKernel(BlockKernel):
         #: the raw field read, the spin read and written, ΔS written.
         item = torch.empty((), dtype=self.dtype).element_size()
         self.bytes_per_site = float(item + 1 + 1 + item)
-        self.params = torch.tensor([float(f.scale), tol], dtype=torch.float64, device=self.device)
+        self.digits = f.digits if self.raw_mode == RAW_PATTERNS_INT8 else 1
+        self.n_p = 0  # columns of the overlaps (int8 mode: P padded to a multiple of 8)
+        if self.raw_mode == RAW_PATTERNS:
+            self.n_p = f.p
+        elif self.raw_mode == RAW_PATTERNS_INT8:
+            self.n_p = f.xi.shape[0]
+        self_term = float(getattr(f, "p", 0))
+        self.params = torch.tensor(
+            [float(f.scale), tol, self_term], dtype=torch.float64, device=self.device
+        )
 
     def step(self, state, betas, sweeps):
         if self.device.type == "cuda" and self.raw_mode != RAW_GIVEN:
@@ -233,12 +268,11 @@ class TritonBlockKernel(BlockKernel):
                 triton_common.launch(
                     block_updates, (triton.cdiv(self.K, STATES_PER_PROGRAM),),
                     S, raw, G, X, idx, self.bias64, beta, D, flips, self.params,
-                    self.K, nb, start, raw_stride, g_stride, self.n, f.p if self.raw_mode ==
-                    RAW_PATTERNS else 0, lo, hi, key,
+                    self.K, nb, start, raw_stride, g_stride, self.n, self.n_p, lo, hi, key,
                     RAW=self.raw_mode, GLAUBER=self.rule == "glauber",
-                    BK=STATES_PER_PROGRAM, BB=self.BB, BP=PATTERN_CHUNK,
+                    BK=STATES_PER_PROGRAM, BB=self.BB, BP=PATTERN_CHUNK, DIGITS=self.digits,
                 )  # fmt: skip
-                if self.raw_mode == RAW_GIVEN:
+                if self.raw_mode in (RAW_GIVEN, RAW_PATTERNS_INT8):  # int8: torch._int_mm
                     f.apply(cache, idx, D[:, :nb])
                 else:  # h ← h + ΔS · Jᵀ[idx]  /  m ← m + ΔS · ξ[:, idx]ᵀ
                     cache.addmm_(D[:, :nb], rows[start : start + nb])
@@ -260,9 +294,10 @@ class TritonBlockKernel(BlockKernel):
         if self.raw_mode == RAW_GATHER:
             return rows, None
         blocks = -(-self.n // self.B)
-        padded = rows
+        width = rows.shape[1]
+        padded = rows if rows.dtype != torch.int8 else rows.to(torch.float32)  # G ≤ P: exact
         if blocks * self.B != self.n:  # zero rows: the last block's G is padded with zeros
-            padded = torch.zeros((blocks * self.B, f.p), dtype=rows.dtype, device=self.device)
+            padded = torch.zeros((blocks * self.B, width), dtype=padded.dtype, device=self.device)
             padded[: self.n] = rows
-        X = padded.reshape(blocks, self.B, f.p)
+        X = padded.reshape(blocks, self.B, width)
         return rows, torch.bmm(X, X.transpose(1, 2))
