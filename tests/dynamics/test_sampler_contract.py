@@ -147,8 +147,10 @@ def test_torch_backend_options():
     assert s.kernel.B == 3
     with pytest.raises(ValidationError, match=r"backend_options\['block_size'\]"):
         sn.sampler(net, backend="torch", backend_options={"block_size": 0})
-    with pytest.raises(ValidationError, match="unknown key 'multispin'"):
-        sn.sampler(net, backend="torch", backend_options={"multispin": True})
+    with pytest.raises(ValidationError, match="unknown key 'field_refresh'"):
+        sn.sampler(net, backend="torch", backend_options={"field_refresh": 5})  # numba's
+    with pytest.raises(ValidationError, match=r"backend_options\['multispin'\]"):
+        sn.sampler(net, backend="torch", backend_options={"multispin": 1})
 
 
 def test_rule_is_the_old_name_of_dynamics():
