@@ -22,6 +22,18 @@ def _sparse():
     return sn.Network(sp.csr_array(A + A.T), bias=0.1)
 
 
+def _asymmetric_sparse():
+    A = sp.random(30, 30, density=0.2, random_state=2)
+    A.setdiag(0)
+    A.eliminate_zeros()
+    return sn.Network(sp.csr_array(A), bias=0.1)
+
+
+def _lattice_with_bias(periodic):
+    c = sn.ising((5, 6), periodic=periodic).couplings
+    return sn.Network(c, bias=np.linspace(-0.4, 0.3, c.n))
+
+
 def _xi(p=3, n=40):
     return np.where(np.random.default_rng(0).random((p, n)) < 0.5, -1, 1)
 
@@ -36,11 +48,15 @@ CASES = {
     ),
     "lattice-random": (lambda: sn.ising((6, 6), field=0.3), "random", "metropolis"),
     "lattice-synchronous": (lambda: sn.ising(12), "synchronous", "glauber"),
+    "lattice-checkerboard-bias": (lambda: _lattice_with_bias(False), "checkerboard", "metropolis"),
+    "lattice-permuted-bias": (lambda: _lattice_with_bias(True), "permuted", "glauber"),
     "dense64": (lambda: sn.sk(30, seed=1), "permuted", "glauber"),
     "dense32": (lambda: sn.sk(30, seed=1, dtype=np.float32), "sequential", "metropolis"),
     "dense-synchronous": (lambda: sn.sk(20, seed=2), "synchronous", "glauber"),
     "sparse": (_sparse, "random", "glauber"),
     "sparse-synchronous": (_sparse, "synchronous", "glauber"),
+    "sparse-permuted": (_sparse, "permuted", "metropolis"),
+    "sparse-asymmetric": (_asymmetric_sparse, "sequential", "glauber"),
     "patterns": (lambda: sn.Network(sn.PatternCouplings(_xi()), bias=0.05), "random", "metropolis"),
     "patterns-synchronous": (lambda: sn.hopfield(_xi()), "synchronous", "glauber"),
     "dense-memory-poly3": (
@@ -89,7 +105,10 @@ def _python_loop(s, net, state, n_records, every, burn_in):
 def test_records_equal_a_python_loop_over_step(name, T, lockstep):
     make, schedule, rule = CASES[name]
     net = make()
-    s = sn.sampler(net, T=[T, 2.5], chains=3, schedule=schedule, dynamics=rule)
+    s = sn.sampler(
+        net, T=[T, 2.5], chains=3, schedule=schedule, dynamics=rule,
+        allow_asymmetric=name.endswith("asymmetric"),
+    )  # fmt: skip
     assert s.kernel.multispin == name.startswith("multispin")
     assert (s.kernel.kind == "dense_memory") == name.startswith("dense-memory")
     state = s.init("random", seed=4)
@@ -123,6 +142,178 @@ def test_dense_energy_from_cached_fields_does_not_drift(dtype, tol):
     _, ref = _python_loop(s, net, state, 300, 1, 0)
     assert rec.flips.sum() > 10_000
     assert np.abs(rec.energy - ref["energy"]).max() < tol
+
+
+@pytest.mark.parametrize("chains", [1, 3])
+def test_multispin_chains_split_by_row_blocks_record_as_one_thread(monkeypatch, chains):
+    """A multi-spin chain's half-sweeps split by row blocks between the threads (forced
+    here for a small lattice, as for a large one with fewer chains than threads): the
+    records equal the Python loop over ``step`` with numpy measurement, at 1 and 2 threads."""
+    from statnn.dynamics.numba.kernel import Multispin
+
+    net = sn.ising((64, 64), field=0.05)
+    s = sn.sampler(net, T=2.3, chains=chains, schedule="checkerboard", dynamics="glauber")
+    assert s.kernel.multispin and s.kernel.geometry[-1] == 4  # 4 row blocks
+    state = s.init("random", seed=8)
+    assert not s.kernel.rep._split(chains)  # 64 words per half-sweep: too short to split
+    ref_state, ref = _python_loop(s, net, state, 7, 3, 2)
+    monkeypatch.setattr(Multispin, "_split", lambda self, chains: True)
+    before = numba_cpu.get_num_threads()
+    runs = []
+    try:
+        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+            numba_cpu.set_num_threads(threads)
+            runs.append(s.kernel.record(state, s.betas, n_records=7, every=3, burn_in=2))
+    finally:
+        numba_cpu.set_num_threads(before)
+    for new, rec in runs:
+        np.testing.assert_array_equal(rec.magnetization, ref["magnetization"])
+        np.testing.assert_allclose(rec.energy, ref["energy"], rtol=0, atol=1e-12)
+        np.testing.assert_array_equal(rec.flips, ref["flips"])
+        if chains > 1:
+            np.testing.assert_array_equal(rec.replica_overlap, ref["q"])
+        np.testing.assert_array_equal(s.spins(new), s.spins(ref_state))
+        np.testing.assert_array_equal(new.rng, ref_state.rng)
+    np.testing.assert_array_equal(runs[0][1].energy, runs[1][1].energy)
+
+
+@pytest.mark.parametrize(
+    "name, make, schedule, options",
+    [
+        ("lattice", lambda: sn.ising((6, 10), periodic=False), "checkerboard", None),
+        ("lattice-msc-off", lambda: sn.ising((8, 8)), "checkerboard", {"multispin": False}),
+        ("sparse", lambda: _sparse(), "random", None),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_same_seed_same_simulate_at_1_and_2_threads_one_spin(name, make, schedule, options):
+    net = make()
+    before = numba_cpu.get_num_threads()
+    runs = []
+    try:
+        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+            numba_cpu.set_num_threads(threads)
+            runs.append(
+                sn.simulate(
+                    net, T=[1.5, 2.5], sweeps=30, burn_in=5, chains=3, seed=6,
+                    schedule=schedule, dynamics="metropolis", backend="numba",
+                    backend_options=options,
+                )  # fmt: skip
+            )
+    finally:
+        numba_cpu.set_num_threads(before)
+    a, b = runs
+    for field in ("energy", "magnetization", "replica_overlap", "states", "acceptance"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+
+
+# -- carried energies: drift -----------------------------------------------------------------
+def _random_sparse(n, degree, seed):
+    rng = np.random.default_rng(seed)
+    A = sp.triu(
+        sp.random(n, n, density=degree / n, random_state=seed, data_rvs=rng.standard_normal), k=1
+    )
+    return sn.Network(sp.csr_array(A + A.T) / np.sqrt(degree), bias=rng.normal(0, 0.2, n))
+
+
+def test_sparse_carried_energy_drift_without_refresh_stays_at_rounding(monkeypatch):
+    """Carried from ~10⁵ flips with the refresh switched off, the sparse energy stays within
+    1e-12 per neuron of the numpy energy of the same states (the drift the refresh bounds)."""
+    monkeypatch.setattr(numba_cpu, "SPARSE_REFRESH", 10**9)
+    net = _random_sparse(200, 8, 4)
+    s = sn.sampler(net, T=4.0, chains=2, schedule="random", dynamics="metropolis")
+    state = s.init("random", seed=3)
+    _, rec = s.kernel.record(state, s.betas, n_records=300, every=1)
+    _, ref = _python_loop(s, net, state, 300, 1, 0)
+    assert rec.flips.sum() > 50_000
+    drift = np.abs(rec.energy - ref["energy"])
+    assert drift.max() < 1e-12
+    assert drift.max() > 0  # carried, not recomputed: rounding does show
+
+
+def test_sparse_carried_energy_is_recomputed_every_refresh_sweeps():
+    """At every multiple of REFRESH sweeps of the run, the carried energy (the state's cache,
+    kept by ``step`` as by the record loop) equals a recomputation from scratch bit for bit,
+    whatever the calls the sweeps were split into."""
+    from statnn.dynamics.numba.sparse import REFRESH
+
+    net = _random_sparse(150, 6, 5)
+    s = sn.sampler(net, T=3.0, chains=3, schedule="permuted", dynamics="glauber")
+    state = s.init("random", seed=2)
+    fresh = s.kernel.rep.fresh_cache
+    a, _ = s.step(state, REFRESH - 7)
+    a, _ = s.step(a, 7)
+    b, _ = s.kernel.record(state, s.betas, n_records=REFRESH // 4, every=4)
+    for x in (a, b):
+        assert x.sweep == REFRESH
+        np.testing.assert_array_equal(x.cache, fresh(s.spins(x).reshape(-1, net.n)))
+    c, _ = s.step(a, 13)
+    assert not np.array_equal(c.cache, fresh(s.spins(c).reshape(-1, net.n)))
+
+
+def test_lattice_carried_bond_sum_is_exact_after_many_flips():
+    """The one-spin lattice record loop carries the bond and spin sums as integers: after
+    ~10⁶ flips the records equal the numpy energy and magnetization exactly (E/J integer)."""
+    net = sn.ising((24, 30), J=0.7)
+    s = sn.sampler(
+        net, T=5.0, chains=2, schedule="checkerboard", dynamics="glauber",
+        backend_options={"multispin": False},
+    )  # fmt: skip
+    assert not s.kernel.multispin
+    state = s.init("random", seed=9)
+    _, rec = s.kernel.record(state, s.betas, n_records=40, every=50)
+    _, ref = _python_loop(s, net, state, 40, 50, 0)
+    assert rec.flips.sum() > 10**6
+    np.testing.assert_array_equal(rec.magnetization, ref["magnetization"])
+    bonds = np.round(ref["energy"] * net.n / -0.7)  # the numpy bond sums, integers
+    np.testing.assert_array_equal(rec.energy, -0.7 * bonds / net.n)
+
+
+# -- exact enumeration through simulate (one-spin lattice and sparse record loops) ----------
+# name: (network, schedule, backend options, whether 3000 chains tell β from 1.1 β)
+ONE_SPIN_NETS = {
+    "lattice-open": (
+        lambda: sn.ising((2, 4), J=0.6, field=0.15, periodic=False), "checkerboard", None, True
+    ),
+    "lattice-msc-off": (
+        lambda: sn.ising((2, 4), J=0.5, field=0.1), "checkerboard", {"multispin": False}, False
+    ),
+    "lattice-random-bias": (
+        lambda: sn.Network(sn.ising((2, 3), J=0.6).couplings, bias=np.linspace(-0.3, 0.4, 6)),
+        "random",
+        None,
+        False,
+    ),
+    "sparse": (lambda: _random_sparse(6, 3, 11), "random", None, False),
+    "sparse-permuted": (lambda: _random_sparse(6, 4, 12), "permuted", None, False),
+}
+
+
+@pytest.mark.parametrize("rule", ["glauber", "metropolis"])
+@pytest.mark.parametrize("name", list(ONE_SPIN_NETS))
+def test_one_spin_record_loops_sample_boltzmann(name, rule):
+    """``simulate`` through the compiled one-spin lattice / sparse record loops: final states
+    at each temperature against exact enumeration (and not against 1.1 β where the test
+    has the power to tell), and the last recorded energy, averaged over the chains, against
+    the exact ⟨E⟩ within 5 standard errors."""
+    make, schedule, options, powerful = ONE_SPIN_NETS[name]
+    net = make()
+    T = np.array([1.0, 2.0])
+    chains = 3000
+    run = sn.simulate(
+        net, T=T, sweeps=20, burn_in=400, chains=chains, schedule=schedule, seed=23,
+        dynamics=rule, record_every=4, backend="numba", backend_options=options,
+    )  # fmt: skip
+    bits = (run.states > 0).astype(np.int64) @ (1 << np.arange(net.n)[::-1])
+    for t, temperature in enumerate(T):
+        p, e = _boltzmann(net, 1.0 / temperature)
+        counts = np.bincount(bits[t], minlength=2**net.n)
+        assert _pooled_chi2(counts, p) > 1e-4, temperature
+        if t == 0 and powerful:
+            assert _pooled_chi2(counts, _boltzmann(net, 1.1 / temperature)[0]) < 1e-5
+        mean, var = p @ e, p @ (e - p @ e) ** 2
+        recorded = run.energy[t, :, -1] * net.n
+        assert abs(recorded.mean() - mean) < 5 * np.sqrt(var / chains), temperature
 
 
 @pytest.mark.parametrize("tempering", [False, True])

@@ -73,6 +73,7 @@ from statnn.dynamics.numba.multispin import (
     MAXQ,
     geometry,
     msc_records,
+    msc_records_split,
     msc_sweeps_blocks,
     msc_sweeps_chains,
     multispin_applies,
@@ -92,7 +93,13 @@ from statnn.dynamics.numba.patterns import (
 from statnn.dynamics.numba.rng import seed_states
 from statnn.dynamics.numba.rules import RULE_CODES
 from statnn.dynamics.numba.schedule import FIXED, SCHEDULE_CODES
-from statnn.dynamics.numba.sparse import sparse_records, sparse_sweeps, sparse_synchronous
+from statnn.dynamics.numba.sparse import REFRESH as SPARSE_REFRESH
+from statnn.dynamics.numba.sparse import (
+    sparse_energies,
+    sparse_records,
+    sparse_sweeps,
+    sparse_synchronous,
+)
 
 set_num_threads = numba_threads.set_num_threads
 get_num_threads = numba_threads.get_num_threads
@@ -115,6 +122,9 @@ _NO_NEIGHBOURS = np.empty((0, 0), dtype=np.int64)
 
 #: The order argument of kernels that find their sites by index arithmetic.
 _NO_ORDER = np.empty(0, dtype=np.int64)
+
+#: The carried-energy argument of sparse kernels that carry none.
+_NO_ENERGY = np.empty(0, dtype=np.float64)
 
 # -- representations -----------------------------------------------------------------------------
 class Representation:
@@ -274,7 +284,12 @@ class Patterns(Representation):
 
 
 class Sparse(Representation):
-    """scipy CSR couplings, fields summed per update (:mod:`.sparse`)."""
+    """scipy CSR couplings, fields summed per update (:mod:`.sparse`).
+
+    With exactly symmetric J and a single-neuron schedule the state caches each chain's
+    energy (K,), carried from the flips and refreshed every :data:`.sparse.REFRESH` sweeps
+    of the run, so records read it in O(1).
+    """
 
     @classmethod
     def accepts(cls, kernel, net, schedule):
@@ -288,6 +303,21 @@ class Sparse(Representation):
             J.indices.astype(np.int64),
             np.ascontiguousarray(J.data, dtype=np.float64),
         )
+        symmetric = (J != J.T).nnz == 0
+        self.track = symmetric and kernel.schedule != "synchronous"
+
+    def cache_layout(self, K):
+        return ((K,), np.dtype(np.float64)) if self.track else None
+
+    def fresh_cache(self, flat):
+        if not self.track:
+            return None
+        energy = np.empty(flat.shape[0])
+        sparse_energies(flat, *self.csr, self.kernel.bias, energy)
+        return energy
+
+    def _energy(self, cache):
+        return cache if self.track else _NO_ENERGY
 
     def sweep(self, native, cache, beta, rng, sweeps, done, flips):
         k = self.kernel
@@ -296,15 +326,17 @@ class Sparse(Representation):
             sparse_synchronous(S, *self.csr, k.bias, beta, rng, k.rule, k.tol, sweeps, flips)
         else:
             sparse_sweeps(
-                S, *self.csr, k.bias, beta, rng, k.order, k.code, k.rule, k.tol, sweeps, flips
-            )
+                S, *self.csr, k.bias, beta, rng, k.order, k.code, k.rule, k.tol, sweeps, flips,
+                self._energy(cache), done, SPARSE_REFRESH,
+            )  # fmt: skip
 
     def records(self, native, cache, beta, rng, done, units, n_rec, every, rec, flips, tables):
         k = self.kernel
         E, MS, O, Q, rec0 = rec
         sparse_records(
             self.flat(native), *self.csr, k.bias, beta, rng, k.order, k.code,
-            k.schedule == "synchronous", k.rule, k.tol, units, n_rec, every, E, MS, Q, rec0, flips,
+            k.schedule == "synchronous", k.rule, k.tol, self._energy(cache), done,
+            SPARSE_REFRESH, units, n_rec, every, E, MS, Q, rec0, flips,
         )  # fmt: skip
 
 
@@ -330,6 +362,11 @@ class Lattice(Representation):
             if self.mode == 2
             else np.ascontiguousarray(c.neighbours, dtype=np.int64)
         )
+        # records carry the bond and spin sums from the flips (single-site modes); a
+        # periodic side of 1 makes the table list a site as its own neighbour, which the
+        # bond sum by index arithmetic leaves out: such lattices are measured from scratch
+        self_neighbour = self.periodic and 1 in c.shape
+        self.incremental = self.mode == 2 or (self.mode == 0 and not self_neighbour)
 
     def sweep(self, native, cache, beta, rng, sweeps, done, flips):
         k = self.kernel
@@ -348,7 +385,7 @@ class Lattice(Representation):
         lattice_records(
             self.flat(native), self.nbr, self.dims, self.periodic, self.J, k.bias,
             self.uniform_bias, beta, rng, k.order, k.code, self.mode, k.rule, k.tol,
-            units, n_rec, every, E, MS, Q, rec0, flips,
+            self.incremental, units, n_rec, every, E, MS, Q, rec0, flips,
         )  # fmt: skip
 
 
@@ -361,6 +398,10 @@ class Multispin(Representation):
 
     packed = True
     modes = {"chains": msc_sweeps_chains, "blocks": msc_sweeps_blocks}
+    #: Fewer chains than threads split each half-sweep between the threads (by row blocks)
+    #: when the chains' half-sweep holds at least this many 64-spin words: a shorter one
+    #: takes less time than the threads' fork and join.
+    split_min_words = 2048
 
     @classmethod
     def accepts(cls, kernel, net, schedule):
@@ -422,24 +463,40 @@ class Multispin(Representation):
         K = native.shape[0]
         rcls, rgrp, counts, dcls, tbits = self.prepare(beta)
         glauber = not self.aligned
-        if K >= numba_threads.get_num_threads():
-            kernel, limit = self.modes["chains"], K
-        else:
+        if self._split(K):
             kernel, limit = self.modes["blocks"], K * nblocks
+        else:
+            kernel, limit = self.modes["chains"], K
         with numba_threads.threads_for(limit):
             kernel(
                 native, rng, A, B, n, self.aligned, glauber, rcls, rgrp, counts, dcls, tbits,
                 sweeps, flips,
             )  # fmt: skip
 
+    def _split(self, chains):
+        """Whether ``chains`` chains run their row blocks in parallel (one parallel region
+        per half-sweep) rather than one chain per thread: when there are fewer chains than
+        threads and a half-sweep is long enough (``split_min_words``) to pay for the
+        threads' fork and join."""
+        A, B, C, n, nw, rows, nblocks = self.geometry
+        threads = numba_threads.available_threads()
+        return chains < threads and nblocks > 1 and chains * rows * nw >= self.split_min_words
+
     def records(self, native, cache, beta, rng, done, units, n_rec, every, rec, flips, tables):
         A, B, C, n, nw, rows, nblocks = self.geometry
         E, MS, O, Q, rec0 = rec
         tidx, (rcls, rgrp, counts, dcls, tbits) = tables
-        msc_records(
-            native, rng, A, B, n, self.degree, self.J, self.b0, self.aligned, not self.aligned,
-            rcls, rgrp, counts, dcls, tbits, tidx, units, n_rec, every, E, MS, Q, rec0, flips,
-        )  # fmt: skip
+        chains = int(np.count_nonzero(units[:, :2] >= 0))
+        if self._split(chains):
+            kernel, limit = msc_records_split, chains * nblocks
+        else:
+            kernel, limit = msc_records, len(units)
+        with numba_threads.threads_for(limit):
+            kernel(
+                native, rng, A, B, n, self.degree, self.J, self.b0, self.aligned,
+                not self.aligned, rcls, rgrp, counts, dcls, tbits, tidx, units, n_rec, every,
+                E, MS, Q, rec0, flips,
+            )  # fmt: skip
 
     def pair_sums(self, native, who, Q, r):
         packed_pair_sums(native, who, Q, r, self.kernel.net.n)

@@ -48,8 +48,11 @@ the lattice. Each (chain, block) owns a xoshiro256** stream: for chain k, the fo
 words of block q are ``seed.spawn(K)[k].spawn(nblocks)[q].generate_state(4)``. Rows of one
 colour do not interact, so the blocks of a half-sweep can run in any order or at once: with
 at least as many chains as threads, each thread runs whole chains (one parallel region per
-call); with fewer chains than threads, every half-sweep runs its (chain, block) pairs in
-parallel. The draws of a block never depend on the thread count or the mode.
+call); with fewer chains than threads and a half-sweep long enough to pay for the fork and
+join (``Multispin.split_min_words`` in :mod:`statnn.dynamics.numba.kernel`), every
+half-sweep runs its (chain, block) pairs in parallel (:func:`msc_sweeps_blocks`, and
+:func:`msc_records_split` for the record loop). The draws of a block never depend on the
+thread count or the mode.
 """
 
 from __future__ import annotations
@@ -460,7 +463,13 @@ def packed_counts(P, k, A, B, n):
     Every bond joins a colour-0 site to a colour-1 site, so the bonds are counted once from
     the colour-0 words: Σ_bonds S_i S_j = 2 · aligned − N·D/2.
     """
-    rows, nw = P.shape[2], P.shape[3]
+    return _counts_rows(P, k, A, B, n, 0, P.shape[2])
+
+
+@njit(cache=True, nogil=True)
+def _counts_rows(P, k, A, B, n, r0, r1):
+    """:func:`packed_counts` over rows r0 … r1 − 1 (the bonds of their colour-0 words)."""
+    nw = P.shape[3]
     full = n % 64 == 0
     valid = _ALL if full else (_ONE << np.uint64(n)) - _ONE
     top = np.uint64(n - 1)
@@ -468,7 +477,7 @@ def packed_counts(P, k, A, B, n):
     nb = P[k, 1]
     aligned = np.uint64(0)
     ones = np.uint64(0)
-    for r in range(rows):
+    for r in range(r0, r1):
         a = r // B
         y = r - a * B
         o = (a + y) & 1
@@ -513,8 +522,13 @@ def packed_product_sum(P, a, b, n_sites):
 @njit(cache=True, nogil=True)
 def packed_energy(P, k, A, B, n, D, J, b0):
     """(E, Σ_i S_i) of chain k: E = −J Σ_bonds S_i S_j − b Σ_i S_i, exact integer sums."""
-    n_sites = 2 * n * P.shape[2]
     aligned, ones = packed_counts(P, k, A, B, n)
+    return _energy_from_counts(aligned, ones, 2 * n * P.shape[2], D, J, b0)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _energy_from_counts(aligned, ones, n_sites, D, J, b0):
+    """(E, Σ_i S_i) from the aligned-bond and up-spin counts (:func:`packed_counts`)."""
     bonds = 2 * aligned - (n_sites // 2) * D
     total = 2 * ones - n_sites
     e = -J * np.float64(bonds)
@@ -550,6 +564,75 @@ def msc_records(
                 MS[k, rec0 + r] = total
             if units[u, 1] >= 0:
                 Q[units[u, 2], rec0 + r] = packed_product_sum(P, units[u, 0], units[u, 1], n_sites)
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def msc_records_split(
+    P, rng, A, B, n, D, J, b0, aligned, glauber, rcls, rgrp, cnt, dcls, tb, tidx,
+    units, n_rec, every, E, MS, Q, rec0, flips,
+):  # fmt: skip
+    """As :func:`msc_records`, for fewer chains than threads: every half-sweep runs the
+    (chain, row block) pairs of the units' chains in parallel, and the popcount
+    measurement runs by row block too. Each (chain, block) draws from its own stream
+    whatever thread runs it, so the records equal those of :func:`msc_records` bit for bit.
+    """
+    rows = P.shape[2]
+    nblocks = rng.shape[1]
+    n_sites = 2 * n * rows
+    U = units.shape[0]
+    ks = np.empty(2 * U, dtype=np.int64)
+    M = 0
+    for u in range(U):
+        for w in range(2):
+            if units[u, w] >= 0:
+                ks[M] = units[u, w]
+                M += 1
+    tasks = M * nblocks
+    made = np.zeros(tasks, dtype=np.int64)
+    n_aligned = np.zeros(tasks, dtype=np.int64)
+    n_ones = np.zeros(tasks, dtype=np.int64)
+    for r in range(n_rec):
+        for _ in range(every):
+            for color in range(2):
+                for tt in prange(tasks):
+                    t = np.int64(tt)
+                    m = t // nblocks
+                    q = t - m * nblocks
+                    k = ks[m]
+                    x = tidx[k]
+                    gm = np.empty(MAXQ, dtype=np.uint64)
+                    r0 = q * ROWS_PER_BLOCK
+                    r1 = min(rows, r0 + ROWS_PER_BLOCK)
+                    made[t] += _block(
+                        P, k, color, r0, r1, A, B, n, P.shape[3], aligned, glauber,
+                        rcls[x], rgrp[x], cnt[x], dcls[x], tb[x], rng[k, q], gm,
+                    )  # fmt: skip
+        for tt in prange(tasks):
+            t = np.int64(tt)
+            m = t // nblocks
+            q = t - m * nblocks
+            r0 = q * ROWS_PER_BLOCK
+            n_aligned[t], n_ones[t] = _counts_rows(
+                P, ks[m], A, B, n, r0, min(rows, r0 + ROWS_PER_BLOCK)
+            )
+        for m in range(M):
+            k = ks[m]
+            al = 0
+            on = 0
+            for q in range(nblocks):
+                al += n_aligned[m * nblocks + q]
+                on += n_ones[m * nblocks + q]
+            e, total = _energy_from_counts(al, on, n_sites, D, J, b0)
+            E[k, rec0 + r] = e
+            MS[k, rec0 + r] = total
+        for u in range(U):
+            if units[u, 1] >= 0:
+                Q[units[u, 2], rec0 + r] = packed_product_sum(P, units[u, 0], units[u, 1], n_sites)
+    for m in range(M):
+        total = 0
+        for q in range(nblocks):
+            total += made[m * nblocks + q]
+        flips[ks[m]] += total
 
 
 @njit(cache=True, nogil=True)

@@ -3,8 +3,10 @@
 * :func:`set_num_threads` / :func:`get_num_threads` — the threads the kernels use (default:
   numba's, one per core). The environment variable ``STATNN_NUM_THREADS`` sets it when the
   backend is first imported. Results never depend on it (one RNG stream per chain).
-* A call never uses more threads than it has chains (:func:`threads_for`), so a single
-  long chain does not leave a second thread waiting.
+* A call never uses more threads than it has independent pieces of work
+  (:func:`threads_for`: chains, or the row blocks of a chain on a multi-spin lattice), so
+  a single long chain does not leave a second thread waiting. Nested blocks are limited by
+  the setting outside all of them (:func:`available_threads`), not by each other.
 * ``OMP_WAIT_POLICY=PASSIVE`` is set unless the user chose a policy: idle OpenMP threads
   (numba's ``omp`` threading layer, torch's intra-op pool) then sleep instead of spinning
   on the cores the kernels need. It only takes effect if no OpenMP runtime is loaded yet,
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
@@ -38,15 +41,28 @@ def get_num_threads() -> int:
     return numba.get_num_threads()
 
 
+_outer = threading.local()  # the setting outside every threads_for block, per thread
+
+
+def available_threads() -> int:
+    """The threads a call may use: the setting outside any :func:`threads_for` block."""
+    outer = getattr(_outer, "threads", None)
+    return numba.get_num_threads() if outer is None else outer
+
+
 @contextlib.contextmanager
-def threads_for(chains: int):
-    """Run the block with at most ``chains`` threads, then restore the setting."""
+def threads_for(pieces: int):
+    """Run the block with at most ``pieces`` threads (of :func:`available_threads`), then
+    restore the setting."""
     before = numba.get_num_threads()
-    numba.set_num_threads(max(1, min(before, chains)))
+    outer = getattr(_outer, "threads", None)
+    _outer.threads = before if outer is None else outer
+    numba.set_num_threads(max(1, min(_outer.threads, pieces)))
     try:
         yield
     finally:
         numba.set_num_threads(before)
+        _outer.threads = outer
 
 
 def threads_from_environment() -> int | None:
