@@ -207,7 +207,7 @@ def test_same_seed_same_simulate_at_1_and_2_threads_one_spin(name, make, schedul
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
 
 
-# -- carried energies: drift -----------------------------------------------------------------
+# -- energies in the record loop: drift and exactness -----------------------------------------------------------------
 def _random_sparse(n, degree, seed):
     rng = np.random.default_rng(seed)
     A = sp.triu(
@@ -251,9 +251,9 @@ def test_sparse_carried_energy_is_recomputed_every_refresh_sweeps():
     assert not np.array_equal(c.cache, fresh(s.spins(c).reshape(-1, net.n)))
 
 
-def test_lattice_carried_bond_sum_is_exact_after_many_flips():
-    """The one-spin lattice record loop carries the bond and spin sums as integers: after
-    ~10⁶ flips the records equal the numpy energy and magnetization exactly (E/J integer)."""
+def test_lattice_record_energies_are_exact_bond_sums_after_many_flips():
+    """The one-spin lattice record loop counts the bonds as integers: after ~10⁶ flips each
+    record is exactly −J × (the numpy bond sum) / N, and m exact."""
     net = sn.ising((24, 30), J=0.7)
     s = sn.sampler(
         net, T=5.0, chains=2, schedule="checkerboard", dynamics="glauber",

@@ -362,11 +362,6 @@ class Lattice(Representation):
             if self.mode == 2
             else np.ascontiguousarray(c.neighbours, dtype=np.int64)
         )
-        # records carry the bond and spin sums from the flips (single-site modes); a
-        # periodic side of 1 makes the table list a site as its own neighbour, which the
-        # bond sum by index arithmetic leaves out: such lattices are measured from scratch
-        self_neighbour = self.periodic and 1 in c.shape
-        self.incremental = self.mode == 2 or (self.mode == 0 and not self_neighbour)
 
     def sweep(self, native, cache, beta, rng, sweeps, done, flips):
         k = self.kernel
@@ -385,7 +380,7 @@ class Lattice(Representation):
         lattice_records(
             self.flat(native), self.nbr, self.dims, self.periodic, self.J, k.bias,
             self.uniform_bias, beta, rng, k.order, k.code, self.mode, k.rule, k.tol,
-            self.incremental, units, n_rec, every, E, MS, Q, rec0, flips,
+            units, n_rec, every, E, MS, Q, rec0, flips,
         )  # fmt: skip
 
 
@@ -401,7 +396,7 @@ class Multispin(Representation):
     #: Fewer chains than threads split each half-sweep between the threads (by row blocks)
     #: when the chains' half-sweep holds at least this many 64-spin words: a shorter one
     #: takes less time than the threads' fork and join.
-    split_min_words = 2048
+    split_min_words = 8192
 
     @classmethod
     def accepts(cls, kernel, net, schedule):
