@@ -144,6 +144,28 @@ def test_dense_energy_from_cached_fields_does_not_drift(dtype, tol):
     assert np.abs(rec.energy - ref["energy"]).max() < tol
 
 
+@pytest.mark.parametrize("schedule", ["checkerboard", "random"])
+def test_burn_in_runs_once_when_too_few_pairs_switch_to_lock_step(schedule):
+    """One temperature × two chains at 2 threads: one pair for two threads, so the record
+    loop switches to lock step after the burn-in; the records still equal the Python loop
+    over ``step`` (burn-in run once), at 1 and 2 threads."""
+    net = sn.ising((16, 16), field=0.05)
+    s = sn.sampler(net, T=2.3, chains=2, schedule=schedule, dynamics="glauber")
+    state = s.init("random", seed=8)
+    ref_state, ref = _python_loop(s, net, state, 4, 3, 5)
+    before = numba_cpu.get_num_threads()
+    try:
+        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+            numba_cpu.set_num_threads(threads)
+            new, rec = s.kernel.record(state, s.betas, n_records=4, every=3, burn_in=5)
+            np.testing.assert_array_equal(rec.magnetization, ref["magnetization"])
+            np.testing.assert_array_equal(rec.replica_overlap, ref["q"])
+            np.testing.assert_array_equal(s.spins(new), s.spins(ref_state))
+            assert new.sweep == ref_state.sweep
+    finally:
+        numba_cpu.set_num_threads(before)
+
+
 @pytest.mark.parametrize("chains", [1, 3])
 def test_multispin_chains_split_by_row_blocks_record_as_one_thread(monkeypatch, chains):
     """A multi-spin chain's half-sweeps split by row blocks between the threads (forced

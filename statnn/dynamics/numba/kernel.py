@@ -811,6 +811,7 @@ class NumbaKernel:
                     self.rep.sweep(native, cache, beta, rng, burn_in, done, flips)
                 done += burn_in
                 flips[:] = 0
+                burn_in = 0  # done: the lock-step path below must not burn in again
             units = _units(n_T, chains, pairs_together=True)
             if pairs and len(units) < min(K, numba_threads.get_num_threads()):
                 units = None  # too few pairs to keep the threads busy: lock step below
