@@ -227,7 +227,7 @@ def test_threshold_bits_are_the_binary_expansion():
 
 
 def test_int16_overlap_dot_product_is_exact():
-    """ξ_i · M with int16 overlaps (float32 partial sums over 512 patterns) is exact."""
+    """ξ_i · M with int16 overlaps (int32 vector lanes, int64 total) is exact."""
     import statnn.dynamics.numba.patterns as numba_patterns
 
     assert numba_patterns.overlap_dtype(32767) == np.int16
@@ -238,4 +238,4 @@ def test_int16_overlap_dot_product_is_exact():
         m = rng.integers(-32767, 32768, p).astype(np.int16)
         m[: p // 2] = 32767 * row[: p // 2].astype(np.int16)  # worst case: terms at their maximum
         want = int((row.astype(np.int64) * m).sum())
-        assert numba_patterns._dot16(m, row, 512) == want
+        assert numba_patterns.pattern_dot(m, row[None, :], 0, numba_patterns.CHUNK) == want

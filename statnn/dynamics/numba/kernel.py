@@ -89,6 +89,7 @@ from statnn.dynamics.numba.patterns import (
     pattern_records,
     pattern_sweeps,
     pattern_synchronous,
+    prefetch_pays,
 )
 from statnn.dynamics.numba.rng import seed_states
 from statnn.dynamics.numba.rules import RULE_CODES
@@ -248,6 +249,7 @@ class Patterns(Representation):
         self.xiT = c.patterns_t  # the (N, P) table as stored: no copy
         self.scale = float(c.scale)
         self.biased = bool(np.any(kernel.bias != 0.0))
+        self.ahead = prefetch_pays(self.xiT, kernel.schedule)
 
     def cache_layout(self, K):
         return (K, self.xiT.shape[1]), overlap_dtype(self.kernel.net.n)
@@ -270,7 +272,7 @@ class Patterns(Representation):
         else:
             pattern_sweeps(
                 S, cache, self.xiT, self.scale, k.bias, beta, rng, k.order, k.code, k.rule, k.tol,
-                sweeps, flips,
+                sweeps, flips, self.ahead,
             )  # fmt: skip
 
     def records(self, native, cache, beta, rng, done, units, n_rec, every, rec, flips, tables):
@@ -279,7 +281,7 @@ class Patterns(Representation):
         pattern_records(
             self.flat(native), cache, self.xiT, self.scale, k.bias, self.biased, beta, rng,
             k.order, k.code, k.schedule == "synchronous", k.rule, k.tol,
-            units, n_rec, every, E, MS, O, Q, rec0, flips,
+            units, n_rec, every, E, MS, O, Q, rec0, flips, self.ahead,
         )  # fmt: skip
 
 

@@ -23,7 +23,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from statnn.dynamics.numba.rng import bounded, shuffle
+from statnn.dynamics.numba.rng import bounded, next_u64_local, shuffle
+
+_U32 = np.uint64(32)
 
 RANDOM = 0
 FIXED = 1  # the site order given (sequential: 0..N-1, or the checkerboard colours)
@@ -80,3 +82,23 @@ def signed_row_sum(acc, s, rows):
         else:
             for i in range(m):
                 acc[i] -= row[i]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def next_site(schedule, t, n, order, perm, st, gap, d):
+    """A guess of the site of attempt t + d, made without drawing from ``st``.
+
+    ``FIXED`` / ``PERMUTED``: the entry d further in the order (wrapping to the start of the
+    sweep, which for ``PERMUTED`` is not drawn yet). ``RANDOM``: the site that
+    :func:`bounded` will return if ``gap`` outputs are drawn after each site (one uniform
+    per Glauber update at finite β, none at T = 0), computed on a copy of the stream's state
+    and ignoring Lemire's rare rejection. A wrong guess only wastes a prefetch.
+    """
+    if schedule == RANDOM:
+        s0, s1, s2, s3 = st[0], st[1], st[2], st[3]
+        for _ in range(d * (gap + 1) - 1):
+            _, s0, s1, s2, s3 = next_u64_local(s0, s1, s2, s3)
+        x, s0, s1, s2, s3 = next_u64_local(s0, s1, s2, s3)
+        return np.int64(((x >> _U32) * np.uint64(n)) >> _U32)
+    j = t + d if t + d < n else t + d - n
+    return order[j] if schedule == FIXED else perm[j]
