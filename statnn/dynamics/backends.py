@@ -47,6 +47,24 @@ class StepInfo(NamedTuple):
     acceptance: np.ndarray
 
 
+class Records(NamedTuple):
+    """What a kernel's ``record`` measured (numba: :meth:`NumbaKernel.record
+    <statnn.dynamics.numba.kernel.NumbaKernel.record>`, torch: :meth:`TorchKernel.record
+    <statnn.dynamics.torch.base.TorchKernel.record>`): per neuron, by temperature slot."""
+
+    energy: np.ndarray  # (n_T, chains, R) E/N
+    magnetization: np.ndarray  # (n_T, chains, R)
+    overlaps: np.ndarray | None  # (n_T, chains, R, P)
+    replica_overlap: np.ndarray | None  # (n_T, chains // 2, R)
+    flips: np.ndarray  # (n_T, chains) during the recorded sweeps
+    swap_tried: np.ndarray | None  # (n_T − 1,)
+    swap_accepted: np.ndarray | None
+    round_trips: np.ndarray | None  # (n_T, chains): of the replica now at each slot
+    #: the numba backend's ExchangeState (statnn.dynamics.numba.kernel), to continue the
+    #: exchange in the next call
+    exchange: Any = None
+
+
 class Kernel(Protocol):
     """What a backend provides for one network, rule, schedule and chain layout.
 

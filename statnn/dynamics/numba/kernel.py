@@ -48,7 +48,7 @@ from statnn.core.couplings import (
     SparseCouplings,
 )
 from statnn.core.dense_memory import DenseMemoryCouplings
-from statnn.dynamics.backends import SamplerState, check_numpy_spins
+from statnn.dynamics.backends import Records, SamplerState, check_numpy_spins
 from statnn.dynamics.numba.dense import (
     dense_fields,
     dense_records,
@@ -549,20 +549,6 @@ KERNELS: dict[str, type[Representation]] = {
 """The numba representations by name, tried in this order: the first whose ``accepts``
 says yes runs a network. A new representation is one module of kernels plus one
 :class:`Representation` subclass registered here."""
-
-
-class Records(NamedTuple):
-    """What :meth:`NumbaKernel.record` measured: per neuron, by temperature slot."""
-
-    energy: np.ndarray  # (n_T, chains, R) E/N
-    magnetization: np.ndarray  # (n_T, chains, R)
-    overlaps: np.ndarray | None  # (n_T, chains, R, P)
-    replica_overlap: np.ndarray | None  # (n_T, chains // 2, R)
-    flips: np.ndarray  # (n_T, chains) during the recorded sweeps
-    swap_tried: np.ndarray | None  # (n_T − 1,)
-    swap_accepted: np.ndarray | None
-    round_trips: np.ndarray | None  # (n_T, chains): of the replica now at each slot
-    exchange: ExchangeState | None = None  # to continue the exchange in the next call
 
 
 class ExchangeState(NamedTuple):

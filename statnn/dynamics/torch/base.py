@@ -1,14 +1,26 @@
 """What every torch kernel shares: the device check, the seed, the update rule (Glauber
 P(S = +1) = 1/(1 + exp(−2βh)), Metropolis and the T = 0 rule, vectorised: the torch twin of
-:mod:`statnn.dynamics.numba.rules`) and the state layout (:class:`TorchKernel`)."""
+:mod:`statnn.dynamics.numba.rules`), the state layout and the record loop
+(:class:`TorchKernel`).
+
+A kernel implements two calls that work in place on device tensors and never read a value
+back to the host: ``_run(betas)`` (host-side preparation: dtype, β on the device) and
+``_advance(run, S, cache, gen, sweep, sweeps, flips)`` (``sweeps`` sweeps, flips added per
+state), plus ``_pair_sum`` (Σ_ij J_ij S_i S_j per state, from the fields it keeps). ``step``
+and ``record`` are built on them here: ``record`` keeps its measurements in preallocated
+device tensors and reads them back once, at the end.
+"""
 
 from __future__ import annotations
+
+import contextlib
+import weakref
 
 import numpy as np
 import torch
 
 from statnn.core.network import Network
-from statnn.dynamics.backends import SamplerState
+from statnn.dynamics.backends import Records, SamplerState
 
 #: Float caches (dense couplings) are recomputed from the spins this often (sweeps).
 FIELD_REFRESH_SWEEPS = 50
@@ -69,6 +81,16 @@ def new_spins(rule: str, old, h, u, beta, zero_keeps, tol: float = 0.0):
 class TorchKernel:
     """Shared layout: spins (n_T, chains, n) int8 on the device, one generator, flips."""
 
+    #: Whether one record block (``every`` sweeps and the measurement) may be captured as a
+    #: CUDA graph and replayed: true where ``_advance`` launches the same work whatever the
+    #: sweep number (no host-side schedule such as a periodic field refresh, no sweep counter
+    #: passed as a kernel argument).
+    graph_safe = False
+
+    #: Capture the record block as a CUDA graph on CUDA devices where :attr:`graph_safe`
+    #: (set False on an instance to run the record loop eagerly).
+    use_graphs = True
+
     def __init__(self, net: Network, *, rule, schedule, n_temps, chains, device):
         self.net = net
         self.rule = rule
@@ -78,6 +100,11 @@ class TorchKernel:
         self.n = net.n
         self.device = device
         self.tol = net.tie_tolerance
+        bias = np.broadcast_to(np.asarray(net.bias, dtype=np.float64), (net.n,))
+        #: b (n,) float64 on the device, for the recorded energy
+        self.bias64 = torch.as_tensor(np.ascontiguousarray(bias), device=device)
+        self.uniform_bias = net.uniform_bias
+        self._host = None  # (weakref to the spins tensor, its version, host copy)
 
     def _generator(self, state):
         """A copy of the state's generator: ``step`` never advances its input's stream."""
@@ -100,6 +127,9 @@ class TorchKernel:
         return state._replace(cache=self._cache(state.spins))
 
     def spins(self, state):
+        kept = self._host
+        if kept is not None and kept[0]() is state.spins and state.spins._version == kept[1]:
+            return kept[2].copy()  # read back with the records of the call that made it
         return state.spins.cpu().numpy().copy()
 
     def check_state(self, state):
@@ -142,10 +172,11 @@ class TorchKernel:
         return state._replace(spins=state.spins[p, c].contiguous(), cache=cache)
 
     def _betas(self, betas, dtype):
-        beta = torch.as_tensor(np.repeat(np.asarray(betas, dtype=np.float64), self.shape[1]))
-        beta = beta.to(device=self.device, dtype=dtype)
-        inf = torch.isinf(beta)
-        return beta, (inf if bool(inf.any()) else None)
+        """β per state (K,) on the device and the β = ∞ mask (None when every β is finite,
+        decided from the host values: no device read)."""
+        host = np.repeat(np.asarray(betas, dtype=np.float64), self.shape[1])
+        beta = torch.as_tensor(host).to(device=self.device, dtype=dtype)
+        return beta, (torch.isinf(beta) if np.isinf(host).any() else None)
 
     def _uniform_chunks(self, gen, dtype, B):
         """Column ranges of whole blocks whose uniforms are drawn at once."""
@@ -154,3 +185,166 @@ class TorchKernel:
             stop = min(start + width, self.n)
             u = torch.rand((self.K, stop - start), generator=gen, dtype=dtype, device=self.device)
             yield start, u
+
+    # -- dynamics: step and record on the kernel's in-place calls ---------------------------
+    def _run(self, betas):
+        """Host-side preparation of a call at inverse temperatures ``betas`` (n_T,)."""
+        raise NotImplementedError
+
+    def _advance(self, run, S, cache, gen, sweep, sweeps, flips):
+        """Run ``sweeps`` sweeps from sweep number ``sweep`` in place: S (K, n) int8, the
+        cache (K, ·) or None, the generator; add the flips per state to ``flips`` (K,)."""
+        raise NotImplementedError
+
+    def _pair_sum(self, run, S, cache):
+        """Σ_ij J_ij S_i S_j per state (K,) float64, from the fields the kernel keeps."""
+        raise NotImplementedError
+
+    def _overlap_sums(self, S, cache):
+        """Σ_i ξ_i^μ S_i per state (K, P) of pattern-form couplings, else None."""
+        return None
+
+    def _numerics(self):
+        """A context the dynamics runs in (e.g. TF32 off where exactness depends on it)."""
+        return contextlib.nullcontext()
+
+    def _own(self, state):
+        """Copies of the state's spins (K, n), cache (K, ·) and generator to advance."""
+        S = state.spins.reshape(self.K, self.n).clone()  # the input state stays valid
+        cache = None if state.cache is None else state.cache.reshape(self.K, -1).clone()
+        return S, cache, self._generator(state)
+
+    def _new_state(self, state, S, cache, gen, sweeps):
+        return state._replace(
+            spins=S.reshape(state.spins.shape),
+            rng=gen,
+            cache=None if cache is None else cache.reshape(state.cache.shape),
+            sweep=state.sweep + sweeps,
+        )
+
+    def step(self, state, betas, sweeps):
+        sweeps = int(sweeps)
+        with self._numerics():
+            run = self._run(betas)
+            S, cache, gen = self._own(state)
+            flips = torch.zeros(self.K, dtype=torch.int64, device=self.device)
+            if sweeps:
+                self._advance(run, S, cache, gen, state.sweep, sweeps, flips)
+        new = self._new_state(state, S, cache, gen, sweeps)
+        return new, flips.reshape(self.shape).cpu().numpy()
+
+    def _columns(self):
+        """Offsets of the record row: E, Σ S, q sums of the chain pairs, overlap sums."""
+        n_T, chains = self.shape
+        K, pairs = self.K, chains // 2
+        P = self._n_overlaps()
+        q0 = 2 * K
+        o0 = q0 + n_T * pairs
+        return q0, o0, o0 + K * P, pairs, P
+
+    def _n_overlaps(self):
+        fields = getattr(self, "fields", None)
+        return int(fields.p) if hasattr(fields, "p") and hasattr(fields, "xiT") else 0
+
+    def _measure(self, run, S, cache, dst):
+        """Write one record row ``dst`` (float64, device): per state E = −½ Σ_ij J_ij S_i S_j
+        − Σ_i b_i S_i and Σ_i S_i, per chain pair Σ_i S_i^a S_i^b, and the pattern overlap
+        sums Σ_i ξ_i^μ S_i. Integer sums are exact in float64 (|sum| ≤ n·P < 2⁵³)."""
+        K = self.K
+        q0, o0, end, pairs, P = self._columns()
+        m = S.sum(1, dtype=torch.int64)
+        if self.uniform_bias is not None:
+            field_part = m.to(torch.float64) * float(self.uniform_bias)
+        else:
+            field_part = S.to(torch.float64) @ self.bias64
+        dst[:K].copy_(self._pair_sum(run, S, cache).mul(-0.5).sub_(field_part))
+        dst[K : 2 * K].copy_(m)
+        if pairs:
+            grid = S.reshape(*self.shape, self.n)
+            a = grid[:, 0 : 2 * pairs : 2]
+            b = grid[:, 1 : 2 * pairs : 2]
+            dst[q0:o0].copy_((a * b).sum(-1, dtype=torch.int64).reshape(-1))
+        if P:
+            dst[o0:end].copy_(self._overlap_sums(S, cache)[:, :P].reshape(-1))
+
+    def record(
+        self,
+        state,
+        betas,
+        *,
+        n_records,
+        every,
+        burn_in=0,
+        exchange=None,
+        exchange_seed=None,
+        lockstep=False,
+    ):
+        """Burn-in, then ``n_records`` blocks of ``every`` sweeps measured after each block,
+        on the device; returns the new state and :class:`~statnn.dynamics.backends.Records`.
+
+        Measured per chain: E/N with E = −½ Σ_ij J_ij S_i S_j − Σ_i b_i S_i (from the fields
+        the kernel keeps: exact integers for lattices and pattern form), m = (1/N) Σ_i S_i,
+        the pattern overlaps m_μ = (1/N) Σ_i ξ_i^μ S_i (pattern form) and q = (1/N) Σ_i
+        S_i^a S_i^b of the chain pairs (0, 1), (2, 3), …; flips during the recorded sweeps.
+        The measurements go into one preallocated device tensor; the loop reads nothing back,
+        and the records, the flips and the final spins come to the host in one copy at the
+        end. On CUDA, where :attr:`graph_safe`, the first block runs eagerly and the next
+        ones replay it as a CUDA graph (one :class:`~statnn.dynamics.torch.triton_support.
+        FastPathWarning` and the eager loop where capture fails). ``lockstep`` is accepted
+        for the numba signature (no effect). Replica exchange is not done here:
+        ``exchange`` / ``exchange_seed`` must be None.
+        """
+        if exchange is not None or exchange_seed is not None:
+            raise NotImplementedError(
+                "The torch backend's record loop has no replica exchange; simulate(..., "
+                "tempering=True) runs its exchange between calls of step."
+            )
+        R, every, burn_in = int(n_records), int(every), int(burn_in)
+        with self._numerics():
+            run = self._run(betas)
+            S, cache, gen = self._own(state)
+            flips = torch.zeros(self.K, dtype=torch.int64, device=self.device)
+            sweep = state.sweep
+            if burn_in:
+                self._advance(run, S, cache, gen, sweep, burn_in, flips)
+                sweep += burn_in
+                flips.zero_()
+            width = self._columns()[2]
+            buf = torch.empty((R, width), dtype=torch.float64, device=self.device)
+            start = 0
+            if R > 1 and self.device.type == "cuda" and self.graph_safe and self.use_graphs:
+                from statnn.dynamics.torch.graphs import record_with_graph
+
+                start = record_with_graph(self, run, S, cache, gen, flips, buf, sweep, every)
+            for r in range(start, R):  # the eager loop: no value is read back
+                self._advance(run, S, cache, gen, sweep + r * every, every, flips)
+                self._measure(run, S, cache, buf[r])
+            # the one device → host copy: records, flips and final spins as bytes
+            parts = (buf.reshape(-1), flips, S.reshape(-1))
+            blob = torch.cat([part.view(torch.uint8) for part in parts])
+            host = blob.cpu().numpy()
+        new = self._new_state(state, S, cache, gen, burn_in + R * every)
+        return new, self._unpack(host, new.spins, R)
+
+    def _unpack(self, host, spins, R):
+        n_T, chains = self.shape
+        K, n = self.K, self.n
+        q0, o0, end, pairs, P = self._columns()
+        nbuf = R * end * 8
+        rec = host[:nbuf].view(np.float64).reshape(R, end)
+        flips = host[nbuf : nbuf + 8 * K].view(np.int64).copy()
+        final = host[nbuf + 8 * K :].view(np.int8).reshape(n_T, chains, n).copy()
+        self._host = (weakref.ref(spins), spins._version, final)
+        fields = dict.fromkeys(Records._fields)
+        fields.update(
+            energy=(rec[:, :K].T / n).reshape(n_T, chains, R),
+            magnetization=(rec[:, K : 2 * K].T / n).reshape(n_T, chains, R),
+            overlaps=(
+                (rec[:, o0:end].reshape(R, K, P).transpose(1, 0, 2) / n).reshape(n_T, chains, R, P)
+                if P
+                else None
+            ),
+            replica_overlap=(rec[:, q0:o0].T / n).reshape(n_T, pairs, R) if pairs else None,
+            flips=flips.reshape(n_T, chains),
+        )
+        return Records(**fields)

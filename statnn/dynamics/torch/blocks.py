@@ -66,15 +66,19 @@ class BlockKernel(TorchKernel):
             return torch.randperm(self.n, generator=gen, device=self.device)
         return self._arange
 
-    def step(self, state, betas, sweeps):
+    @property
+    def graph_safe(self):
+        # float caches are refreshed at fixed sweep numbers: a host-side schedule
+        return self.fields.exact
+
+    def _run(self, betas):
         dtype = decision_dtype(self.dtype, self.magnitudes, betas)
-        beta, zero_keeps = self._betas(betas, dtype)
-        S = state.spins.reshape(self.K, self.n).clone()  # the input state stays valid
-        cache = state.cache.reshape(self.K, -1).clone()
-        gen = self._generator(state)
-        flips = torch.zeros(self.K, dtype=torch.int64, device=self.device)
+        return self._betas(betas, dtype) + (dtype,)
+
+    def _advance(self, run, S, cache, gen, first, sweeps, flips):
+        beta, zero_keeps, dtype = run
         f = self.fields
-        for sweep in range(state.sweep, state.sweep + sweeps):
+        for sweep in range(first, first + sweeps):
             if not f.exact and sweep > 0 and sweep % FIELD_REFRESH_SWEEPS == 0:
                 cache.copy_(f.init_cache(S))
             order = self._order(gen)
@@ -83,13 +87,12 @@ class BlockKernel(TorchKernel):
                     idx = order[start + b0 : start + b0 + self.B]
                     D = self._block(S, cache, idx, u[:, b0 : b0 + self.B], beta, zero_keeps)
                     flips += (D != 0).sum(1)
-        new = state._replace(
-            spins=S.reshape(state.spins.shape),
-            rng=gen,
-            cache=cache.reshape(state.cache.shape),
-            sweep=state.sweep + sweeps,
-        )
-        return new, flips.reshape(self.shape).cpu().numpy()
+
+    def _pair_sum(self, run, S, cache):
+        return self.fields.pair_sum(cache, S)
+
+    def _overlap_sums(self, S, cache):
+        return cache
 
     def _block(self, S, cache, idx, u, beta, zero_keeps):
         f = self.fields
@@ -110,6 +113,8 @@ class BlockKernel(TorchKernel):
 class SynchronousKernel(TorchKernel):
     """Little dynamics: all sites from the old state, one field product per sweep."""
 
+    graph_safe = True
+
     def __init__(self, net, *, pattern_mode, **kw):
         super().__init__(net, **kw)
         self.fields = make_fields(net.couplings, self.device, pattern_mode)
@@ -117,26 +122,28 @@ class SynchronousKernel(TorchKernel):
         self.bias = torch.as_tensor(np.ascontiguousarray(net.bias, dtype=np.float64), device=self.device)
         self.magnitudes = _magnitudes(self.fields, net.bias)
 
-    def step(self, state, betas, sweeps):
+    def _run(self, betas):
         dtype = decision_dtype(self.dtype, self.magnitudes, betas)
         beta, zero_keeps = self._betas(betas, dtype)
-        beta = beta[:, None]
-        zero_keeps = None if zero_keeps is None else zero_keeps[:, None]
-        S = state.spins.reshape(self.K, self.n)
-        flips = torch.zeros(self.K, dtype=torch.int64, device=self.device)
+        return beta[:, None], None if zero_keeps is None else zero_keeps[:, None], dtype
+
+    def _advance(self, run, S, cache, gen, first, sweeps, flips):
+        beta, zero_keeps, dtype = run
         f = self.fields
-        gen = self._generator(state)
+        bias = self.bias.to(dtype)
         for _ in range(sweeps):
             u = torch.rand((self.K, self.n), generator=gen, dtype=dtype, device=self.device)
             old = S.to(dtype)
-            h = f.full_raw(S).to(dtype) * f.scale + self.bias.to(dtype)
+            h = f.full_raw(S).to(dtype) * f.scale + bias
             new = new_spins(self.rule, old, h, u, beta, zero_keeps, self.tol)
             flips += (new != old).sum(1)
-            S = new.to(torch.int8)
-        new_state = state._replace(
-            spins=S.reshape(state.spins.shape), rng=gen, sweep=state.sweep + sweeps
-        )
-        return new_state, flips.reshape(self.shape).cpu().numpy()
+            S.copy_(new)
+
+    def _pair_sum(self, run, S, cache):
+        return self.fields.pair_sum(self.fields.init_cache(S), S)
+
+    def _overlap_sums(self, S, cache):
+        return self.fields.init_cache(S)
 
 
 def _magnitudes(fields, bias):

@@ -53,6 +53,16 @@ def _int_mm(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return torch._int_mm(a, b)
 
 
+def _max_row_abs_sum(A: np.ndarray) -> float:
+    """max_i Σ_j |A_ij| of a host array, by blocks of rows (no full-size temporary)."""
+    rows = max(1, 2**20 // max(A.shape[1], 1)) if A.ndim == 2 else 1
+    best = 0.0
+    for start in range(0, A.shape[0], rows):
+        block = np.abs(A[start : start + rows], dtype=np.float64)
+        best = max(best, float(block.sum(1).max(initial=0.0)))
+    return best
+
+
 def _pairs(idx: torch.Tensor) -> torch.Tensor:
     """Boolean (B, B): idx_a == idx_b (a site drawn twice in one block)."""
     return idx[:, None] == idx[None, :]
@@ -70,6 +80,7 @@ class DenseFields:
 
     def __init__(self, J: np.ndarray, symmetric: bool, device: torch.device):
         self.dtype = torch.float32 if J.dtype == np.float32 else torch.float64
+        self.bound = _max_row_abs_sum(J)
         self.J = torch.as_tensor(np.ascontiguousarray(J), device=device).to(self.dtype)
         self.JT = self.J if symmetric else self.J.T.contiguous()  # row i = column i of J
 
@@ -87,6 +98,10 @@ class DenseFields:
 
     def apply(self, cache, idx, D):
         cache.addmm_(D.to(self.dtype), self.JT.index_select(0, idx))
+
+    def pair_sum(self, cache, S):
+        """Σ_i S_i h_i = Σ_ij J_ij S_i S_j per state (K,) float64 from the cache h = S Jᵀ."""
+        return (cache.to(torch.float64) * S).sum(1)
 
 
 class PatternFields:
@@ -178,6 +193,12 @@ class PatternFields:
             rows = self.xiT.index_select(0, idx).to(self.dtype)
             m += (D.to(self.dtype) @ rows).to(torch.int32)
 
+    def pair_sum(self, m, S):
+        """Σ_ij J_ij S_i S_j = s (Σ_μ m_μ² − P N) per state (K,) float64 (zero diagonal),
+        the integer part exact (|Σ m²| ≤ P N² < 2⁵³)."""
+        m = m[:, : self.p].to(torch.float64)
+        return (m * m).sum(1).sub_(float(self.p * self.n)).mul_(self.scale)
+
 
 class EllFields:
     """Sparse couplings as padded neighbour lists (ELLPACK) of the *columns* of J.
@@ -200,6 +221,7 @@ class EllFields:
         self.exact = exact
         self.scale = float(scale)
         self.n = self.targets.shape[0]
+        self.bound = _max_row_abs_sum(np.asarray(values))
 
     @classmethod
     def from_lattice(cls, c: LatticeCouplings, device):
@@ -252,14 +274,19 @@ class EllFields:
     def apply(self, cache, idx, D):
         self._scatter(cache, D, self.targets.index_select(0, idx), self.values.index_select(0, idx))
 
+    def pair_sum(self, cache, S):
+        """Σ_i S_i raw_i · scale = Σ_ij J_ij S_i S_j per state (K,) float64 (lattices: the
+        integer neighbour sums exactly)."""
+        if self.exact:
+            return (cache * S).sum(1, dtype=torch.int64).to(torch.float64) * self.scale
+        return (cache.to(torch.float64) * S).sum(1) * self.scale
+
 
 def raw_bound(fields) -> float:
-    """An upper bound of |raw field| over all states (one host read at construction)."""
+    """An upper bound of |raw field| over all states (from the host arrays: no device read)."""
     if isinstance(fields, PatternFields):
         return float(fields.p * fields.n)
-    if isinstance(fields, DenseFields):
-        return float(fields.J.abs().sum(1).max()) if fields.J.numel() else 0.0
-    return float(fields.values.abs().sum(1).max()) if fields.values.numel() else 0.0
+    return fields.bound
 
 
 def make_fields(couplings: Couplings, device: torch.device, pattern_mode: str = "float"):

@@ -63,6 +63,8 @@ def half_sweep(
 class CheckerboardKernel(TorchKernel):
     """Two-colour updates on a bipartite lattice (checked by the sampler)."""
 
+    graph_safe = True
+
     def __init__(self, net, *, compile, **kw):
         super().__init__(net, **kw)
         lat = net.lattice
@@ -99,22 +101,24 @@ class CheckerboardKernel(TorchKernel):
             return torch.float64
         return decision_dtype(torch.float32, self.magnitudes, betas)
 
-    def step(self, state, betas, sweeps):
+    def _run(self, betas):
         dtype = self.dtype(betas)
         beta, zero_keeps = self._betas(betas, dtype)
         view = (self.K,) + (1,) * len(self.grid)
         beta = beta.reshape(view)
         zero_keeps = None if zero_keeps is None else zero_keeps.reshape(view)
-        S = state.spins.reshape(self.K, *self.grid).clone()  # the input state stays valid
-        nsum, u = self._buffers(dtype)
         bias = self.bias if isinstance(self.bias, float) else self.bias.to(dtype)
-        flips = torch.zeros(self.K, dtype=torch.int64, device=self.device)
-        gen = self._generator(state)
+        return beta, zero_keeps, bias, dtype
+
+    def _advance(self, run, S, cache, gen, first, sweeps, flips):
+        beta, zero_keeps, bias, dtype = run
+        grid = S.view(self.K, *self.grid)
+        nsum, u = self._buffers(dtype)
         for _ in range(sweeps):
             u.uniform_(generator=gen)
             for mask in self.masks:
                 flips += self.half(
-                    S,
+                    grid,
                     nsum,
                     u,
                     mask,
@@ -126,7 +130,9 @@ class CheckerboardKernel(TorchKernel):
                     self.periodic,
                     self.tol,
                 )
-        new = state._replace(
-            spins=S.reshape(state.spins.shape), rng=gen, sweep=state.sweep + sweeps
-        )
-        return new, flips.reshape(self.shape).cpu().numpy()
+
+    def _pair_sum(self, run, S, cache):
+        """J Σ_i S_i Σ_{j ∈ nn(i)} S_j per state, the neighbour sums exact integers."""
+        grid = S.view(self.K, *self.grid)
+        nsum = neighbour_sum_(grid, torch.empty_like(grid), self.periodic)
+        return (grid * nsum).flatten(1).sum(1, dtype=torch.int64).to(torch.float64) * self.J

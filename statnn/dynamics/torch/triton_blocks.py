@@ -32,7 +32,8 @@ per sweep) but double the per-step reduction. Measure both on the device
 
 from __future__ import annotations
 
-import numpy as np
+import contextlib
+
 import torch
 import triton
 import triton.language as tl
@@ -180,6 +181,16 @@ def block_updates(
     tl.store(flips_ptr + rows, fl + count, mask=row_ok)
 
 
+@contextlib.contextmanager
+def _no_tf32():
+    tf32 = torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+
+
 class TritonBlockKernel(BlockKernel):
     """Exact sequential dynamics by blocks, the in-block loop in :func:`block_updates`.
 
@@ -195,6 +206,10 @@ class TritonBlockKernel(BlockKernel):
     :mod:`statnn.dynamics.torch.fields`.
     """
 
+    #: The sweep number reaches the kernel as a launch argument (the Philox counter): a
+    #: captured launch would replay the same random numbers.
+    graph_safe = False
+
     def __init__(self, net, *, block_size, pattern_mode, **kw):
         super().__init__(net, block_size=block_size, compile=False, pattern_mode=pattern_mode, **kw)
         f = self.fields
@@ -207,8 +222,6 @@ class TritonBlockKernel(BlockKernel):
             self.raw_mode = RAW_PATTERNS_INT8
         else:
             self.raw_mode = RAW_GIVEN
-        bias = np.ascontiguousarray(net.bias, dtype=np.float64)  # a broadcast view: a copy
-        self.bias64 = torch.as_tensor(bias, device=self.device)
         tol = float(getattr(net, "tie_tolerance", 0.0))
         #: Bytes per update in the fused kernel (the products are counted separately):
         #: the raw field read, the spin read and written, ΔS written.
@@ -225,28 +238,19 @@ class TritonBlockKernel(BlockKernel):
             [float(f.scale), tol, self_term], dtype=torch.float64, device=self.device
         )
 
-    def step(self, state, betas, sweeps):
+    def _numerics(self):
         if self.device.type == "cuda" and self.raw_mode != RAW_GIVEN:
-            # float32 products are exact only in IEEE float32: never TF32
-            tf32 = torch.backends.cuda.matmul.allow_tf32
-            torch.backends.cuda.matmul.allow_tf32 = False
-            try:
-                return self._step(state, betas, sweeps)
-            finally:
-                torch.backends.cuda.matmul.allow_tf32 = tf32
-        return self._step(state, betas, sweeps)
+            return _no_tf32()  # float32 products are exact only in IEEE float32: never TF32
+        return contextlib.nullcontext()
 
-    def _step(self, state, betas, sweeps):
-        beta = triton_common.device_betas(betas, self.shape[1], self.device)
-        S = state.spins.reshape(self.K, self.n).clone()  # the input state stays valid
-        cache = state.cache.reshape(self.K, -1).clone()
-        gen = torch.Generator(device=self.device)  # a copy: the input's stream is not advanced
-        gen.set_state(state.rng.get_state())
-        key = triton_common.philox_key(state.rng)
-        flips = torch.zeros(self.K, dtype=torch.int64, device=self.device)
+    def _run(self, betas):
+        return triton_common.device_betas(betas, self.shape[1], self.device)
+
+    def _advance(self, run, S, cache, gen, first, sweeps, flips):
+        key = triton_common.philox_key(gen)
         D = torch.empty((self.K, self.BB), dtype=self.dtype, device=self.device)
         f = self.fields
-        for sweep in range(state.sweep, state.sweep + sweeps):
+        for sweep in range(first, first + sweeps):
             if not f.exact and sweep > 0 and sweep % FIELD_REFRESH_SWEEPS == 0:
                 cache.copy_(f.init_cache(S))
             order = self._order(gen)
@@ -267,7 +271,7 @@ class TritonBlockKernel(BlockKernel):
                     raw_stride, g_stride = cache.shape[1], self.B
                 triton_common.launch(
                     block_updates, (triton.cdiv(self.K, STATES_PER_PROGRAM),),
-                    S, raw, G, X, idx, self.bias64, beta, D, flips, self.params,
+                    S, raw, G, X, idx, self.bias64, run, D, flips, self.params,
                     self.K, nb, start, raw_stride, g_stride, self.n, self.n_p, lo, hi, key,
                     RAW=self.raw_mode, GLAUBER=self.rule == "glauber",
                     BK=STATES_PER_PROGRAM, BB=self.BB, BP=PATTERN_CHUNK, DIGITS=self.digits,
@@ -276,13 +280,6 @@ class TritonBlockKernel(BlockKernel):
                     f.apply(cache, idx, D[:, :nb])
                 else:  # h ← h + ΔS · Jᵀ[idx]  /  m ← m + ΔS · ξ[:, idx]ᵀ
                     cache.addmm_(D[:, :nb], rows[start : start + nb])
-        new = state._replace(
-            spins=S.reshape(state.spins.shape),
-            rng=gen,
-            cache=cache.reshape(state.cache.shape),
-            sweep=state.sweep + sweeps,
-        )
-        return new, flips.reshape(self.shape).cpu().numpy()
 
     def _sweep_rows(self, order):
         """Jᵀ or ξᵀ rows in the sweep's order, and (pattern form) every block's G at once."""

@@ -134,6 +134,10 @@ class TritonCheckerboardKernel(CheckerboardKernel):
     to it and to the numpy reference site for site.
     """
 
+    #: The sweep number reaches the kernel as a launch argument (the Philox counter): a
+    #: captured launch would replay the same random numbers.
+    graph_safe = False
+
     #: Bytes through memory per site and sweep: two half-sweeps, each reading the grid
     #: once and writing at most the flipped half (see the module docstring).
     bytes_per_site = 2 * (1.0 + 0.5)
@@ -144,27 +148,24 @@ class TritonCheckerboardKernel(CheckerboardKernel):
         self.L0, self.L1, self.L2 = shape
         bias = np.ascontiguousarray(net.bias, dtype=np.float64)  # a broadcast view: a copy
         self.has_bias = not np.all(bias == bias[0])
-        self.bias64 = torch.as_tensor(bias, device=self.device)
         tol = float(getattr(net, "tie_tolerance", 0.0))
         self.params = torch.tensor(
             [float(net.lattice.J), float(bias[0]), tol], dtype=torch.float64, device=self.device
         )
 
-    def step(self, state, betas, sweeps):
-        beta = triton_common.device_betas(betas, self.shape[1], self.device)
-        S = state.spins.reshape(self.K, self.n).clone()  # the input state stays valid
-        flips = torch.zeros(self.K, dtype=torch.int64, device=self.device)
-        key = triton_common.philox_key(state.rng)
+    def _run(self, betas):
+        return triton_common.device_betas(betas, self.shape[1], self.device)
+
+    def _advance(self, run, S, cache, gen, first, sweeps, flips):
+        key = triton_common.philox_key(gen)
         grid = (triton.cdiv(self.n, TILE), triton.cdiv(self.K, STATE_TILE))
-        for sweep in range(state.sweep, state.sweep + sweeps):
+        for sweep in range(first, first + sweeps):
             lo, hi = triton_common.counter_words(sweep)
             for color in (0, 1):
                 triton_common.launch(
                     checkerboard_half, grid,
-                    S, flips, beta, self.bias64, self.params,
+                    S, flips, run, self.bias64, self.params,
                     self.K, self.n, self.L0, self.L1, self.L2, color, lo, hi, key,
                     NDIM=len(self.grid), PERIODIC=self.periodic, HAS_BIAS=self.has_bias,
                     GLAUBER=self.rule == "glauber", TILE=TILE, STATE_TILE=STATE_TILE,
                 )  # fmt: skip
-        new = state._replace(spins=S.reshape(state.spins.shape), sweep=state.sweep + sweeps)
-        return new, flips.reshape(self.shape).cpu().numpy()
