@@ -35,6 +35,13 @@ and adds up their operand bytes. Triton: the launches are counted by constructio
 kernels are replaced by a counter, the torch operations around them still run and are
 profiled), and the Triton kernels' bytes are the analytic figures of their docstrings.
 Counting needs no GPU and runs at any size on the CPU.
+
+``--records`` times the record loop against the raw kernel for each case: ``step`` (one
+call of ``sweeps`` sweeps) and ``simulate(..., record_every=1)`` (energy, magnetization,
+overlaps, q recorded after every sweep, on the device), with their ratio, and counts the
+host reads of one ``simulate`` call (calls of ``Tensor.cpu/item/tolist/__bool__/__float__/
+__int__``; ``numpy()`` of a CPU copy is not counted). Run it with ``PYTHONPATH`` pointing
+at another checkout to count that version's ``simulate``.
 """
 
 from __future__ import annotations
@@ -130,9 +137,7 @@ def count_step(kernel, state, betas, sweeps, triton: bool):
     # copy_ between devices, or from pageable host memory, synchronises; on the CPU every
     # copy is host to host, so count the known ones: β in, flips out (the .cpu() read).
     syncs = sum(e.name in _SYNCS for e in events)
-    syncs += 1  # the flips' device→host read at the end of step
-    if not triton:
-        syncs += 1  # β from pageable host memory (the Triton path uses pinned memory)
+    syncs += 1  # the flips' device→host read at the end of step (β comes from pinned memory)
     n_sites = kernel.K * kernel.n * sweeps
     moved = sum(_operand_bytes(e) for e in launches)
     return len(launches) / sweeps, syncs, moved / n_sites
@@ -184,6 +189,70 @@ def _counts(case, net, schedule, n_temps, chains, T, sweeps, block_size):
         )
 
 
+_READS = ("item", "cpu", "tolist", "__bool__", "__float__", "__int__")
+
+
+def count_host_reads(fn):
+    """(result of fn(), host reads during it): counted calls of the tensor methods that
+    read device values back to the host."""
+    import torch
+
+    counts = [0]
+    saved = {name: getattr(torch.Tensor, name) for name in _READS}
+
+    def counting(original):
+        def wrapper(self, *a, **k):
+            counts[0] += 1
+            return original(self, *a, **k)
+
+        return wrapper
+
+    try:
+        for name, original in saved.items():
+            setattr(torch.Tensor, name, counting(original))
+        out = fn()
+    finally:
+        for name, original in saved.items():
+            setattr(torch.Tensor, name, original)
+    return out, counts[0]
+
+
+def _records(args, net, schedule, chains, T):
+    """Raw ``step`` against ``simulate(record_every=1)`` on the torch backend, same run."""
+    import warnings
+
+    opts = {"kernel": "torch"} if args.block_size is None else {
+        "kernel": "torch", "block_size": args.block_size}  # fmt: skip
+    kw = dict(schedule=schedule, backend="torch", device=args.device, backend_options=opts)
+    s = sn.sampler(net, T=T, chains=chains, **kw)
+    state = s.init("random", seed=0)
+    sweeps = args.sweeps
+    s.step(state, 1)  # warm-up
+
+    def sim(n):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return sn.simulate(net, T=T, sweeps=n, chains=chains, seed=0, record_every=1, **kw)
+
+    sim(1)
+    t_step = t_sim = np.inf
+    for _ in range(args.repeats):
+        t0 = time.perf_counter()
+        s.step(state, sweeps)
+        t_step = min(t_step, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        sim(sweeps)
+        t_sim = min(t_sim, time.perf_counter() - t0)
+    _, reads_short = count_host_reads(lambda: sim(2))
+    _, reads_long = count_host_reads(lambda: sim(sweeps))
+    updates = sweeps * net.n * chains
+    print(
+        f"  step {updates / t_step:10.4g} updates/s   simulate(record_every=1) "
+        f"{updates / t_sim:10.4g} updates/s   ratio {t_step / t_sim:5.2f}   host reads per "
+        f"simulate: {reads_short} (2 records), {reads_long} ({sweeps} records)"
+    )
+
+
 def _backends(args, lattice=False):
     import statnn.dynamics.torch.kernels as tk
 
@@ -207,6 +276,9 @@ def case_lattice(args):
     print(f"lattice: 2D Ising {args.L}×{args.L}, checkerboard Glauber, T = 2.269, 1 chain")
     if args.counts:
         _counts("lattice", net, "checkerboard", 1, 1, 2.269, args.sweeps, None)
+        return
+    if args.records:
+        _records(args, net, "checkerboard", 1, 2.269)
         return
     for name, module, kw in _backends(args, lattice=True):
         kw = {k: v for k, v in kw.items() if k != "block_size"}
@@ -240,6 +312,9 @@ def _report_block(args, net):
     if args.counts:
         _counts("block", net, "random", 1, args.chains, 0.5, 1, args.block_size)
         return
+    if args.records:
+        _records(args, net, "random", args.chains, 0.5)
+        return
     for name, module, kw in _backends(args):
         if name == "numba":
             kw = {}
@@ -269,6 +344,11 @@ def main(argv=None):
         "--counts", action="store_true",
         help="count launches/sweep, host syncs/step, bytes/site/sweep (eager vs Triton), no timing",
     )  # fmt: skip
+    parser.add_argument(
+        "--records", action="store_true",
+        help="step vs simulate(record_every=1) on the torch backend, host reads per simulate",
+    )  # fmt: skip
+    parser.add_argument("--repeats", type=int, default=3, help="--records: best of")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     args = parser.parse_args(argv)
     if args.counts and not args.device.startswith("cuda"):

@@ -109,3 +109,74 @@ def test_cuda_onsager_energy_and_magnetization():
         if temp < 2.2:
             se = m[t].std(ddof=1) / np.sqrt(m.shape[1])
             assert abs(m[t].mean() - onsager_magnetization(temp)) < 4 * se + 5e-3, temp
+
+
+@pytest.mark.parametrize(
+    "name,schedule,kernel",
+    [
+        ("ising2d", "checkerboard", "torch"),  # compiled half-sweeps inside the graph
+        ("hopfield", "sequential", "torch"),  # int8 products, randperm-free fixed order
+        ("hopfield", "random", "torch"),  # randint with the kernel's generator in the graph
+        ("hopfield", "synchronous", "torch"),
+        ("ising2d", "sequential", "torch"),  # neighbour lists, index_add_
+    ],
+)
+def test_cuda_graph_records_equal_the_eager_loop(name, schedule, kernel):
+    """The record block replayed as a CUDA graph gives the eager loop's records, final
+    spins and generator state (the graph advances the registered generator's Philox offset
+    as the eager calls do); no FastPathWarning means the capture succeeded."""
+    import warnings
+
+    from statnn.dynamics.torch.triton_support import FastPathWarning
+
+    net = NETS[name]
+    s = sn.sampler(net, T=[1.5, 3.0], chains=10, schedule=schedule, backend="torch",
+                   device="cuda", backend_options={"kernel": kernel})  # fmt: skip
+    assert s.kernel.graph_safe
+    state = s.init("random", seed=3)
+    out = []
+    for graphs in (True, False):
+        s.kernel.use_graphs = graphs
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", FastPathWarning)
+            new, rec = s.kernel.record(state, s.betas, n_records=6, every=2, burn_in=2)
+        out.append((new, rec))
+    (g_state, g_rec), (e_state, e_rec) = out
+    for field in ("energy", "magnetization", "overlaps", "replica_overlap", "flips"):
+        a, b = getattr(g_rec, field), getattr(e_rec, field)
+        if a is None:
+            assert b is None
+        else:
+            np.testing.assert_array_equal(a, b, err_msg=field)
+    np.testing.assert_array_equal(s.spins(g_state), s.spins(e_state))
+    assert torch.equal(g_state.rng.get_state(), e_state.rng.get_state())
+    # and the records are those of the final states
+    np.testing.assert_allclose(
+        g_rec.energy[..., -1], net.energy(s.spins(g_state)) / net.n, rtol=0, atol=1e-12
+    )
+
+
+def test_cuda_record_reads_back_once():
+    """On CUDA too: one device → host copy per record call, none in the loop."""
+    from tests.dynamics.test_torch_records import _READS
+
+    counts = dict.fromkeys(_READS, 0)
+    saved = {name: getattr(torch.Tensor, name) for name in _READS}
+
+    def counting(name):
+        def wrapper(self, *a, **k):
+            counts[name] += 1
+            return saved[name](self, *a, **k)
+
+        return wrapper
+
+    s = sn.sampler(NETS["ising2d"], T=2.0, chains=4, backend="torch", device="cuda")
+    state = s.init(seed=0)
+    try:
+        for name in _READS:
+            setattr(torch.Tensor, name, counting(name))
+        s.kernel.record(state, s.betas, n_records=20, every=1)
+    finally:
+        for name, original in saved.items():
+            setattr(torch.Tensor, name, original)
+    assert counts["cpu"] == 1 and sum(counts.values()) == 2, counts

@@ -279,3 +279,63 @@ def test_simulate_with_the_triton_kernel_at_zero_temperature(schedule):
     ref = sn.simulate(net, backend="numpy", **kw)
     np.testing.assert_allclose(tri.energy, ref.energy, rtol=1e-12)
     np.testing.assert_allclose(tri.magnetization, ref.magnetization, rtol=1e-12)
+
+
+# -- the record loop (TorchKernel.record) on the Triton kernels ---------------------------------
+def _record_cases():
+    xi = np.where(np.arange(60).reshape(3, 20) % 7 < 3, 1, -1)
+    return {
+        "checkerboard": (sn.ising((6, 4), field=0.1), "checkerboard", "glauber", {}),
+        "dense-gather": (sn.sk(12, seed=1), "permuted", "metropolis", {"block_size": 5}),
+        "patterns-float": (
+            sn.Network(sn.PatternCouplings(xi, 0.05), bias=0.05),
+            "random",
+            "glauber",
+            {"block_size": 8},
+        ),
+        "lattice-sequential": (sn.ising((4, 4)), "sequential", "metropolis", {"block_size": 5}),
+    }
+
+
+RECORD_CASES = _record_cases()
+
+
+@pytest.mark.parametrize("T", [0.0, 1.5], ids=["T0", "T1.5"])
+@pytest.mark.parametrize("case", list(RECORD_CASES))
+def test_records_equal_a_python_loop_over_step(case, T):
+    from tests.dynamics.test_torch_records import assert_records_equal_loop
+
+    net, schedule, rule, kw = RECORD_CASES[case]
+    s = sn.sampler(
+        net, T=[T, 2.5], chains=3, schedule=schedule, dynamics=rule, backend="torch",
+        backend_options={"kernel": "triton", **kw},
+    )  # fmt: skip
+    assert isinstance(s.kernel, TritonCheckerboardKernel | TritonBlockKernel)
+    assert_records_equal_loop(s, net)
+
+
+@pytest.mark.filterwarnings("ignore::statnn.stats.diagnostics.ConvergenceWarning")
+def test_simulate_through_the_record_loop_samples_boltzmann():
+    # the block kernels' distribution is checked through step above (test_boltzmann) and
+    # their records against step here: one simulate run keeps the interpreter's time low
+    net, schedule = BOLTZMANN["lattice"]
+    run = sn.simulate(
+        net, T=1.0, sweeps=10, burn_in=BURN_IN, chains=CHAINS, schedule=schedule,
+        backend="torch", backend_options={"kernel": "triton"}, seed=21, record_every=5,
+    )  # fmt: skip
+    counts = np.bincount(state_index(run.states[0]), minlength=2**net.n)
+    assert chi_square_pvalue(counts, boltzmann(net, 1.0)) > P_PASS
+    assert chi_square_pvalue(counts, boltzmann(net, 1.1)) < P_FAIL
+    np.testing.assert_allclose(run.energy[..., -1], net.energy(run.states) / net.n, atol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::statnn.stats.diagnostics.ConvergenceWarning")
+def test_same_seed_same_records():
+    # (the interpreter costs about a second per launch: one small lattice case)
+    net, schedule = BOLTZMANN["lattice"]
+    kw = dict(T=[0.8, 1.6], sweeps=4, chains=6, schedule=schedule, backend="torch",
+              backend_options={"kernel": "triton", "block_size": 4}, record_every=2)  # fmt: skip
+    runs = [sn.simulate(net, seed=seed, **kw) for seed in (21, 21, 22)]
+    for field in ("energy", "magnetization", "replica_overlap", "states", "acceptance"):
+        np.testing.assert_array_equal(getattr(runs[0], field), getattr(runs[1], field))
+    assert not np.array_equal(runs[0].energy, runs[2].energy)

@@ -21,6 +21,7 @@ import torch
 
 from statnn.core.network import Network
 from statnn.dynamics.backends import Records, SamplerState
+from statnn.dynamics.torch.fields import PatternFields
 
 #: Float caches (dense couplings) are recomputed from the spins this often (sweeps).
 FIELD_REFRESH_SWEEPS = 50
@@ -173,9 +174,12 @@ class TorchKernel:
 
     def _betas(self, betas, dtype):
         """β per state (K,) on the device and the β = ∞ mask (None when every β is finite,
-        decided from the host values: no device read)."""
+        decided from the host values: no device read, no blocking copy)."""
         host = np.repeat(np.asarray(betas, dtype=np.float64), self.shape[1])
-        beta = torch.as_tensor(host).to(device=self.device, dtype=dtype)
+        beta = torch.as_tensor(host, dtype=dtype)
+        if self.device.type == "cuda":  # from pinned memory: the copy does not block the host
+            beta = beta.pin_memory()
+        beta = beta.to(self.device, non_blocking=True)
         return beta, (torch.isinf(beta) if np.isinf(host).any() else None)
 
     def _uniform_chunks(self, gen, dtype, B):
@@ -244,7 +248,7 @@ class TorchKernel:
 
     def _n_overlaps(self):
         fields = getattr(self, "fields", None)
-        return int(fields.p) if hasattr(fields, "p") and hasattr(fields, "xiT") else 0
+        return int(fields.p) if isinstance(fields, PatternFields) else 0
 
     def _measure(self, run, S, cache, dst):
         """Write one record row ``dst`` (float64, device): per state E = −½ Σ_ij J_ij S_i S_j
