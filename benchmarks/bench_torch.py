@@ -232,7 +232,9 @@ def _records(args, net, schedule, chains, T):
     def sim(n):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return sn.simulate(net, T=T, sweeps=n, chains=chains, seed=0, record_every=1, **kw)
+            return sn.simulate(
+                net, T=T, sweeps=n, burn_in=0, chains=chains, seed=0, record_every=1, **kw
+            )
 
     sim(1)
     t_step = t_sim = np.inf
