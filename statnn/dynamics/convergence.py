@@ -66,8 +66,9 @@ def auto_burn_in(s, state, net, *, record_every: int, rhat_max: float, cap: int,
 
 def _burn_block(s, state, net, n_block, every, exchange):
     """``n_block`` sweeps measured (E/N, |m|) every ``every`` sweeps and after the last."""
-    if hasattr(s.kernel, "record"):
-        from statnn.dynamics.sampling import compiled_record
+    from statnn.dynamics.sampling import compiled_record, has_record_loop
+
+    if has_record_loop(s, exchange):
 
         full, rest = divmod(n_block, every)
         parts = []

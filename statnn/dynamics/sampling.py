@@ -633,7 +633,7 @@ def simulate(
         if tempering:
             exchange.reset_counts()
         burn_info = dict(burn_in_sweeps=burned, burn_in_max=burn_in_max, burn_in_converged=ok)
-    if hasattr(s.kernel, "record"):
+    if has_record_loop(s, exchange if tempering else None):
         # the backend records (and exchanges, burn-in included) inside its compiled loop
         state, rec = _compiled_records(
             s,
@@ -734,6 +734,13 @@ def simulate(
 
     warn_unconverged(run, rhat_max, ess_min, stacklevel=3)
     return run
+
+
+def has_record_loop(s, exchange=None) -> bool:
+    """Whether the sampler's kernel runs the record loop itself (``record``) — with replica
+    exchange when ``exchange`` is given (``exchange_state``: the numba backend; the torch
+    backend records on the device but exchanges between calls of ``step``)."""
+    return hasattr(s.kernel, "record") and (exchange is None or hasattr(s.kernel, "exchange_state"))
 
 
 def compiled_record(s, state, exchange, *, n_records, every, burn_in=0):

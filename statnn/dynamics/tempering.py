@@ -320,7 +320,7 @@ def tune_ladder(
     history : list of dict
         Per round: ``T`` (the ladder it ran), ``sweeps``, ``swap_acceptance``, ``barrier``.
     """
-    from statnn.dynamics.sampling import compiled_record, sampler
+    from statnn.dynamics.sampling import compiled_record, has_record_loop, sampler
 
     n_T = check_int(n_T, "n_T", caller, minimum=2)
     rounds = check_int(rounds, "rounds", caller, minimum=1)
@@ -338,7 +338,7 @@ def tune_ladder(
         state = s.init(init=spins, seed=int(seeds[2 * k]))
         exchange = ReplicaExchange(s.T, int(seeds[2 * k + 1]), caller)
         n_sweeps = sweeps * 2**k
-        if hasattr(s.kernel, "record"):
+        if has_record_loop(s, exchange):
             # the round as a compiled burn-in: blocks of record_every, an exchange after each
             state, _ = compiled_record(
                 s, state, exchange, n_records=0, every=record_every, burn_in=n_sweeps

@@ -288,3 +288,16 @@ def test_record_refuses_replica_exchange():
         s.kernel.record(
             s.init(seed=0), s.betas, n_records=2, every=1, exchange_seed=np.random.SeedSequence(1)
         )
+
+
+def test_tempering_and_auto_burn_in_on_torch():
+    """Tempering exchanges between ``step`` calls on this backend, auto burn-in runs through
+    the record loop: both give records of the states they end in (labelled by temperature)."""
+    net = sn.ising((4, 4))
+    run = sn.simulate(net, T=[1.5, 2.5, 3.5], sweeps=20, chains=2, backend="torch",
+                      tempering=True, seed=1)  # fmt: skip
+    assert run.swap_acceptance.shape == (2,) and np.all(run.swap_acceptance > 0)
+    np.testing.assert_allclose(run.energy[..., -1], net.energy(run.states) / net.n, atol=1e-12)
+    run = sn.simulate(net, T=2.0, sweeps=20, chains=4, backend="torch", burn_in="auto", seed=1)
+    assert run.params["burn_in_sweeps"] > 0
+    np.testing.assert_allclose(run.energy[..., -1], net.energy(run.states) / net.n, atol=1e-12)
