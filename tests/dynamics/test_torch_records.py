@@ -78,6 +78,24 @@ CASES = {
         {"pattern_mode": "int8", "block_size": 8},
     ),
     "patterns-synchronous": (lambda: sn.hopfield(_xi()), "synchronous", "glauber", {}),
+    "dense-memory-poly3": (
+        lambda: sn.dense_memory(_xi(4, 24), interaction="poly", degree=3),
+        "sequential",
+        "glauber",
+        {},
+    ),
+    "dense-memory-exp": (
+        lambda: sn.dense_memory(_xi(4, 24), interaction="exp", beta=0.3),
+        "permuted",
+        "metropolis",
+        {},
+    ),
+    "dense-memory-synchronous": (
+        lambda: sn.dense_memory(_xi(4, 24), interaction="poly", degree=4),
+        "synchronous",
+        "glauber",
+        {},
+    ),
 }
 
 
@@ -188,7 +206,10 @@ def host_reads(monkeypatch):
 
 
 SYNC_CASES = ["checkerboard-periodic", "lattice-random", "dense64-permuted", "patterns-random",
-              "patterns-synchronous", "checkerboard-site-fields"]  # fmt: skip
+              "patterns-synchronous", "checkerboard-site-fields",
+              "dense-memory-poly3"]  # fmt: skip
+# (the dense-memory kernel reads its site order back once per sweep under the random and
+# permuted schedules: its fixed order is counted here)
 
 
 @pytest.mark.parametrize("name", SYNC_CASES)

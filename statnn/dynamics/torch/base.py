@@ -204,6 +204,11 @@ class TorchKernel:
         """Σ_ij J_ij S_i S_j per state (K,) float64, from the fields the kernel keeps."""
         raise NotImplementedError
 
+    def _coupling_energy(self, run, S, cache):
+        """The coupling part of E per state (K,) float64: −½ Σ_ij J_ij S_i S_j for
+        quadratic couplings (a kernel with another energy overrides this)."""
+        return self._pair_sum(run, S, cache).mul(-0.5)
+
     def _overlap_sums(self, S, cache):
         """Σ_i ξ_i^μ S_i per state (K, P) of pattern-form couplings, else None."""
         return None
@@ -261,7 +266,7 @@ class TorchKernel:
             field_part = m.to(torch.float64) * float(self.uniform_bias)
         else:
             field_part = S.to(torch.float64) @ self.bias64
-        dst[:K].copy_(self._pair_sum(run, S, cache).mul(-0.5).sub_(field_part))
+        dst[:K].copy_(self._coupling_energy(run, S, cache).sub_(field_part))
         dst[K : 2 * K].copy_(m)
         if pairs:
             grid = S.reshape(*self.shape, self.n)

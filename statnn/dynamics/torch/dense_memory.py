@@ -77,17 +77,21 @@ class DenseMemoryKernel(TorchKernel):
             return torch.randperm(self.n, generator=gen, device=self.device)
         return self._arange
 
-    def step(self, state, betas, sweeps):
-        beta, zero_keeps = self._betas(betas, torch.float64)
-        S = state.spins.reshape(self.K, self.n).clone()  # the input state stays valid
-        M = state.cache.reshape(self.K, self.P).clone()
-        gen = self._generator(state)
-        flips = torch.zeros(self.K, dtype=torch.int64, device=self.device)
+    def _run(self, betas):
+        return self._betas(betas, torch.float64)
+
+    def _advance(self, run, S, M, gen, first, sweeps, flips):
+        beta, zero_keeps = run
         for _ in range(sweeps):
             if self.schedule == "synchronous":
-                S, M = self._synchronous(S, gen, beta, zero_keeps, flips)
+                new, M_new = self._synchronous(S, gen, beta, zero_keeps, flips)
+                S.copy_(new)
+                M.copy_(M_new)
                 continue
-            order = self._order(gen).tolist()
+            # the site order on the host: one read per sweep (random, permuted), none for
+            # the fixed order
+            order = self._order(gen)
+            order = range(self.n) if self.schedule == "sequential" else order.tolist()
             for start, u in self._uniform_chunks(gen, torch.float64, 1):
                 for t in range(u.shape[1]):
                     i = order[start + t]
@@ -99,13 +103,20 @@ class DenseMemoryKernel(TorchKernel):
                     S[:, i] = new.to(torch.int8)
                     M.addr_(d, row)
                     flips += d != 0
-        new_state = state._replace(
-            spins=S.reshape(state.spins.shape),
-            rng=gen,
-            cache=M.reshape(state.cache.shape),
-            sweep=state.sweep + sweeps,
-        )
-        return new_state, flips.reshape(self.shape).cpu().numpy()
+
+    def _coupling_energy(self, run, S, M):
+        """−Σ_μ F(M_μ) per state: poly (M^n / N^{n−1} − 1)/n, exp e^{β_F (M − N)}."""
+        if self.poly:
+            F = (M.pow(self.degree) * self.inv - 1.0) / self.degree
+        else:
+            F = torch.exp(self.beta_f * (M - float(self.n)))
+        return -F.sum(1)
+
+    def _n_overlaps(self):
+        return self.P
+
+    def _overlap_sums(self, S, M):
+        return M
 
     def _synchronous(self, S, gen, beta, zero_keeps, flips):
         u = torch.rand((self.K, self.n), generator=gen, dtype=torch.float64, device=self.device)
