@@ -740,7 +740,12 @@ def has_record_loop(s, exchange=None) -> bool:
     """Whether the sampler's kernel runs the record loop itself (``record``) — with replica
     exchange when ``exchange`` is given (``exchange_state``: the numba backend; the torch
     backend records on the device but exchanges between calls of ``step``)."""
-    return hasattr(s.kernel, "record") and (exchange is None or hasattr(s.kernel, "exchange_state"))
+    kernel = s.kernel
+    return (
+        hasattr(kernel, "record")
+        and getattr(kernel, "records_on_device", True)
+        and (exchange is None or hasattr(kernel, "exchange_state"))
+    )
 
 
 def compiled_record(s, state, exchange, *, n_records, every, burn_in=0):

@@ -285,7 +285,9 @@ def test_simulate_with_the_triton_kernel_at_zero_temperature(schedule):
 def _record_cases():
     xi = np.where(np.arange(60).reshape(3, 20) % 7 < 3, 1, -1)
     return {
-        "checkerboard": (sn.ising((6, 4), field=0.1), "checkerboard", "glauber", {}),
+        "checkerboard": (
+            sn.ising((6, 4), field=0.1), "checkerboard", "glauber", {"multispin": False}
+        ),
         "dense-gather": (sn.sk(12, seed=1), "permuted", "metropolis", {"block_size": 5}),
         "patterns-float": (
             sn.Network(sn.PatternCouplings(xi, 0.05), bias=0.05),

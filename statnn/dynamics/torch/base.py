@@ -191,6 +191,16 @@ class TorchKernel:
             yield start, u
 
     # -- dynamics: step and record on the kernel's in-place calls ---------------------------
+    @property
+    def records_on_device(self) -> bool:
+        """Whether :meth:`record` can run this kernel: its ``step`` is the shared one, built
+        on its own ``_advance`` (a kernel that overrides ``step`` instead, e.g. the Triton
+        multi-spin and synchronous kernels, is recorded by ``simulate``'s loop over ``step``)."""
+        mro = type(self).__mro__
+        step_owner = next(c for c in mro if "step" in c.__dict__)
+        advance_owner = next(c for c in mro if "_advance" in c.__dict__)
+        return step_owner is TorchKernel and advance_owner is not TorchKernel
+
     def _run(self, betas):
         """Host-side preparation of a call at inverse temperatures ``betas`` (n_T,)."""
         raise NotImplementedError
@@ -303,6 +313,11 @@ class TorchKernel:
         for the numba signature (no effect). Replica exchange is not done here:
         ``exchange`` / ``exchange_seed`` must be None.
         """
+        if not self.records_on_device:
+            raise NotImplementedError(
+                f"{type(self).__name__} has its own step and no device record loop; "
+                "simulate records it through its loop over step."
+            )
         if exchange is not None or exchange_seed is not None:
             raise NotImplementedError(
                 "The torch backend's record loop has no replica exchange; simulate(..., "
