@@ -18,13 +18,13 @@ import warnings
 import numba
 import numpy as np
 import pytest
-from scipy import stats
 
 import statnn as sn
 import statnn.dynamics.numba.kernel as numba_cpu
 from statnn.dynamics.numba.measure import mark_ends
 from statnn.dynamics.tempering import round_trips, tune_ladder
 from statnn.stats.diagnostics import ConvergenceWarning
+from tests.statistical.test_boltzmann import chi_square_pvalue
 
 
 @pytest.fixture
@@ -55,16 +55,6 @@ def _exact_swap(net, T0, T1):
     p1, _ = _boltzmann(net, 1.0 / T1)
     ratio = np.minimum(1.0, np.exp((1 / T0 - 1 / T1) * (e[:, None] - e[None, :])))
     return float(p0 @ ratio @ p1)
-
-
-def _pooled_chi2(counts, p):
-    expected = p * counts.sum()
-    small = expected < 5
-    obs = np.append(counts[~small], counts[small].sum())
-    exp = np.append(expected[~small], expected[small].sum())
-    if exp[-1] == 0:
-        obs, exp = obs[:-1], exp[:-1]
-    return float(stats.chisquare(obs, exp).pvalue)
 
 
 def _codes(states):
@@ -120,7 +110,7 @@ def test_tempering_samples_boltzmann_and_swaps_at_the_exact_rate(path, request):
     for t, temperature in enumerate(T):
         p, _ = _boltzmann(net, 1.0 / temperature)
         counts = np.bincount(_codes(run.states[t]), minlength=2**net.n)
-        assert _pooled_chi2(counts, p) > 1e-4, temperature
+        assert chi_square_pvalue(counts, p) > 1e-4, temperature
     tried = sweeps // 2 * chains  # each pair in every other round
     for t in range(len(T) - 1):
         exact = _exact_swap(net, T[t], T[t + 1])
@@ -165,7 +155,7 @@ def test_exchange_keeps_the_product_of_boltzmann_laws_invariant():
     p1, _ = _boltzmann(net, 1 / T[1])
     joint = np.outer(p0, p1).ravel()
     codes = _codes(run.states[0]) * 2**net.n + _codes(run.states[1])
-    assert _pooled_chi2(np.bincount(codes, minlength=4**net.n), joint) > 1e-4
+    assert chi_square_pvalue(np.bincount(codes, minlength=4**net.n), joint) > 1e-4
     assert 0.1 < run.swap_acceptance[0] < 0.9  # swaps happen, and are not all accepted
 
 
@@ -264,7 +254,7 @@ def test_compiled_auto_burn_in_with_tempering_converges():
     for t, temperature in enumerate(T):
         probs, _ = _boltzmann(net, 1.0 / temperature)
         counts = np.bincount(_codes(run.states[t]), minlength=2**net.n)
-        assert _pooled_chi2(counts, probs) > 1e-4, temperature
+        assert chi_square_pvalue(counts, probs) > 1e-4, temperature
     assert run.round_trip_rate == pytest.approx(run.round_trips / (1500 * 20))
 
 

@@ -10,11 +10,11 @@ import numba
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from scipy import stats
 
 import statnn as sn
 import statnn.dynamics.numba.kernel as numba_cpu
 from statnn.dynamics.numba.measure import exchange
+from tests.statistical.test_boltzmann import chi_square_pvalue
 
 
 def _sparse():
@@ -330,9 +330,9 @@ def test_one_spin_record_loops_sample_boltzmann(name, rule):
     for t, temperature in enumerate(T):
         p, e = _boltzmann(net, 1.0 / temperature)
         counts = np.bincount(bits[t], minlength=2**net.n)
-        assert _pooled_chi2(counts, p) > 1e-4, temperature
+        assert chi_square_pvalue(counts, p) > 1e-4, temperature
         if t == 0 and powerful:
-            assert _pooled_chi2(counts, _boltzmann(net, 1.1 / temperature)[0]) < 1e-5
+            assert chi_square_pvalue(counts, _boltzmann(net, 1.1 / temperature)[0]) < 1e-5
         mean, var = p @ e, p @ (e - p @ e) ** 2
         recorded = run.energy[t, :, -1] * net.n
         assert abs(recorded.mean() - mean) < 5 * np.sqrt(var / chains), temperature
@@ -410,16 +410,6 @@ def _random_symmetric(n):
     return J + J.T, rng.normal(0.0, 0.3, size=n)
 
 
-def _pooled_chi2(counts, p):
-    expected = p * counts.sum()
-    small = expected < 5
-    obs = np.append(counts[~small], counts[small].sum())
-    exp = np.append(expected[~small], expected[small].sum())
-    if exp[-1] == 0:
-        obs, exp = obs[:-1], exp[:-1]
-    return float(stats.chisquare(obs, exp).pvalue)
-
-
 @pytest.mark.parametrize("tempering", [False, True])
 @pytest.mark.parametrize("name", list(TEMPERING_NETS))
 def test_simulate_samples_boltzmann_at_every_temperature(name, tempering):
@@ -438,9 +428,9 @@ def test_simulate_samples_boltzmann_at_every_temperature(name, tempering):
     for t, temperature in enumerate(T):
         p, e = _boltzmann(net, 1.0 / temperature)
         counts = np.bincount(bits[t], minlength=2**net.n)
-        assert _pooled_chi2(counts, p) > 1e-4, temperature
+        assert chi_square_pvalue(counts, p) > 1e-4, temperature
         if t == 0:  # the test has the power to tell β from 1.1 β at the lowest temperature
-            assert _pooled_chi2(counts, _boltzmann(net, 1.1 / temperature)[0]) < 1e-5
+            assert chi_square_pvalue(counts, _boltzmann(net, 1.1 / temperature)[0]) < 1e-5
     if tempering:
         tried = run.params["sweeps"] // 2 * chains  # records × chains, every pair every other round
         for t in range(len(T) - 1):
@@ -474,7 +464,7 @@ def test_compiled_exchange_samples_boltzmann_with_the_exact_swap_rate(name):
     bits = (spins > 0).astype(np.int64) @ (1 << np.arange(net.n)[::-1])
     for t, temperature in enumerate(T):
         p, _ = _boltzmann(net, 1.0 / temperature)
-        assert _pooled_chi2(np.bincount(bits[t], minlength=2**net.n), p) > 1e-4, temperature
+        assert chi_square_pvalue(np.bincount(bits[t], minlength=2**net.n), p) > 1e-4, temperature
     for t in range(len(T) - 1):
         p0, e = _boltzmann(net, 1.0 / T[t])
         p1, _ = _boltzmann(net, 1.0 / T[t + 1])

@@ -11,9 +11,9 @@ import itertools
 
 import numpy as np
 import pytest
-from scipy import stats
 
 import statnn as sn
+from tests.statistical.test_boltzmann import chi_square_pvalue
 
 CHAINS = 10_000
 BURN_IN = 60
@@ -26,16 +26,6 @@ def boltzmann(net: sn.Network, beta: float) -> np.ndarray:
     energies = net.energy(states)
     w = np.exp(-beta * (energies - energies.min()))
     return w / w.sum()
-
-
-def chi_square_pvalue(counts: np.ndarray, probabilities: np.ndarray) -> float:
-    expected = probabilities * counts.sum()
-    small = expected < 5
-    obs = np.append(counts[~small], counts[small].sum())
-    exp = np.append(expected[~small], expected[small].sum())
-    if exp[-1] == 0:
-        obs, exp = obs[:-1], exp[:-1]
-    return float(stats.chisquare(obs, exp).pvalue)
 
 
 def assert_boltzmann(net, T, spins):
