@@ -513,8 +513,74 @@ def _float_projections(S, xi, block_entries: int = 1 << 20):
 def _run(s, state, net, xi, temps, sweeps, average):
     """Run the dynamics; return final spins, overlaps, sweep counts and convergence flags.
 
-    Shapes: spins (n_T, K, N), overlaps (n_T, K, P), sweeps and flags (n_T, K).
+    Shapes: spins (n_T, K, N), overlaps (n_T, K, P), sweeps and flags (n_T, K). A backend
+    kernel with a compiled ``relax`` runs the whole loop there (:func:`_run_compiled`);
+    otherwise the sampler is stepped one sweep at a time from Python (:func:`_run_steps`).
+    Both give the same states, sweep counts and overlaps.
     """
+    if getattr(s.kernel, "relaxes", False):
+        return _run_compiled(s, state, net, xi, temps, sweeps, average)
+    return _run_steps(s, state, net, xi, temps, sweeps, average)
+
+
+def _run_compiled(s, state, net, xi, temps, sweeps, average):
+    """:func:`_run_steps` in one compiled call: each chain stops at its own fixed point.
+
+    The step loop sums the spins of the last ``average`` sweeps up to the sweep ``t_end``
+    at which it stops (the last chain's fixed point when every chain is at T = 0 and
+    converges, else ``sweeps``); a chain that stopped earlier sits at its fixed point for
+    the rest, so its missing terms are its final state, added here. In pattern form the
+    kernel sums the exact overlaps M_μ = ξ^μ · S instead of the spins when ``xi`` is the
+    stored table, and the projections cost nothing.
+    """
+    n_T, K = len(temps), s.chains
+    zero_T = temps == 0.0
+    p, n = xi.shape
+    own = s.kernel.kind == "patterns" and _is_stored_table(xi, net)
+    state, out = s.kernel.relax(state, s.betas, sweeps, window=average, overlaps=own)
+    converged = out.done_at > 0
+    stop = np.where(converged, out.done_at, sweeps)
+    t_end = int(stop.max()) if zero_T.all() and converged.all() else sweeps
+    recorded = max(0, t_end - (sweeps - average))
+    spins = s.spins(state)
+    if recorded and not (zero_T.all() and t_end < sweeps):
+        extra = (recorded - np.clip(stop - (sweeps - average), 0, None)).ravel()
+        if own:
+            sums = out.overlap_sums
+            sums += extra[:, None] * out.overlaps
+            overlaps = sums / recorded / n
+        else:
+            sums = out.spin_sums
+            flat = spins.reshape(K * n_T, n)
+            for k in np.flatnonzero(extra):
+                sums[k] += np.int32(extra[k]) * flat[k]
+            overlaps = _overlaps(sums.reshape(n_T, K, n) / recorded, xi)
+    elif own:
+        overlaps = out.overlaps / n
+    else:
+        overlaps = _overlaps(spins, xi)
+    return spins, overlaps.reshape(n_T, K, p), stop, converged
+
+
+def _is_stored_table(xi, net) -> bool:
+    """Whether the (P, N) patterns ``xi`` are the network's stored table (compared in blocks
+    of rows when they are not the same memory)."""
+    stored = net.patterns
+    if stored is None or stored.shape != xi.shape:
+        return False
+    if xi is stored or (
+        xi.__array_interface__["data"][0] == stored.__array_interface__["data"][0]
+        and xi.strides == stored.strides
+    ):
+        return True
+    rows = max(1, (1 << 20) // xi.shape[1])
+    return all(
+        np.array_equal(xi[a : a + rows], stored[a : a + rows]) for a in range(0, len(xi), rows)
+    )
+
+
+def _run_steps(s, state, net, xi, temps, sweeps, average):
+    """The dynamics stepped one sweep at a time from Python (any backend)."""
     n_T, K = len(temps), s.chains
     zero_T = temps == 0.0
     n = xi.shape[1]

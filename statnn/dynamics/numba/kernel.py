@@ -91,9 +91,10 @@ from statnn.dynamics.numba.patterns import (
     pattern_synchronous,
     prefetch_pays,
 )
+from statnn.dynamics.numba.relax import dense_relax, lattice_relax, pattern_relax, sparse_relax
 from statnn.dynamics.numba.rng import seed_states
 from statnn.dynamics.numba.rules import RULE_CODES
-from statnn.dynamics.numba.schedule import FIXED, SCHEDULE_CODES
+from statnn.dynamics.numba.schedule import FIXED, RANDOM, SCHEDULE_CODES
 from statnn.dynamics.numba.sparse import REFRESH as SPARSE_REFRESH
 from statnn.dynamics.numba.sparse import (
     sparse_energies,
@@ -235,6 +236,14 @@ class Dense(Representation):
             units, n_rec, every, E, MS, Q, rec0, flips,
         )  # fmt: skip
 
+    def relax(self, native, cache, beta, rng, done, sweeps, window, check, sums, osums, done_at):
+        k = self.kernel
+        dense_relax(
+            self.flat(native), cache, self.JT, k.bias, beta, rng, k.order, k.code,
+            k.schedule == "synchronous", k.rule, k.tol, done, self.refresh,
+            sweeps, window, check, sums, done_at,
+        )  # fmt: skip
+
 
 class Patterns(Representation):
     """Hebbian pattern form with cached exact overlaps M = ξ S (:mod:`.patterns`)."""
@@ -282,6 +291,14 @@ class Patterns(Representation):
             self.flat(native), cache, self.xiT, self.scale, k.bias, self.biased, beta, rng,
             k.order, k.code, k.schedule == "synchronous", k.rule, k.tol,
             units, n_rec, every, E, MS, O, Q, rec0, flips, self.ahead,
+        )  # fmt: skip
+
+    def relax(self, native, cache, beta, rng, done, sweeps, window, check, sums, osums, done_at):
+        k = self.kernel
+        pattern_relax(
+            self.flat(native), cache, self.xiT, self.scale, k.bias, beta, rng, k.order, k.code,
+            k.schedule == "synchronous", k.rule, k.tol, sweeps, window, check, sums, osums,
+            done_at, self.ahead,
         )  # fmt: skip
 
 
@@ -341,6 +358,13 @@ class Sparse(Representation):
             SPARSE_REFRESH, units, n_rec, every, E, MS, Q, rec0, flips,
         )  # fmt: skip
 
+    def relax(self, native, cache, beta, rng, done, sweeps, window, check, sums, osums, done_at):
+        k = self.kernel
+        sparse_relax(
+            self.flat(native), *self.csr, k.bias, beta, rng, k.order, k.code,
+            k.schedule == "synchronous", k.rule, k.tol, sweeps, window, check, sums, done_at,
+        )  # fmt: skip
+
 
 class Lattice(Representation):
     """Nearest-neighbour lattice, one spin at a time (:mod:`.lattice`)."""
@@ -383,6 +407,14 @@ class Lattice(Representation):
             self.flat(native), self.nbr, self.dims, self.periodic, self.J, k.bias,
             self.uniform_bias, beta, rng, k.order, k.code, self.mode, k.rule, k.tol,
             units, n_rec, every, E, MS, Q, rec0, flips,
+        )  # fmt: skip
+
+    def relax(self, native, cache, beta, rng, done, sweeps, window, check, sums, osums, done_at):
+        k = self.kernel
+        lattice_relax(
+            self.flat(native), self.nbr, self.dims, self.periodic, self.J, k.bias,
+            self.uniform_bias, beta, rng, k.order, k.code, self.mode, k.rule, k.tol,
+            sweeps, window, check and self.mode == 0, sums, done_at,
         )  # fmt: skip
 
 
@@ -577,6 +609,15 @@ class ExchangeState(NamedTuple):
         )
 
 
+class Relaxed(NamedTuple):
+    """What :meth:`NumbaKernel.relax` found, by flat chain index k = t · chains + c."""
+
+    done_at: np.ndarray  # (n_T, chains) sweep after which a T = 0 chain was a fixed point, or −1
+    spin_sums: np.ndarray | None  # (K, N) int32: Σ S over the window sweeps each chain ran
+    overlap_sums: np.ndarray | None  # (K, P) int64: Σ M over those sweeps (pattern form)
+    overlaps: np.ndarray | None  # (K, P) final M_μ = Σ_i ξ_i^μ S_i (pattern form)
+
+
 class NumbaKernel:
     """Numba kernel for one network, rule, schedule and (n_T, chains) layout.
 
@@ -740,6 +781,57 @@ class NumbaKernel:
             trips=np.zeros(n_T * chains, dtype=np.int64),
             tried=np.zeros(n_T - 1, dtype=np.int64),
             accepted=np.zeros(n_T - 1, dtype=np.int64),
+        )
+
+    @property
+    def relaxes(self) -> bool:
+        """Whether :meth:`relax` serves this representation (not multi-spin coding, not dense
+        memories: those keep the Python loop over ``step``)."""
+        return hasattr(self.rep, "relax")
+
+    def relax(self, state, betas, sweeps, *, window=0, overlaps=False):
+        """Run every chain to a fixed point (T = 0) or for ``sweeps`` sweeps, compiled.
+
+        Chain k runs one sweep at a time; at β = ∞ it stops after the first sweep t that
+        flips no spin and leaves a fixed point (S_i h_i ≥ −tol for every i; see
+        :mod:`statnn.dynamics.numba.relax`), and does no further work. Over its last
+        ``window`` sweeps (t > sweeps − window, up to where it stopped) its spins are summed;
+        with ``overlaps=True`` (pattern form) its exact overlaps M_μ = Σ_i ξ_i^μ S_i with the
+        stored patterns are summed instead, and the final ones returned.
+
+        Returns
+        -------
+        state : SamplerState
+            The final chains (the input state is not modified); ``sweep`` advanced by the
+            most sweeps any chain ran.
+        Relaxed
+            ``done_at`` (n_T, chains), ``spin_sums`` (K, N) int32 or None, ``overlap_sums``
+            (K, P) int64 or None, ``overlaps`` (K, P) or None.
+        """
+        if not self.relaxes:
+            raise NotImplementedError(f"relax is not compiled for the {self.kind} kernel")
+        native, cache, rng = self._copy(state)
+        beta = self._betas(betas)
+        K = beta.shape[0]
+        sweeps, window = int(sweeps), int(window)
+        overlaps = bool(overlaps) and self.rep.n_overlaps() > 0
+        width = self.rep.n_overlaps() if window and overlaps else 0
+        sums = np.zeros((K, self.net.n if window and not overlaps else 0), dtype=np.int32)
+        osums = np.zeros((K, width), dtype=np.int64)
+        done_at = np.full(K, -1, dtype=np.int64)
+        check = self.code == RANDOM  # other schedules visit every site in a sweep
+        with numba_threads.threads_for(K):
+            self.rep.relax(
+                native, cache, beta, rng, int(state.sweep), sweeps, window, check, sums, osums,
+                done_at,
+            )  # fmt: skip
+        ran = int(np.max(np.where(done_at > 0, done_at, sweeps)))
+        new = SamplerState(spins=native, rng=rng, sweep=state.sweep + ran, cache=cache)
+        return new, Relaxed(
+            done_at=done_at.reshape(self.shape),
+            spin_sums=sums if sums.shape[1] else None,
+            overlap_sums=osums if width else None,
+            overlaps=cache.copy() if overlaps else None,
         )
 
     def record(
@@ -982,6 +1074,7 @@ __all__ = [
     "ExchangeState",
     "NumbaKernel",
     "Records",
+    "Relaxed",
     "Representation",
     "get_num_threads",
     "make_kernel",

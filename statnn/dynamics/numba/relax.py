@@ -1,0 +1,211 @@
+"""Relaxation to a fixed point, compiled: the loop under :func:`statnn.recall` / ``relax``.
+
+Each chain k runs one sweep at a time, up to ``sweeps``, with the sweep function of its
+representation (the same code, hence the same random draws, as ``Sampler.step``). After
+sweep t:
+
+* if t is one of the last ``window`` sweeps (t > sweeps − window), the chain's spins are
+  added to ``sums[k]`` (int32; Σ_t S_i(t)) and, for the pattern form, its exact overlaps
+  M_μ = Σ_i ξ_i^μ S_i to ``osums[k]`` (int64) — the numerators of time averages;
+* at T = 0 (β = ∞), a sweep that flipped no spin ends the chain when the state is a fixed
+  point of the zero-temperature rule, S_i h_i ≥ −tol for every i (a tie keeps the spin).
+  A sweep that visits every site (sequential, permuted, checkerboard or synchronous) and
+  flips none is itself that test; after a random-order sweep, which may miss sites, every
+  field is checked (``check``). ``done_at[k] = t`` then, and the chain does no further work.
+
+Chains are independent (``prange``), so the result does not depend on the threads.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from statnn.dynamics.numba.dense import _chain_async as dense_async
+from statnn.dynamics.numba.dense import _chain_sync as dense_sync
+from statnn.dynamics.numba.lattice import _chain_async as lattice_async
+from statnn.dynamics.numba.lattice import _chain_checkerboard as lattice_checkerboard
+from statnn.dynamics.numba.lattice import _chain_sync as lattice_sync
+from statnn.dynamics.numba.lattice import _neighbour_sum
+from statnn.dynamics.numba.patterns import _chain_async as pattern_async
+from statnn.dynamics.numba.patterns import _chain_sync as pattern_sync
+from statnn.dynamics.numba.patterns import _field as pattern_field
+from statnn.dynamics.numba.patterns import dot_chunk
+from statnn.dynamics.numba.schedule import order_buffer
+from statnn.dynamics.numba.sparse import _chain_async as sparse_async
+from statnn.dynamics.numba.sparse import _chain_sync as sparse_sync
+from statnn.dynamics.numba.sparse import _field as sparse_field
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _add(target, row):
+    """target += row, elementwise in the dtype of target (an empty target is skipped)."""
+    for j in range(target.shape[0]):
+        target[j] += row[j]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _in_window(t, sweeps, window):
+    return t > sweeps - window
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def pattern_relax(
+    S, M, xiT, scale, bias, beta, rng, order, schedule, sync, rule, tol,
+    sweeps, window, check, sums, osums, done_at, ahead,
+):  # fmt: skip
+    """Pattern form: the field of neuron i from the cached overlaps, O(P) per neuron
+    (``ahead``: prefetch the next site's pattern row, as ``pattern_sweeps``)."""
+    K, n = S.shape
+    p = xiT.shape[1]
+    chunk = dot_chunk(n, M.itemsize)
+    for kk in prange(K):
+        k = np.int64(kk)
+        perm = order_buffer(schedule, n)
+        new = np.empty(n, dtype=np.int8)
+        zero = math.isinf(beta[k])
+        s = S[k]
+        m = M[k]
+        for t in range(1, sweeps + 1):
+            if sync:
+                c = pattern_sync(s, m, xiT, scale, bias, beta[k], rng[k], rule, tol, 1, new)
+            else:
+                c = pattern_async(
+                    s, m, xiT, scale, bias, beta[k], rng[k], order, schedule, rule, tol, 1, perm,
+                    ahead,
+                )  # fmt: skip
+            if _in_window(t, sweeps, window):
+                _add(sums[k], s)
+                _add(osums[k], m)
+            if zero and c == 0:
+                stable = True
+                if check:
+                    for i in range(n):
+                        h = pattern_field(m, xiT, i, np.int64(s[i]), scale, p, bias[i], chunk)
+                        if s[i] * h < -tol:
+                            stable = False
+                            break
+                if stable:
+                    done_at[k] = t
+                    break
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def dense_relax(
+    S, H, JT, bias, beta, rng, order, schedule, sync, rule, tol, done, refresh,
+    sweeps, window, check, sums, done_at,
+):  # fmt: skip
+    """Dense J: the fields are the cached ones the updates read, O(1) per neuron to check."""
+    K, n = S.shape
+    for kk in prange(K):
+        k = np.int64(kk)
+        perm = order_buffer(schedule, n)
+        acc = np.empty(n)
+        new = np.empty(n, dtype=np.int8)
+        zero = math.isinf(beta[k])
+        s = S[k]
+        h = H[k]
+        for t in range(1, sweeps + 1):
+            clock = done + t - 1
+            if sync:
+                c = dense_sync(
+                    s, h, JT, bias, beta[k], rng[k], rule, tol, 1, clock, refresh, new, acc
+                )
+            else:
+                c = dense_async(
+                    s, h, JT, bias, beta[k], rng[k], order, schedule, rule, tol, 1, clock,
+                    refresh, perm, acc,
+                )  # fmt: skip
+            if _in_window(t, sweeps, window):
+                _add(sums[k], s)
+            if zero and c == 0:
+                stable = True
+                if check:
+                    for i in range(n):
+                        if s[i] * np.float64(h[i]) < -tol:
+                            stable = False
+                            break
+                if stable:
+                    done_at[k] = t
+                    break
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def sparse_relax(
+    S, indptr, indices, data, bias, beta, rng, order, schedule, sync, rule, tol,
+    sweeps, window, check, sums, done_at,
+):  # fmt: skip
+    """Sparse CSR J: fields summed afresh, O(degree) per neuron to check."""
+    K, n = S.shape
+    for kk in prange(K):
+        k = np.int64(kk)
+        perm = order_buffer(schedule, n)
+        new = np.empty(n, dtype=np.int8)
+        zero = math.isinf(beta[k])
+        s = S[k]
+        for t in range(1, sweeps + 1):
+            if sync:
+                c = sparse_sync(s, indptr, indices, data, bias, beta[k], rng[k], rule, tol, 1, new)
+            else:
+                c, _, _ = sparse_async(
+                    s, indptr, indices, data, bias, beta[k], rng[k], order, schedule, rule, tol,
+                    1, perm, False, 0.0, 0, 1,
+                )  # fmt: skip
+            if _in_window(t, sweeps, window):
+                _add(sums[k], s)
+            if zero and c == 0:
+                stable = True
+                if check:
+                    for i in range(n):
+                        h = sparse_field(s, i, indptr, indices, data, bias[i])
+                        if s[i] * h < -tol:
+                            stable = False
+                            break
+                if stable:
+                    done_at[k] = t
+                    break
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def lattice_relax(
+    S, nbr, dims, periodic, J, bias, uniform_bias, beta, rng, order, schedule, mode, rule, tol,
+    sweeps, window, check, sums, done_at,
+):  # fmt: skip
+    """Lattice, one site at a time (``mode`` 0 single-site schedule, 1 synchronous,
+    2 checkerboard by index arithmetic); the check reads the neighbour table (mode 0)."""
+    K, n = S.shape
+    for kk in prange(K):
+        k = np.int64(kk)
+        perm = order_buffer(schedule, n)
+        old_s = np.empty(n, dtype=np.int8)
+        zero = math.isinf(beta[k])
+        s = S[k]
+        for t in range(1, sweeps + 1):
+            if mode == 2:
+                c = lattice_checkerboard(
+                    s, dims, periodic, J, bias, uniform_bias, beta[k], rng[k], rule, tol, 1
+                )
+            elif mode == 1:
+                c = lattice_sync(
+                    s, nbr, J, bias, uniform_bias, beta[k], rng[k], rule, tol, 1, old_s
+                )
+            else:
+                c = lattice_async(
+                    s, nbr, J, bias, uniform_bias, beta[k], rng[k], order, schedule, rule, tol,
+                    1, perm,
+                )  # fmt: skip
+            if _in_window(t, sweeps, window):
+                _add(sums[k], s)
+            if zero and c == 0:
+                stable = True
+                if check:
+                    for i in range(n):
+                        h = J * _neighbour_sum(s, nbr, i) + bias[i]
+                        if s[i] * h < -tol:
+                            stable = False
+                            break
+                if stable:
+                    done_at[k] = t
+                    break
