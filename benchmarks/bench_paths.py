@@ -1,7 +1,7 @@
 """The paths users run against the raw kernel: step, simulate, tempering and recall.
 
 Run: ``.venv/bin/python benchmarks/bench_paths.py [--quick] [--backends numba,numpy,torch]
-[--threads 1] [--repeats 2]``
+[--threads 1] [--repeats 2] [--paths simulate,tempering,recall] [--only NAME]``
 
 For each coupling representation (multi-spin lattice, one-spin checkerboard lattice, dense,
 pattern form, sparse) and backend, one run times, side by side:
@@ -11,7 +11,10 @@ pattern form, sparse) and backend, one run times, side by side:
   the chain pairs recorded; the default records every sweep);
 * ``tempering``: ``simulate(..., tempering=True)`` on a grid of temperatures, against plain
   ``simulate`` on the same grid;
-* ``recall`` (networks with stored patterns): ``sn.recall`` at the same T.
+* ``recall``: ``sn.recall`` of 16 cues (``sn.relax`` from 16 random states on networks
+  without stored patterns) at the same T, with a time average (``recall avg``) and at T = 0
+  to the fixed points (``recall T=0``, rated by the sweeps the chains needed), against
+  ``step 16``, the raw kernel stepping the same 16 chains.
 
 A rate is single-spin update attempts per second (sweeps × N × chains / best wall time of
 ``--repeats`` after a warm-up that pays for compilation). Ratios compare rows of this run.
@@ -70,13 +73,14 @@ def rate(net, sweeps, chains, seconds):
     return sweeps * net.n * chains / seconds
 
 
-def measure(name, net, T, rule, schedule, backend, sweeps, repeats, recall_patterns, options):
+def measure(name, net, T, rule, schedule, backend, sweeps, repeats, recall_patterns, options,
+            paths):  # fmt: skip
     kw = dict(dynamics=rule, schedule=schedule, backend=backend, backend_options=options)
     s = sn.sampler(net, T=T, chains=1, **kw)
     state = s.init("random", seed=0)
     out = {}
     out["step"] = rate(net, sweeps, 1, best(lambda: s.step(state, sweeps), repeats))
-    for every in (1, 10, 100):
+    for every in (1, 10, 100) if "simulate" in paths else ():
         if every > sweeps:
             continue
         t = best(
@@ -86,6 +90,16 @@ def measure(name, net, T, rule, schedule, backend, sweeps, repeats, recall_patte
             repeats,
         )
         out[f"sim/{every}"] = rate(net, sweeps, 1, t)
+    if "tempering" in paths:
+        out.update(tempering_rates(net, T, sweeps, repeats, kw))
+    if "recall" in paths:
+        out.update(recall_rates(net, T, rule, schedule, backend, sweeps, repeats,
+                                recall_patterns, options))  # fmt: skip
+    return out
+
+
+def tempering_rates(net, T, sweeps, repeats, kw):
+    """Plain ``simulate`` and ``simulate(tempering=True)`` on 4 temperatures T … 1.5 T."""
     grid = np.linspace(T, 1.5 * T, 4)
     t_plain = best(
         lambda: sn.simulate(net, T=grid, sweeps=sweeps // 4, burn_in=0, seed=0, **kw), repeats
@@ -96,22 +110,46 @@ def measure(name, net, T, rule, schedule, backend, sweeps, repeats, recall_patte
         ),
         repeats,
     )
-    out["sim 4T"] = rate(net, sweeps // 4, 4, t_plain)
-    out["temper 4T"] = rate(net, sweeps // 4, 4, t_temp)
-    if net.patterns is not None or recall_patterns is not None:
-        t = best(
-            lambda: sn.recall(
-                net, recall_patterns if recall_patterns is not None else None,
-                noise=0.1, T=T, sweeps=sweeps, seed=0, backend=backend, schedule=schedule,
-                dynamics=rule,
-            ) if recall_patterns is None else sn.recall(
-                net, recall_patterns[:1], noise=0.1, T=T, sweeps=sweeps, seed=0,
-                backend=backend, schedule=schedule, dynamics=rule,
-            ),
-            repeats,
-        )  # fmt: skip
-        cued = 1 if recall_patterns is not None else len(net.patterns)
-        out["recall"] = rate(net, sweeps, cued, t)
+    return {
+        "sim 4T": rate(net, sweeps // 4, 4, t_plain),
+        "temper 4T": rate(net, sweeps // 4, 4, t_temp),
+    }
+
+
+def recall_rates(net, T, rule, schedule, backend, sweeps, repeats, patterns, options):
+    """``recall`` of 16 cues (``relax`` from 16 random states where no patterns are stored),
+    against ``step 16``, the raw kernel stepping the same 16 chains:
+
+    * ``recall``: at T for ``sweeps`` sweeps (final overlaps);
+    * ``recall avg``: the same with overlaps averaged over the last ``sweeps // 2`` sweeps;
+    * ``recall T=0``: at T = 0 until every chain is at a fixed point (cap ``sweeps``),
+      rated by the sweeps the chains needed (Σ of ``out.sweeps``), not by the cap.
+    """
+    kw = dict(backend=backend, schedule=schedule, dynamics=rule, backend_options=options)
+    if patterns is None:
+        patterns = net.patterns
+    if patterns is not None:
+        cue = np.arange(min(16, len(patterns)))
+
+        def run(**extra):
+            return sn.recall(net, patterns, noise=0.1, cue=cue, seed=0, **kw, **extra)
+    else:
+        rng = np.random.default_rng(1)
+        cue = rng.choice(np.array([-1, 1], dtype=np.int8), size=(16, net.n))
+
+        def run(**extra):
+            return sn.relax(net, cue, seed=0, **kw, **extra)
+
+    # the raw kernel on the same 16 chains, from the cues themselves (no corruption)
+    starts = patterns[cue] if patterns is not None else cue
+    s = sn.sampler(net, T=T, chains=len(cue), allow_asymmetric=True, **kw)
+    state = s.init(init=starts[None], seed=0)
+    out = {"step 16": rate(net, sweeps, len(cue), best(lambda: s.step(state, sweeps), repeats))}
+    out["recall"] = rate(net, sweeps, len(cue), best(lambda: run(T=T, sweeps=sweeps), repeats))
+    t = best(lambda: run(T=T, sweeps=sweeps, average=sweeps // 2), repeats)
+    out["recall avg"] = rate(net, sweeps, len(cue), t)
+    needed = int(np.sum(run(T=0.0, sweeps=sweeps).sweeps))
+    out["recall T=0"] = rate(net, needed, 1, best(lambda: run(T=0.0, sweeps=sweeps), repeats))
     return out
 
 
@@ -166,18 +204,35 @@ def main():
     ap.add_argument(
         "--tempering-only", action="store_true", help="only the tempering-overhead target"
     )
+    ap.add_argument(
+        "--paths",
+        default="simulate,tempering,recall",
+        help="comma-separated groups to time beside the raw step (default: all)",
+    )
+    ap.add_argument("--only", default="", help="time only representations whose name has this")
     args = ap.parse_args()
+    paths = set(args.paths.split(","))
     import statnn.dynamics.numba.kernel as numba_cpu
 
     numba_cpu.set_num_threads(args.threads)
+    # one chain per temperature cannot pass the convergence diagnostics: not what is timed here
+    warnings.filterwarnings("ignore", message="Not converged")
     print(f"statnn {sn.__version__}, numba threads {args.threads}, load {os.getloadavg()[0]:.2f}")
     if args.tempering_only:
         report_tempering(args.repeats, args.quick)
         return
-    cols = ["step", "sim/1", "sim/10", "sim/100", "sim 4T", "temper 4T", "recall"]
+    cols = ["step"]
+    if "simulate" in paths:
+        cols += ["sim/1", "sim/10", "sim/100"]
+    if "tempering" in paths:
+        cols += ["sim 4T", "temper 4T"]
+    if "recall" in paths:
+        cols += ["step 16", "recall", "recall avg", "recall T=0"]
     print(f"{'representation':28s} {'backend':7s} " + " ".join(f"{c:>10s}" for c in cols))
     results = {}
     for name, net, T, rule, schedule, multispin, recall_patterns in networks(args.quick):
+        if args.only not in name:
+            continue
         for backend in args.backends.split(","):
             if backend != "numba" and multispin is False:
                 continue  # the one-spin/multi-spin split is the numba backend's
@@ -189,15 +244,20 @@ def main():
                 base //= 4
             sweeps = base if backend == "numba" else max(10, base // 20)
             out = measure(name, net, T, rule, schedule, backend, sweeps, args.repeats,
-                          recall_patterns, options)  # fmt: skip
+                          recall_patterns, options, paths)  # fmt: skip
             results[name, backend] = out
             cells = " ".join(f"{out[c]:10.3g}" if c in out else f"{'':>10s}" for c in cols)
             print(f"{name:28s} {backend:7s} {cells}", flush=True)
             ratios = {c: out[c] / out["step"] for c in ("sim/1", "sim/10", "sim/100") if c in out}
-            ratios["temper/plain"] = out["temper 4T"] / out["sim 4T"]
-            if "recall" in out:
-                ratios["recall"] = out["recall"] / out["step"]
+            if "temper 4T" in out:
+                ratios["temper/plain"] = out["temper 4T"] / out["sim 4T"]
+            for c in ("recall", "recall avg", "recall T=0"):
+                if c in out:
+                    ratios[c] = out[c] / out["step 16"]
             print(f"{'':36s} ratios: " + ", ".join(f"{k} {v:.2f}" for k, v in ratios.items()))
+    if "simulate" not in paths or args.only:
+        print(f"load at end {os.getloadavg()[0]:.2f}")
+        return
     print("\nTargets:")
     for (name, backend), out in results.items():
         if backend == "numba":
@@ -221,6 +281,9 @@ def main():
         print(
             f"  [{'PASS' if r >= 5e7 else 'MISS'}] Hopfield N=2000 P=200 T=0.3 simulate updates/s >= 5e7: {r:.3g}"
         )
+    if "tempering" not in paths:
+        print(f"load at end {os.getloadavg()[0]:.2f}")
+        return
     report_tempering(args.repeats, args.quick)
 
 

@@ -1,0 +1,193 @@
+"""recall / relax through the numba backend's compiled loop (NumbaKernel.relax) against the
+same dynamics stepped one sweep at a time from Python (the path every other backend runs):
+same final states, sweep counts and convergence flags bit for bit, overlaps bit for bit
+where no time average is taken and to 1e-12 for time averages; the numpy reference backend
+as a second, independent truth at T = 0."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import statnn as sn
+from statnn.dynamics.numba.kernel import NumbaKernel, set_num_threads
+from statnn.dynamics.sampling import Sampler
+from statnn.memory import hopfield, random_patterns, recall, relax
+
+SCHEDULES = ("random", "sequential", "permuted", "synchronous")
+
+
+@pytest.fixture
+def stepped(monkeypatch):
+    """A context in which recall/relax take the Python step loop on the numba backend."""
+
+    class Switch:
+        def __enter__(self):
+            monkeypatch.setattr(NumbaKernel, "relaxes", property(lambda self: False))
+
+        def __exit__(self, *exc):
+            monkeypatch.undo()
+
+    return Switch()
+
+
+def _compare(a, b, averaged):
+    for key in ("states", "sweeps", "converged"):
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    if a["overlaps"] is None:
+        assert b["overlaps"] is None
+    elif averaged:
+        np.testing.assert_allclose(a["overlaps"], b["overlaps"], rtol=0, atol=1e-12)
+    else:
+        np.testing.assert_array_equal(a["overlaps"], b["overlaps"])
+
+
+def _as_dict(out):
+    return {k: getattr(out, k) for k in ("states", "sweeps", "converged", "overlaps")}
+
+
+@pytest.fixture(scope="module")
+def memory():
+    xi = random_patterns(8, 200, seed=0)
+    return xi, hopfield(xi)
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+@pytest.mark.parametrize(
+    "T, sweeps, average",
+    [
+        (0.0, 30, 0),  # every chain converges: the run stops at the last fixed point
+        (0.0, 6, 4),  # capped: chains that converged inside the window sit at their point
+        ([0.0, 0.4], 12, 5),  # T = 0 and T > 0 chains side by side
+        (0.3, 15, 7),  # a time average at T > 0
+        (0.3, 15, 0),
+    ],
+)
+def test_recall_compiled_equals_step_loop(memory, stepped, schedule, T, sweeps, average):
+    xi, net = memory
+    kw = dict(noise=0.25, T=T, sweeps=sweeps, chains=3, seed=5, schedule=schedule, average=average)
+    a = recall(net, xi, **kw)
+    with stepped:
+        b = recall(net, xi, **kw)
+    _compare(_as_dict(a), _as_dict(b), averaged=average > 0)
+    if not average:
+        np.testing.assert_array_equal(a.overlap, b.overlap)
+    assert a.params == b.params
+
+
+def test_chains_stop_at_their_own_fixed_point(memory, stepped):
+    xi, net = memory
+    out = recall(net, xi, noise=0.3, T=0.0, sweeps=50, chains=4, seed=1)
+    assert out.converged.all() and len(np.unique(out.sweeps)) > 2  # stopped at different sweeps
+    # a stopped chain does no further work: its state (spins and random stream) is the one
+    # of exactly done_at sweeps of the step loop
+    s = sn.sampler(net, 0.0, chains=3, allow_asymmetric=True)
+    starts = random_patterns(3, 200, seed=2)
+    state = s.init(init=starts[None], seed=3)
+    final, res = s.kernel.relax(state, s.betas, 40)
+    done = res.done_at[0]
+    assert np.all(done > 0) and len(np.unique(done)) > 1
+    for c in range(3):
+        ref, _ = s.step(state, int(done[c]))
+        np.testing.assert_array_equal(final.rng[c], ref.rng[c])
+        np.testing.assert_array_equal(s.spins(final)[0, c], s.spins(ref)[0, c])
+    np.testing.assert_array_equal(state.spins[0], starts)  # the input state is untouched
+
+
+def test_the_compiled_path_does_not_step_from_python(memory, monkeypatch):
+    xi, net = memory
+    calls = []
+    original = Sampler.step
+    monkeypatch.setattr(Sampler, "step", lambda *a, **k: calls.append(1) or original(*a, **k))
+    recall(net, xi, noise=0.2, T=[0.0, 0.3], sweeps=20, average=5, seed=0)
+    assert calls == []
+
+
+def _networks():
+    xi = random_patterns(6, 120, seed=4)
+    hop = hopfield(xi)
+    rng = np.random.default_rng(7)
+    A = sp.triu(sp.random(150, 150, density=0.06, random_state=8, data_rvs=rng.standard_normal), 1)
+    open_lattice = sn.ising((9, 10), periodic=False).couplings
+    return [
+        ("pattern", hop, xi),
+        ("dense64", sn.Network(hop.couplings.to_dense()), xi),
+        ("dense32", sn.Network(hop.couplings.to_dense(np.float32)), xi),
+        ("sparse", sn.Network(sp.csr_array(A + A.T)), None),
+        ("lattice", sn.ising((10, 12)), None),
+        ("lattice-bias", sn.Network(open_lattice, np.linspace(-0.3, 0.3, 90)), None),
+    ]
+
+
+@pytest.mark.parametrize(
+    "name, net, xi", _networks(), ids=lambda v: v if isinstance(v, str) else ""
+)
+@pytest.mark.parametrize("schedule", (*SCHEDULES, "checkerboard"))
+def test_relax_compiled_equals_step_loop_every_representation(name, net, xi, schedule, stepped):
+    if schedule == "checkerboard" and net.lattice is None:
+        pytest.skip("checkerboard needs a lattice")
+    if schedule == "checkerboard" and not net.lattice.bipartite:
+        pytest.skip("checkerboard needs a bipartite lattice")
+    rng = np.random.default_rng(11)
+    starts = rng.choice(np.array([-1, 1], dtype=np.int8), size=(4, net.n))
+    dyn = "metropolis" if name.startswith("lattice") and schedule != "synchronous" else "glauber"
+    opts = {"multispin": False} if name.startswith("lattice") else None
+    for T, sweeps, average in ((0.0, 40, 0), (0.0, 5, 3), ([0.0, 1.5], 25, 6), (1.5, 20, 8)):
+        kw = dict(
+            T=T, sweeps=sweeps, average=average, seed=2, schedule=schedule, dynamics=dyn,
+            backend_options=opts,
+        )  # fmt: skip
+        a = relax(net, starts, xi, **kw)
+        with stepped:
+            b = relax(net, starts, xi, **kw)
+        _compare(a, b, averaged=average > 0)
+        assert a.params == b.params
+
+
+def test_relax_without_patterns_keeps_none(stepped):
+    net = sn.ising((8, 8))
+    starts = np.ones((2, 64), dtype=np.int8)
+    out = relax(net, starts, T=0.0, sweeps=5, seed=0)
+    assert out.overlaps is None and out.converged.all() and np.all(out.sweeps == 1)
+
+
+def test_same_result_on_one_and_two_threads(memory):
+    xi, net = memory
+    kw = dict(noise=0.25, T=[0.0, 0.3], sweeps=25, chains=3, seed=9, average=6)
+    try:
+        set_num_threads(1)
+        one = recall(net, xi, **kw)
+        set_num_threads(2)
+        two = recall(net, xi, **kw)
+    finally:
+        set_num_threads(2)
+    for key in ("states", "sweeps", "converged", "overlaps"):
+        np.testing.assert_array_equal(getattr(one, key), getattr(two, key))
+
+
+@pytest.mark.parametrize("schedule", ("sequential", "synchronous"))
+def test_compiled_recall_equals_numpy_reference_at_T0(memory, schedule):
+    """Deterministic T = 0 dynamics: the numpy reference's step loop is an independent truth."""
+    xi, net = memory
+    kw = dict(noise=0.25, T=0.0, sweeps=30, chains=2, seed=3, schedule=schedule)
+    a = recall(net, xi, backend="numba", **kw)
+    b = recall(net, xi, backend="numpy", **kw)
+    assert a.converged.all()
+    for key in ("states", "sweeps", "converged", "overlaps", "overlap"):
+        np.testing.assert_array_equal(getattr(a, key), getattr(b, key), err_msg=key)
+
+
+def test_other_stored_patterns_are_projected(memory, stepped):
+    """Overlaps with patterns other than the stored table go through the spin sums."""
+    xi, net = memory
+    starts = random_patterns(3, 200, seed=5)
+    other = random_patterns(4, 200, seed=6)
+    kw = dict(T=0.3, sweeps=12, average=5, seed=1)
+    a = relax(net, starts, other, **kw)
+    copy = relax(net, starts, np.array(xi), **kw)  # the stored table, not the same memory
+    with stepped:
+        b = relax(net, starts, other, **kw)
+        c = relax(net, starts, xi, **kw)
+    _compare(a, b, averaged=True)
+    _compare(copy, c, averaged=True)
