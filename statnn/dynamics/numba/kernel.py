@@ -24,7 +24,8 @@ kernel runs. Kernels are compiled on first use (and cached on disk), so a call c
 only what it runs.
 The sampler state keeps each adapter's own form of the chains (packed words, or int8
 spins with their cache) between calls; :meth:`NumbaKernel.record` runs ``simulate``'s
-whole record loop compiled (measurements in :mod:`.measure`).
+whole record loop compiled (measurements in :mod:`.measure`), :meth:`NumbaKernel.relax`
+the fixed-point loop of ``recall`` / ``relax`` (:mod:`.relax`).
 
 The update rule and the random draws are described in :mod:`statnn.dynamics.numba.rules`
 and :mod:`statnn.dynamics.numba.rng`. Threads: :func:`set_num_threads`, or the environment
@@ -134,7 +135,8 @@ class Representation:
 
     An adapter owns the arrays its compiled kernels read, the backend's own form of the
     chains' state (``encode`` / ``decode``) and two calls: ``sweep`` (the raw kernel) and
-    ``records`` (sweeps with measurements after every block, see :meth:`NumbaKernel.record`).
+    ``records`` (sweeps with measurements after every block, see :meth:`NumbaKernel.record`);
+    most also have ``relax`` (:meth:`NumbaKernel.relax`).
     ``accepts`` tells whether it serves a network and schedule. Subclasses are registered in
     :data:`KERNELS`; the first that accepts is used.
     """
