@@ -34,6 +34,7 @@ from statnn.core.neurons import glauber_probability, metropolis_acceptance  # no
 from statnn.dynamics.torch import triton_common, triton_multispin  # noqa: E402
 from statnn.dynamics.torch.triton_lattice import TritonCheckerboardKernel  # noqa: E402
 from statnn.dynamics.torch.triton_multispin import TritonMultispinKernel  # noqa: E402
+from tests.dynamics.test_torch_records import host_reads  # noqa: E402, F401 (a fixture)
 from tests.dynamics.triton_keys import specialisation_keys  # noqa: E402
 from tests.statistical.test_boltzmann import (  # noqa: E402
     CHAINS,
@@ -258,3 +259,72 @@ KERNEL_DNS = {
     "pack_spins": triton_multispin.NO_SPECIALIZE_CODEC,
     "unpack_spins": triton_multispin.NO_SPECIALIZE_CODEC,
 }
+
+
+# -- the device record loop -----------------------------------------------------------------
+RECORD_CASES = {
+    "square-field-glauber": ((4, 4), 0.1, "glauber"),
+    "rect-metropolis": ((6, 4), 0.0, "metropolis"),
+    "chain-field-metropolis": ((8,), -0.2, "metropolis"),
+    "cubic-glauber": ((4, 2, 4), 0.0, "glauber"),
+    "words-glauber": ((2, 128), 0.3, "glauber"),  # rows of two whole words: carries
+}
+
+
+def _multispin_sampler(net, rule, T, chains):
+    s = sn.sampler(net, T=T, chains=chains, schedule="checkerboard", dynamics=rule,
+                   backend="torch", backend_options={"kernel": "triton"})  # fmt: skip
+    assert isinstance(s.kernel, TritonMultispinKernel) and s.kernel.records_on_device
+    return s
+
+
+@pytest.mark.parametrize("T", [0.0, 1.5], ids=["T0", "T1.5"])
+@pytest.mark.parametrize("case", list(RECORD_CASES))
+def test_records_equal_a_python_loop_over_step(case, T):
+    """Energies, magnetizations and q measured on the packed words equal numpy's measurement
+    of the decoded spins of a loop over ``step`` (integers exactly, E to 1e-12)."""
+    from tests.dynamics.test_torch_records import assert_records_equal_loop
+
+    shape, field, rule = RECORD_CASES[case]
+    net = sn.ising(shape, J=0.7, field=field)
+    assert_records_equal_loop(_multispin_sampler(net, rule, [T, 2.5], 3), net)
+
+
+@pytest.mark.filterwarnings("ignore::statnn.stats.diagnostics.ConvergenceWarning")
+def test_simulate_reads_back_once_whatever_the_number_of_records(host_reads):  # noqa: F811
+    net = sn.ising((4, 4), field=0.1)
+    seen = []
+    for sweeps in (2, 12):
+        for key in host_reads:
+            host_reads[key] = 0
+        run = sn.simulate(net, T=[1.5, 2.5], sweeps=sweeps, chains=4, schedule="checkerboard",
+                          backend="torch", backend_options={"kernel": "triton"}, seed=3,
+                          burn_in=0)  # fmt: skip
+        seen.append(dict(host_reads))
+        assert run.energy.shape[-1] == sweeps
+    assert seen[0] == seen[1]
+    assert seen[0]["cpu"] == 1 and sum(seen[0].values()) == 2, seen[0]
+
+
+@pytest.mark.filterwarnings("ignore::statnn.stats.diagnostics.ConvergenceWarning")
+def test_simulate_through_the_record_loop_samples_boltzmann(many_states):
+    net = sn.ising((2, 4), J=0.4, field=0.3)
+    run = sn.simulate(net, T=1.0, sweeps=4, burn_in=16, chains=CHAINS, schedule="checkerboard",
+                      backend="torch", backend_options={"kernel": "triton"}, seed=21,
+                      record_every=2)  # fmt: skip
+    counts = np.bincount(state_index(run.states[0]), minlength=2**net.n)
+    assert chi_square_pvalue(counts, boltzmann(net, 1.0)) > P_PASS
+    assert chi_square_pvalue(counts, boltzmann(net, 1.1)) < P_FAIL
+    np.testing.assert_allclose(run.energy[..., -1], net.energy(run.states) / net.n, atol=1e-12)
+    np.testing.assert_array_equal(run.magnetization[..., -1], run.states.mean(-1))
+
+
+@pytest.mark.filterwarnings("ignore::statnn.stats.diagnostics.ConvergenceWarning")
+def test_same_seed_same_records():
+    net = sn.ising((4, 4), field=0.2)
+    kw = dict(T=[1.5, 2.5], sweeps=6, burn_in=2, chains=4, schedule="checkerboard",
+              backend="torch", backend_options={"kernel": "triton"}, record_every=2)  # fmt: skip
+    runs = [sn.simulate(net, seed=seed, **kw) for seed in (21, 21, 22)]
+    for field in ("energy", "magnetization", "replica_overlap", "states", "acceptance"):
+        np.testing.assert_array_equal(getattr(runs[0], field), getattr(runs[1], field))
+    assert not np.array_equal(runs[0].states, runs[2].states)

@@ -214,6 +214,10 @@ class TorchKernel:
         """Σ_ij J_ij S_i S_j per state (K,) float64, from the fields the kernel keeps."""
         raise NotImplementedError
 
+    def _sync_spins(self, run, S, cache):
+        """Bring the int8 spins S up to date with the cache, in place, where ``_advance``
+        runs on another representation (packed words); here nothing: S is advanced."""
+
     def _coupling_energy(self, run, S, cache):
         """The coupling part of E per state (K,) float64: −½ Σ_ij J_ij S_i S_j for
         quadratic couplings (a kernel with another energy overrides this)."""
@@ -249,6 +253,7 @@ class TorchKernel:
             flips = torch.zeros(self.K, dtype=torch.int64, device=self.device)
             if sweeps:
                 self._advance(run, S, cache, gen, state.sweep, sweeps, flips)
+                self._sync_spins(run, S, cache)
         new = self._new_state(state, S, cache, gen, sweeps)
         return new, flips.reshape(self.shape).cpu().numpy()
 
@@ -343,6 +348,8 @@ class TorchKernel:
             for r in range(start, R):  # the eager loop: no value is read back
                 self._advance(run, S, cache, gen, sweep + r * every, every, flips)
                 self._measure(run, S, cache, buf[r])
+            if burn_in or R:
+                self._sync_spins(run, S, cache)
             # the one device → host copy: records, flips and final spins as bytes
             parts = (buf.reshape(-1), flips, S.reshape(-1))
             blob = torch.cat([part.view(torch.uint8) for part in parts])

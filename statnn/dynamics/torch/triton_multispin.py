@@ -400,10 +400,10 @@ class TritonMultispinKernel(TorchKernel):
         )  # fmt: skip
         return W.reshape(*lead, 2, self.rows, self.nw)
 
-    def unpack(self, W):
-        """int8 spins (K, n) of the packed words W (K, 2, rows, nw)."""
+    def unpack(self, W, out=None):
+        """int8 spins (K, n) of the packed words W (K, 2, rows, nw), into ``out`` if given."""
         K = W.shape[0]
-        S = torch.empty((K, self.n), dtype=torch.int8, device=self.device)
+        S = torch.empty((K, self.n), dtype=torch.int8, device=self.device) if out is None else out
         grid = (triton.cdiv(self.n, SITE_TILE), triton.cdiv(K, CODEC_STATE_TILE))
         triton_common.launch(
             unpack_spins, grid, W, S, K, self.n, self.rows, self.nw, self.B, self.C, self.nbits,
@@ -418,26 +418,90 @@ class TritonMultispinKernel(TorchKernel):
             thr = thr.pin_memory()
         return thr.to(self.device, non_blocking=True)
 
-    def step(self, state, betas, sweeps):
-        thr = self.tables(betas)
-        W = state.cache.reshape(self.K, 2, self.rows, self.nw).clone()  # the input stays valid
-        flips = torch.zeros(self.K, dtype=torch.int64, device=self.device)
-        key = triton_common.philox_key(state.rng)
+    #: The sweep number reaches the kernel as a launch argument (the Philox counter).
+    graph_safe = False
+
+    def _run(self, betas):
+        return self.tables(betas)
+
+    def _advance(self, run, S, cache, gen, first, sweeps, flips):
+        """``sweeps`` sweeps on the packed words (the cache) in place; S is left as it was
+        (decoded once by :meth:`_sync_spins` at the end of a ``step`` or record loop)."""
+        W = cache.view(self.K, 2, self.rows, self.nw)
+        key = triton_common.philox_key(gen)
         grid = (triton.cdiv(self.rows * self.nw, WORD_TILE), triton.cdiv(self.K, STATE_TILE))
-        for sweep in range(state.sweep, state.sweep + sweeps):
+        for sweep in range(first, first + sweeps):
             lo, hi = triton_common.counter_words(sweep)
             for color in (0, 1):
                 triton_common.launch(
                     multispin_half, grid,
-                    W, flips, thr, self.K, self.shape[1], self.rows, self.nw, self.A, self.B, self.nbits,
+                    W, flips, run, self.K, self.shape[1], self.rows, self.nw, self.A, self.B, self.nbits,
                     color, lo, hi, key,
                     NDIM=self.ndim, FULL=self.full, SPLIT=self.split,
                     WORD_TILE=WORD_TILE, STATE_TILE=STATE_TILE,
                 )  # fmt: skip
-        S = self.unpack(W) if sweeps else state.spins.reshape(self.K, self.n)
-        new = state._replace(
-            spins=S.reshape(state.spins.shape),
-            cache=W.reshape(state.cache.shape),
-            sweep=state.sweep + sweeps,
-        )
-        return new, flips.reshape(self.shape).cpu().numpy()
+
+    def _sync_spins(self, run, S, cache):
+        self.unpack(cache.view(self.K, 2, self.rows, self.nw), out=S)
+
+    # -- measurements on the packed words -------------------------------------------------
+    def _words(self, cache):
+        """The packed words (K, 2, A, B, nw) as int64 holding the unsigned 32-bit values."""
+        W = cache.view(self.K, 2, self.A, self.B, self.nw).to(torch.int64)
+        return W & 0xFFFFFFFF
+
+    def _aligned(self, W):
+        """Σ over the colour-0 sites of their aligned neighbours, per state (K,) int64:
+        the neighbour words of the kernel (rows y ± 1 and a ± 1 at the same word index, the
+        same word and the word shifted by one bit within the row), compared bit by bit."""
+        s, v = W[:, 0], W[:, 1]  # (K, A, B, nw)
+        mask = 0xFFFFFFFF if self.full else (1 << self.nbits) - 1
+        a = torch.arange(self.A, device=self.device)[:, None, None]
+        y = torch.arange(self.B, device=self.device)[None, :, None]
+        odd = ((a + y) & 1) == 1  # colour 0: offset o = (a + y) mod 2
+        if self.full:
+            right = torch.roll(v, -1, dims=-1)  # word j + 1, around the row
+            left = torch.roll(v, 1, dims=-1)
+            w = torch.where(odd, (v >> 1) | ((right << 31) & mask), ((v << 1) & mask) | (left >> 31))
+        else:
+            top = self.nbits - 1
+            w = torch.where(odd, (v >> 1) | ((v & 1) << top), ((v << 1) | (v >> top)) & mask)
+        planes = [v, w]
+        if self.ndim >= 2:
+            planes += [torch.roll(v, 1, dims=2), torch.roll(v, -1, dims=2)]
+        if self.ndim >= 3:
+            planes += [torch.roll(v, 1, dims=1), torch.roll(v, -1, dims=1)]
+        total = torch.zeros(self.K, dtype=torch.int64, device=self.device)
+        for x in planes:
+            total += _popcount64(~(x ^ s) & mask).flatten(1).sum(1)
+        return total
+
+    def _pair_sum(self, run, S, cache):
+        """Σ_ij J_ij S_i S_j = 2J Σ_(i colour 0) S_i Σ_(j ∈ nn(i)) S_j = 2J (2 a − 2d·N/2),
+        a the aligned neighbours of the colour-0 sites (:meth:`_aligned`): exact integers."""
+        aligned = self._aligned(self._words(cache))
+        return (2 * aligned - self.ndim * self.n).to(torch.float64) * (2.0 * self.J)
+
+    def _measure(self, run, S, cache, dst):
+        """The record row of :meth:`TorchKernel._measure` from the packed words, without
+        decoding them: Σ_i S_i = 2·popcount − N, Σ_i S_i^a S_i^b = N − 2·popcount(a XOR b)
+        (bits past a row's end are 0 in every word), E = −½ Σ_ij J_ij S_i S_j − b Σ_i S_i."""
+        K, N = self.K, self.n
+        q0, o0, _, pairs, _ = self._columns()
+        W = self._words(cache)
+        m = 2 * _popcount64(W).flatten(1).sum(1) - N
+        pair = (2 * self._aligned(W) - self.ndim * N).to(torch.float64) * (2.0 * self.J)
+        dst[:K].copy_(pair.mul_(-0.5).sub_(m.to(torch.float64) * self.b))
+        dst[K : 2 * K].copy_(m)
+        if pairs:
+            grid = W.reshape(*self.shape, -1)
+            x = grid[:, 0 : 2 * pairs : 2] ^ grid[:, 1 : 2 * pairs : 2]
+            dst[q0:o0].copy_((N - 2 * _popcount64(x).sum(-1)).reshape(-1))
+
+
+def _popcount64(x):
+    """Set bits of each int64 holding a value < 2³² (SWAR, exact)."""
+    x = x - ((x >> 1) & 0x55555555)
+    x = (x & 0x33333333) + ((x >> 2) & 0x33333333)
+    x = (x + (x >> 4)) & 0x0F0F0F0F
+    return ((x * 0x01010101) & 0xFFFFFFFF) >> 24

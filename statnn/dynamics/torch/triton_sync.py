@@ -19,6 +19,8 @@ a spin flips (≤ 4 or 8); the products are counted separately.
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 import triton
 import triton.language as tl
@@ -108,26 +110,32 @@ class TritonSynchronousKernel(SynchronousKernel):
         #: float copy written where a spin flips: counted in full).
         self.bytes_per_site = float(item + 2 + (item if self.dense or self.patterns else 0))
 
-    def step(self, state, betas, sweeps):
-        if self.device.type == "cuda" and (self.dense or self.patterns):
-            tf32 = torch.backends.cuda.matmul.allow_tf32  # exact float32 products: no TF32
-            torch.backends.cuda.matmul.allow_tf32 = False
-            try:
-                return self._step(state, betas, sweeps)
-            finally:
-                torch.backends.cuda.matmul.allow_tf32 = tf32
-        return self._step(state, betas, sweeps)
+    #: The sweep number reaches the kernel as a launch argument (the Philox counter).
+    graph_safe = False
 
-    def _step(self, state, betas, sweeps):
-        beta = triton_common.device_betas(betas, self.shape[1], self.device)
-        S = state.spins.reshape(self.K, self.n).clone()  # the input state stays valid
-        flips = torch.zeros(self.K, dtype=torch.int64, device=self.device)
-        key = triton_common.philox_key(state.rng)
+    @contextlib.contextmanager
+    def _numerics(self):
+        """TF32 off on CUDA where the float products must be exact (dense, pattern form)."""
+        if not (self.device.type == "cuda" and (self.dense or self.patterns)):
+            yield
+            return
+        tf32 = torch.backends.cuda.matmul.allow_tf32
+        torch.backends.cuda.matmul.allow_tf32 = False
+        try:
+            yield
+        finally:
+            torch.backends.cuda.matmul.allow_tf32 = tf32
+
+    def _run(self, betas):
+        return triton_common.device_betas(betas, self.shape[1], self.device)
+
+    def _advance(self, run, S, cache, gen, first, sweeps, flips):
+        key = triton_common.philox_key(gen)
         f = self.fields
         fused = self.dense or self.patterns
         F = S.to(self.dtype) if fused else S  # the float copy the products read
         grid = (triton.cdiv(self.n, TILE), triton.cdiv(self.K, STATE_TILE))
-        for sweep in range(state.sweep, state.sweep + sweeps):
+        for sweep in range(first, first + sweeps):
             if self.dense:
                 raw = F @ f.JT
             elif self.patterns:
@@ -137,10 +145,8 @@ class TritonSynchronousKernel(SynchronousKernel):
             lo, hi = triton_common.counter_words(sweep)
             triton_common.launch(
                 synchronous_update, grid,
-                S, F, raw, self.bias64, beta, flips, self.params,
+                S, F, raw, self.bias64, run, flips, self.params,
                 self.K, self.n, raw.stride(0), lo, hi, key,
                 SELF_TERM=self.patterns, FLOAT_COPY=fused,
                 GLAUBER=self.rule == "glauber", TILE=TILE, STATE_TILE=STATE_TILE,
             )  # fmt: skip
-        new = state._replace(spins=S.reshape(state.spins.shape), sweep=state.sweep + sweeps)
-        return new, flips.reshape(self.shape).cpu().numpy()
