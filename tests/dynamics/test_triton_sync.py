@@ -30,6 +30,7 @@ import statnn.dynamics.reference as reference  # noqa: E402
 import statnn.dynamics.torch.kernels as torch_kernels  # noqa: E402
 from statnn.dynamics.torch import triton_common, triton_sync  # noqa: E402
 from statnn.dynamics.torch.triton_sync import TritonSynchronousKernel  # noqa: E402
+from tests.dynamics.test_torch_records import host_reads  # noqa: E402, F401 (a fixture)
 from tests.dynamics.triton_keys import specialisation_keys  # noqa: E402
 from tests.statistical.test_boltzmann import (  # noqa: E402
     CHAINS,
@@ -167,3 +168,70 @@ def test_scan_compiles_a_bounded_number_of_kernels(monkeypatch):
     keys = specialisation_keys(calls, {"synchronous_update": triton_sync.NO_SPECIALIZE})
     assert len(calls) == 6
     assert len(keys) == 1, keys
+
+
+# -- the device record loop -----------------------------------------------------------------
+RECORD_CASES = {
+    "dense-integer": (lambda: sn.Network(_integer_dense(12, 3), bias=0.25), {}),
+    "dense-sk": (lambda: sn.sk(12, seed=2), {}),
+    "patterns-float": (lambda: NETS["patterns"], {}),
+    "patterns-int8": (lambda: sn.hopfield(np.where(np.arange(48).reshape(3, 16) % 5 < 2, 1, -1)),
+                      {"pattern_mode": "int8"}),  # fmt: skip
+    "lattice": (lambda: sn.ising((4, 4), J=0.7, field=0.1), {}),  # generic field read
+}
+
+
+def _sync_sampler(net, T, chains, **kw):
+    s = sn.sampler(net, T=T, chains=chains, schedule="synchronous", backend="torch",
+                   backend_options={"kernel": "triton", **kw})  # fmt: skip
+    assert isinstance(s.kernel, TritonSynchronousKernel) and s.kernel.records_on_device
+    return s
+
+
+@pytest.mark.parametrize("T", [0.0, 1.5], ids=["T0", "T1.5"])
+@pytest.mark.parametrize("case", list(RECORD_CASES))
+def test_records_equal_a_python_loop_over_step(case, T):
+    from tests.dynamics.test_torch_records import assert_records_equal_loop
+
+    make, kw = RECORD_CASES[case]
+    net = make()
+    assert_records_equal_loop(_sync_sampler(net, [T, 2.5], 3, **kw), net)
+
+
+@pytest.mark.filterwarnings("ignore::statnn.stats.diagnostics.ConvergenceWarning")
+def test_simulate_reads_back_once_whatever_the_number_of_records(host_reads):  # noqa: F811
+    net = NETS["patterns"]
+    seen = []
+    for sweeps in (2, 12):
+        for key in host_reads:
+            host_reads[key] = 0
+        run = sn.simulate(net, T=[1.5, 2.5], sweeps=sweeps, burn_in=0, chains=4,
+                          schedule="synchronous", backend="torch",
+                          backend_options={"kernel": "triton"}, seed=3)  # fmt: skip
+        seen.append(dict(host_reads))
+        assert run.energy.shape[-1] == sweeps
+    assert seen[0] == seen[1]
+    assert seen[0]["cpu"] == 1 and sum(seen[0].values()) == 2, seen[0]
+
+
+@pytest.mark.filterwarnings("ignore::statnn.stats.diagnostics.ConvergenceWarning")
+def test_simulate_through_the_record_loop_follows_peretto(many_states):
+    net = NETS["patterns"]
+    run = sn.simulate(net, T=1.0, sweeps=10, burn_in=30, chains=4 * CHAINS,
+                      schedule="synchronous", backend="torch",
+                      backend_options={"kernel": "triton"}, seed=11, record_every=5)  # fmt: skip
+    counts = np.bincount(state_index(run.states[0]), minlength=2**net.n)
+    assert chi_square_pvalue(counts, peretto(net, 1.0)) > P_PASS
+    assert chi_square_pvalue(counts, peretto(net, 1.1)) < P_FAIL
+    np.testing.assert_allclose(run.energy[..., -1], net.energy(run.states) / net.n, atol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::statnn.stats.diagnostics.ConvergenceWarning")
+def test_same_seed_same_records():
+    net = NETS["dense64"]
+    kw = dict(T=[0.7, 1.3], sweeps=6, burn_in=2, chains=4, schedule="synchronous",
+              backend="torch", backend_options={"kernel": "triton"}, record_every=2)  # fmt: skip
+    runs = [sn.simulate(net, seed=seed, **kw) for seed in (21, 21, 22)]
+    for field in ("energy", "magnetization", "replica_overlap", "states", "acceptance"):
+        np.testing.assert_array_equal(getattr(runs[0], field), getattr(runs[1], field))
+    assert not np.array_equal(runs[0].states, runs[2].states)

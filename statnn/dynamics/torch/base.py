@@ -6,7 +6,9 @@ P(S = +1) = 1/(1 + exp(−2βh)), Metropolis and the T = 0 rule, vectorised: the
 A kernel implements two calls that work in place on device tensors and never read a value
 back to the host: ``_run(betas)`` (host-side preparation: dtype, β on the device) and
 ``_advance(run, S, cache, gen, sweep, sweeps, flips)`` (``sweeps`` sweeps, flips added per
-state), plus ``_pair_sum`` (Σ_ij J_ij S_i S_j per state, from the fields it keeps). ``step``
+state), plus ``_pair_sum`` (Σ_ij J_ij S_i S_j per state, from the fields it keeps); a kernel
+that advances another representation (the packed words of the multi-spin kernel, in the
+cache) decodes it into the int8 spins in ``_sync_spins``, once per call. ``step``
 and ``record`` are built on them here: ``record`` keeps its measurements in preallocated
 device tensors and reads them back once, at the end.
 """
@@ -194,8 +196,8 @@ class TorchKernel:
     @property
     def records_on_device(self) -> bool:
         """Whether :meth:`record` can run this kernel: its ``step`` is the shared one, built
-        on its own ``_advance`` (a kernel that overrides ``step`` instead, e.g. the Triton
-        multi-spin and synchronous kernels, is recorded by ``simulate``'s loop over ``step``)."""
+        on its own ``_advance`` (a kernel that overrides ``step`` instead is recorded by
+        ``simulate``'s loop over ``step``)."""
         mro = type(self).__mro__
         step_owner = next(c for c in mro if "step" in c.__dict__)
         advance_owner = next(c for c in mro if "_advance" in c.__dict__)

@@ -42,12 +42,14 @@ its lanes are decided (at most 16 calls), on average about log₂(32 · words pe
 
 Cost
 ----
-Two launches per sweep (one per colour) and, per ``step``, one to decode the words into
-the int8 spins of the state. Bytes through memory per site and sweep: each half-sweep
+Two launches per sweep (one per colour) and, per ``step`` or record call, one to decode
+the words into the int8 spins of the state. The record loop measures the words themselves
+(:meth:`TritonMultispinKernel._measure`: popcounts, a handful of torch operations per
+record, no decoding). Bytes through memory per site and sweep: each half-sweep
 reads both colours' words once (the neighbour words of a tile are shared through the
-cache) and writes its own: 2 × (1/16 + 1/16 + 1/16) = 0.375 B. Per ``step`` (not per
-sweep): the copy of the words that keeps the input state valid (0.25 B per site) and the
-decoding (1/8 B read, 1 B written). Flips are counted in the kernel (a popcount per word,
+cache) and writes its own: 2 × (1/16 + 1/16 + 1/16) = 0.375 B. Per ``step`` or record call
+(not per sweep): the copies of the words and of the int8 spins that keep the input state
+valid (0.25 B and 1 B per site, read and written) and the decoding (1/8 B read, 1 B written). Flips are counted in the kernel (a popcount per word,
 one atomic add per program and state).
 """
 
@@ -367,15 +369,17 @@ class TritonMultispinKernel(TorchKernel):
 
     The state keeps the int8 spins (the boundary layout of every torch kernel) and, as its
     cache, the packed words (n_T, chains, 2, rows, nw) int32 that the sweeps run on; the
-    spins are decoded from the words once per ``step``. Equal in distribution to every
+    spins are decoded from the words once per ``step`` or record call, and the records are
+    measured on the words. Equal in distribution to every
     other checkerboard kernel (different random numbers); at T = 0 equal to the numpy
     reference site for site.
     """
 
     #: Bytes through memory per site and sweep (module docstring), and per site and step in
-    #: the decoding kernel (the copy of the words, 0.25 B, is a torch operation).
+    #: the decoding kernel and the copy of the int8 spins (read and written: 2 B; the copy
+    #: of the words, 0.25 B, is counted by the benchmark).
     bytes_per_site = 2 * 3 / 16
-    bytes_per_site_step = 1 / 8 + 1
+    bytes_per_site_step = 1 / 8 + 1 + 2
 
     def __init__(self, net, **kw):
         super().__init__(net, **kw)
