@@ -115,7 +115,8 @@ def test_prefetch_leaves_trajectories_and_draws_unchanged(schedule, rule, beta):
         flips = np.zeros(K, dtype=np.int64)
         pk.pattern_sweeps(
             S, M, xiT, 1.0 / n, bias, np.full(K, beta), st, order, schedule,
-            RULE_CODES[rule], 0.0, 4, flips, ahead,
+            RULE_CODES[rule], 0.0, 4, flips, ahead, np.zeros(K, dtype=np.int64),
+            np.empty((1, 0)), -1,
         )  # fmt: skip
         out.append((S, M, st, flips))
     for other in out[1:]:
@@ -232,3 +233,123 @@ def test_vector_path_samples_boltzmann(p, rule, schedule):
 
     assert _pvalue(counts, boltzmann(1.0 / T)) > 1e-4
     assert _pvalue(counts, boltzmann(1.1 / T)) < 1e-6
+
+
+# -- memoised outcome probabilities ----------------------------------------------------------
+
+
+def _run_sweeps(S0, M0, xiT, scale, bias, beta, rule, schedule, sync, half):
+    """4 sweeps through the raw kernel with probability tables of half-width ``half`` (−1:
+    none); returns the spins, overlaps, RNG states, flips and the tables."""
+    K, n = S0.shape
+    S, M = S0.copy(), M0.copy()
+    st = seed_states(np.random.SeedSequence(3), K)
+    flips = np.zeros(K, dtype=np.int64)
+    slot = np.arange(K, dtype=np.int64) % beta.shape[0]
+    probs = pk.probability_tables(beta, RULE_CODES[rule], half)
+    chain_beta = beta[slot]
+    if sync:
+        pk.pattern_synchronous(
+            S, M, xiT, scale, bias, chain_beta, st, RULE_CODES[rule], 0.0, 4, flips, slot, probs,
+            half,
+        )  # fmt: skip
+    else:
+        pk.pattern_sweeps(
+            S, M, xiT, scale, bias, chain_beta, st, np.arange(n, dtype=np.int64), schedule,
+            RULE_CODES[rule], 0.0, 4, flips, False, slot, probs, half,
+        )  # fmt: skip
+    return (S, M, st, flips), probs
+
+
+@pytest.mark.parametrize("schedule,sync", [(RANDOM, False), (FIXED, False), (PERMUTED, False),
+                                           (FIXED, True)])  # fmt: skip
+@pytest.mark.parametrize("rule", ["glauber", "metropolis"])
+@pytest.mark.parametrize("b0", [0.0, 0.07])
+def test_probability_tables_change_no_trajectory(schedule, sync, rule, b0):
+    """Reading the outcome probabilities from the tables gives bit for bit the spins,
+    overlaps, draws and flip counts of computing them at every update — with a window so
+    narrow that most fields fall outside it, and with one that holds them all — and every
+    entry filled is the probability of its field (Glauber P(+1) = 1 / (1 + e^{−2βh}),
+    Metropolis min(1, e^{−βΔE}) for S_i = ∓1)."""
+    rng = np.random.default_rng(8)
+    n, p, K = 300, 40, 6
+    xiT = _pm1(rng, (n, p))
+    S0 = _pm1(rng, (K, n))
+    M0 = np.empty((K, p), dtype=np.int16)
+    pk.pattern_overlaps(S0, M0, xiT)
+    scale, bias = 1.0 / n, np.full(n, b0)
+    beta = np.array([0.8, 2.5, np.inf])  # three temperatures, chains k → slot k % 3
+    plain, _ = _run_sweeps(S0, M0, xiT, scale, bias, beta, rule, schedule, sync, -1)
+    for half in (3, p * (n + 1)):
+        tabled, probs = _run_sweeps(S0, M0, xiT, scale, bias, beta, rule, schedule, sync, half)
+        for a, b in zip(plain, tabled, strict=True):
+            np.testing.assert_array_equal(a, b)
+        x = np.arange(-half, half + 1)
+        h = scale * x + b0
+        for t, b in enumerate(beta):
+            rows = probs[t].reshape(-1, 2 * half + 1)
+            filled = ~np.isnan(rows)
+            assert not np.isfinite(b) or filled.any()  # used at finite β, never at T = 0
+            with np.errstate(invalid="ignore"):  # ∞ · 0: the T = 0 rows stay empty
+                if rule == "glauber":
+                    want = [1.0 / (1.0 + np.exp(-2.0 * b * h))]
+                else:
+                    want = [np.minimum(1.0, np.exp(-b * 2.0 * s * h)) for s in (-1, 1)]
+            for row, ok, w in zip(rows, filled, want, strict=True):
+                np.testing.assert_allclose(row[ok], w[ok], rtol=1e-14, atol=0)
+
+
+def test_probability_window():
+    """Tables only where h is a function of x alone and some β is finite; the window holds
+    the reachable fields up to where the lowest β saturates."""
+    n, p = 2000, 200
+    assert pk.probability_window([1.0], 1.0 / n, n, p, uniform_bias=False) == -1
+    assert pk.probability_window([np.inf], 1.0 / n, n, p, uniform_bias=True) == -1
+    assert pk.probability_window([np.inf, 1 / 0.3], 1.0 / n, n, p, True) == 12000
+    assert pk.probability_window([0.0], 1.0 / n, n, p, True) == pk.HALF_MAX
+    assert pk.probability_window([1e6], 1.0 / n, n, p, True) == 1  # 40 / (2 · 1e6 / 2000)
+    assert pk.probability_window([1.0], 1.0 / n, 3, 2, True) == 8  # |x| ≤ P (N + 1)
+    assert pk.probability_tables([1.0, 2.0], RULE_CODES["metropolis"], 5).shape == (2, 22)
+    assert pk.probability_tables([1.0], RULE_CODES["glauber"], -1).shape == (1, 0)
+
+
+@pytest.mark.parametrize("rule,schedule", [("glauber", "random"), ("metropolis", "permuted"),
+                                           ("glauber", "synchronous")])  # fmt: skip
+def test_tabled_kernel_samples_boltzmann(rule, schedule):
+    """The kernel with probability tables (equal biases) against exp(−βE)/Z, N = 6, P = 40,
+    two temperatures in one call (one table each); the same samples fail at 1.1 β.
+    Synchronous (Little) dynamics samples its own pair distribution, so there the test is
+    against the Peretto weights Σ_i ln cosh(β h_i) of the stationary state."""
+    rng = np.random.default_rng(21)
+    n, p, temps = 6, 40, np.array([0.5, 1.0])
+    net = sn.Network(
+        sn.PatternCouplings(_pm1(rng, (p, n)), scale=0.3 / np.sqrt(p)), bias=np.full(n, 0.1)
+    )
+    s = sn.sampler(net, T=temps, chains=4000, dynamics=rule, schedule=schedule, backend="numba")
+    state = s.init("random", seed=11)
+    state, _ = s.step(state, 60)
+    assert s.kernel.rep.prepare(1.0 / temps)[1] > 0  # the tables were used
+    states = _states(n)
+    energies = net.energy(states)
+    if schedule == "synchronous":
+        fields = net.local_field(states)
+
+        def weights(beta):
+            return np.sum(np.log(np.cosh(beta * fields)), axis=1) + beta * states @ net.bias
+
+    else:
+
+        def weights(beta):
+            return -beta * energies
+
+    for t, T in enumerate(temps):
+        spins = s.spins(state)[t]
+        index = (spins > 0).astype(np.int64) @ (1 << np.arange(n)[::-1])
+        counts = np.bincount(index, minlength=2**n)
+
+        def boltzmann(beta):
+            w = np.exp(weights(beta) - weights(beta).max())
+            return w / w.sum()
+
+        assert _pvalue(counts, boltzmann(1.0 / T)) > 1e-4
+        assert _pvalue(counts, boltzmann(1.1 / T)) < 1e-6

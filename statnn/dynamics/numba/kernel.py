@@ -91,6 +91,8 @@ from statnn.dynamics.numba.patterns import (
     pattern_sweeps,
     pattern_synchronous,
     prefetch_pays,
+    probability_tables,
+    probability_window,
 )
 from statnn.dynamics.numba.relax import dense_relax, lattice_relax, pattern_relax, sparse_relax
 from statnn.dynamics.numba.rng import seed_states
@@ -128,6 +130,7 @@ _NO_ORDER = np.empty(0, dtype=np.int64)
 
 #: The carried-energy argument of sparse kernels that carry none.
 _NO_ENERGY = np.empty(0, dtype=np.float64)
+
 
 # -- representations -----------------------------------------------------------------------------
 class Representation:
@@ -260,7 +263,9 @@ class Patterns(Representation):
         self.xiT = c.patterns_t  # the (N, P) table as stored: no copy
         self.scale = float(c.scale)
         self.biased = bool(np.any(kernel.bias != 0.0))
+        self.uniform_bias = bool(np.all(kernel.bias == kernel.bias[0]))
         self.ahead = prefetch_pays(self.xiT, kernel.schedule)
+        self._tables = None  # (ladder bytes, probability tables, half-width)
 
     def cache_layout(self, K):
         return (K, self.xiT.shape[1]), overlap_dtype(self.kernel.net.n)
@@ -273,34 +278,58 @@ class Patterns(Representation):
     def n_overlaps(self):
         return self.xiT.shape[1]
 
+    def prepare(self, betas):
+        """(probs, half): the memoised outcome probabilities of these temperatures
+        (:func:`~statnn.dynamics.numba.patterns.probability_tables`). Kept while the ladder
+        stays the same, so that what one call fills serves the next."""
+        betas = np.asarray(betas, dtype=np.float64)
+        key = betas.tobytes()
+        if self._tables is None or self._tables[0] != key:
+            n, p = self.xiT.shape
+            half = probability_window(betas, self.scale, n, p, self.uniform_bias)
+            self._tables = (key, probability_tables(betas, self.kernel.rule, half), half)
+        return self._tables[1], self._tables[2]
+
+    def _ladder(self, beta):
+        """(slot, (probs, half)) for chains in temperature order (β repeated per chain)."""
+        chains = self.kernel.shape[1]
+        ladder = beta[::chains]
+        if not np.array_equal(np.repeat(ladder, chains), beta):
+            raise RuntimeError("pattern kernel: chains are not in temperature order")
+        return np.arange(beta.shape[0], dtype=np.int64) // chains, self.prepare(ladder)
+
     def sweep(self, native, cache, beta, rng, sweeps, done, flips):
         k = self.kernel
         S = self.flat(native)
+        slot, (probs, half) = self._ladder(beta)
         if k.schedule == "synchronous":
             pattern_synchronous(
-                S, cache, self.xiT, self.scale, k.bias, beta, rng, k.rule, k.tol, sweeps, flips
-            )
+                S, cache, self.xiT, self.scale, k.bias, beta, rng, k.rule, k.tol, sweeps, flips,
+                slot, probs, half,
+            )  # fmt: skip
         else:
             pattern_sweeps(
                 S, cache, self.xiT, self.scale, k.bias, beta, rng, k.order, k.code, k.rule, k.tol,
-                sweeps, flips, self.ahead,
+                sweeps, flips, self.ahead, slot, probs, half,
             )  # fmt: skip
 
     def records(self, native, cache, beta, rng, done, units, n_rec, every, rec, flips, tables):
         k = self.kernel
         E, MS, O, Q, rec0 = rec
+        slot, (probs, half) = tables
         pattern_records(
             self.flat(native), cache, self.xiT, self.scale, k.bias, self.biased, beta, rng,
             k.order, k.code, k.schedule == "synchronous", k.rule, k.tol,
-            units, n_rec, every, E, MS, O, Q, rec0, flips, self.ahead,
+            units, n_rec, every, E, MS, O, Q, rec0, flips, self.ahead, slot, probs, half,
         )  # fmt: skip
 
     def relax(self, native, cache, beta, rng, done, sweeps, window, check, sums, osums, done_at):
         k = self.kernel
+        slot, (probs, half) = self._ladder(beta)
         pattern_relax(
             self.flat(native), cache, self.xiT, self.scale, k.bias, beta, rng, k.order, k.code,
             k.schedule == "synchronous", k.rule, k.tol, sweeps, window, check, sums, osums,
-            done_at, self.ahead,
+            done_at, self.ahead, slot, probs, half,
         )  # fmt: skip
 
 
@@ -386,9 +415,7 @@ class Lattice(Representation):
         # only the single-site and synchronous kernels read a neighbour table (built on
         # demand, memory checked); checkerboard sweeps and the energy use index arithmetic
         self.nbr = (
-            _NO_NEIGHBOURS
-            if self.mode == 2
-            else np.ascontiguousarray(c.neighbours, dtype=np.int64)
+            _NO_NEIGHBOURS if self.mode == 2 else np.ascontiguousarray(c.neighbours, dtype=np.int64)
         )
 
     def sweep(self, native, cache, beta, rng, sweeps, done, flips):

@@ -54,10 +54,11 @@ def _in_window(t, sweeps, window):
 @njit(parallel=True, cache=True, nogil=True)
 def pattern_relax(
     S, M, xiT, scale, bias, beta, rng, order, schedule, sync, rule, tol,
-    sweeps, window, check, sums, osums, done_at, ahead,
+    sweeps, window, check, sums, osums, done_at, ahead, slot, probs, half,
 ):  # fmt: skip
     """Pattern form: the field of neuron i from the cached overlaps, O(P) per neuron
-    (``ahead``: prefetch the next site's pattern row, as ``pattern_sweeps``)."""
+    (``ahead``: prefetch the next site's pattern row; ``slot``, ``probs``, ``half``: the
+    probability tables; both as ``pattern_sweeps``)."""
     K, n = S.shape
     p = xiT.shape[1]
     chunk = dot_chunk(n, M.itemsize)
@@ -70,11 +71,14 @@ def pattern_relax(
         m = M[k]
         for t in range(1, sweeps + 1):
             if sync:
-                c = pattern_sync(s, m, xiT, scale, bias, beta[k], rng[k], rule, tol, 1, new)
+                c = pattern_sync(
+                    s, m, xiT, scale, bias, beta[k], rng[k], rule, tol, 1, new, probs, slot[k],
+                    half,
+                )  # fmt: skip
             else:
                 c = pattern_async(
                     s, m, xiT, scale, bias, beta[k], rng[k], order, schedule, rule, tol, 1, perm,
-                    ahead,
+                    ahead, probs, slot[k], half,
                 )  # fmt: skip
             if _in_window(t, sweeps, window):
                 _add(sums[k], s)

@@ -18,6 +18,11 @@ through :func:`new_spin`, the lattice kernels through tables of it per neighbour
 
 A uniform is drawn from the chain's stream only when the outcome is random: always for
 Glauber at finite β, only for ΔE > 0 for Metropolis, never at T = 0.
+
+:func:`new_spin` in three pieces — :func:`probability`, :func:`needs_draw`,
+:func:`outcome` — serves loops compiled once per mode (:func:`loop_mode`) that take the
+probability from elsewhere (the pattern form memoises it per integer field): the same
+value and the same draws.
 """
 
 from __future__ import annotations
@@ -80,3 +85,44 @@ def new_spin(rule, s, h, beta, tol, st):
     if delta_e <= 0.0:
         return -s
     return -s if uniform(st) < metropolis_flip(beta, delta_e) else s
+
+
+#: The mode of an update loop specialised for β = ∞ (beside :data:`GLAUBER` and
+#: :data:`METROPOLIS`, see :func:`loop_mode`).
+ZERO_TEMPERATURE = 2
+
+
+@njit(cache=True, nogil=True, inline="always")
+def loop_mode(rule, beta):
+    """The mode of a loop at this β: :data:`ZERO_TEMPERATURE` at β = ∞, else the rule.
+
+    A kernel that runs its update loop once per mode, with the mode a constant, lets the
+    compiler drop the other rules' branches. That matters beyond the branches: where the
+    draw of a uniform depends on data the compiler may select the new stream state
+    instead of branching, and then the next site cannot be drawn before this update's
+    field is known, so consecutive updates no longer overlap in the processor.
+    """
+    return ZERO_TEMPERATURE if math.isinf(beta) else rule
+
+
+@njit(cache=True, nogil=True, inline="always")
+def needs_draw(mode, s, h):
+    """Whether an update in ``mode`` draws a uniform: always for Glauber, for ΔE = 2sh > 0
+    for Metropolis, never at T = 0 (as :func:`new_spin` draws)."""
+    if mode == GLAUBER:
+        return True
+    if mode == METROPOLIS:
+        return 2.0 * s * h > 0.0
+    return False
+
+
+@njit(cache=True, nogil=True, inline="always")
+def outcome(mode, s, h, p, u, tol):
+    """The new spin in ``mode`` from the outcome probability p (:func:`probability`) and the
+    uniform u drawn where :func:`needs_draw` says so: the value :func:`new_spin` returns."""
+    if mode == GLAUBER:
+        return 1 if u < p else -1
+    if mode == METROPOLIS:
+        return -s if 2.0 * s * h <= 0.0 or u < p else s
+    return zero_temperature_spin(s, h, tol)
+
