@@ -16,7 +16,17 @@ from statnn.core.neurons import (
 from statnn.dynamics.numba.lattice import _tables
 from statnn.dynamics.numba.multispin import _probability as msc_probability
 from statnn.dynamics.numba.rng import uniform
-from statnn.dynamics.numba.rules import GLAUBER, RULE_CODES, new_spin, probability
+from statnn.dynamics.numba.rng import seed_states
+from statnn.dynamics.numba.rules import (
+    GLAUBER,
+    METROPOLIS,
+    RULE_CODES,
+    ZERO_TEMPERATURE,
+    loop_mode,
+    mode_spin,
+    new_spin,
+    probability,
+)
 from statnn.dynamics.reference import update
 
 BETAS = np.array([0.0, 0.3, 1.0, 7.5, np.inf])
@@ -32,6 +42,17 @@ def _numba_probability(rule, s, h, beta, tol):
 @njit(cache=True)
 def _numba_new_spin(rule, s, h, beta, tol, st):
     return new_spin(rule, s, h, beta, tol, st)
+
+
+@njit(cache=True)
+def _numba_mode_spin(rule, s, h, beta, tol, st):
+    """mode_spin with the mode a constant, as the kernels' per-mode loops call it."""
+    mode = loop_mode(rule, beta)
+    if mode == GLAUBER:
+        return mode_spin(GLAUBER, s, h, beta, tol, st)
+    if mode == METROPOLIS:
+        return mode_spin(METROPOLIS, s, h, beta, tol, st)
+    return mode_spin(ZERO_TEMPERATURE, s, h, beta, tol, st)
 
 
 @njit(cache=True)
@@ -109,3 +130,22 @@ def test_lattice_and_multispin_tables_are_the_rule(rule, beta):
             count = n_plus if (not aligned or s > 0) else degree - n_plus
             p = msc_probability(code, s, count, degree, J, b0, beta, aligned, TOL)
             assert p == _numba_probability(code, s, J * (2 * n_plus - degree) + b0, beta, TOL)
+
+
+@pytest.mark.parametrize("rule", sorted(RULE_CODES))
+def test_mode_spin_is_new_spin(rule):
+    """The per-mode update of the compiled loops returns what new_spin returns and leaves
+    the chain's stream in the same state (the same draws) for every spin, field (ties
+    included) and β, T = 0 included: the loops' trajectories are new_spin's."""
+    code = RULE_CODES[rule]
+    streams = seed_states(np.random.SeedSequence(4), 1)
+    for beta in BETAS:
+        for h in FIELDS:
+            for s in (-1, 1):
+                for _ in range(20):
+                    a, b = streams[0].copy(), streams[0].copy()
+                    assert _numba_mode_spin(code, s, h, beta, TOL, a) == _numba_new_spin(
+                        code, s, h, beta, TOL, b
+                    )
+                    np.testing.assert_array_equal(a, b)
+                    streams[0] = a

@@ -21,12 +21,20 @@ import numpy as np
 from numba import njit, prange
 
 from statnn.dynamics.numba.measure import spin_product_sum, spin_sum
-from statnn.dynamics.numba.rules import new_spin
+from statnn.dynamics.numba.rng import bounded
+from statnn.dynamics.numba.rules import (
+    GLAUBER,
+    METROPOLIS,
+    ZERO_TEMPERATURE,
+    loop_mode,
+    mode_spin,
+)
 from statnn.dynamics.numba.schedule import (
+    FIXED,
+    RANDOM,
     add_row_twice,
     order_buffer,
     signed_row_sum,
-    site,
     start_sweep,
 )
 
@@ -55,18 +63,17 @@ def dense_fields(S, H, JT, bias):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _chain_async(
-    s, h, JT, bias, b, st, order, schedule, rule, tol, sweeps, done, refresh, perm, acc
-):
-    """``sweeps`` single-neuron sweeps of one chain; returns the flips made."""
+def _async_loop(s, h, JT, bias, b, st, order, schedule, tol, sweeps, done, refresh, perm, acc, mode):
+    """:func:`_chain_async` for one ``mode`` (a constant at each call site)."""
     n = s.shape[0]
     count = 0
     for sweep in range(sweeps):
         start_sweep(schedule, perm, st)
+        sites = order if schedule == FIXED else perm
         for t in range(n):
-            i = site(schedule, t, n, order, perm, st)
+            i = bounded(st, n) if schedule == RANDOM else sites[t]
             old = np.int64(s[i])
-            new = new_spin(rule, old, np.float64(h[i]), b, tol, st)
+            new = mode_spin(mode, old, np.float64(h[i]), b, tol, st)
             if new != old:
                 s[i] = new
                 count += 1
@@ -76,14 +83,36 @@ def _chain_async(
     return count
 
 
+@njit(cache=True, nogil=True)
+def _chain_async(
+    s, h, JT, bias, b, st, order, schedule, rule, tol, sweeps, done, refresh, perm, acc
+):
+    """``sweeps`` single-neuron sweeps of one chain; returns the flips made. The loop is
+    compiled once per mode (:func:`~statnn.dynamics.numba.rules.loop_mode`)."""
+    mode = loop_mode(rule, b)
+    if mode == GLAUBER:
+        return _async_loop(
+            s, h, JT, bias, b, st, order, schedule, tol, sweeps, done, refresh, perm, acc, GLAUBER
+        )
+    if mode == METROPOLIS:
+        return _async_loop(
+            s, h, JT, bias, b, st, order, schedule, tol, sweeps, done, refresh, perm, acc,
+            METROPOLIS,
+        )  # fmt: skip
+    return _async_loop(
+        s, h, JT, bias, b, st, order, schedule, tol, sweeps, done, refresh, perm, acc,
+        ZERO_TEMPERATURE,
+    )  # fmt: skip
+
+
 @njit(cache=True, nogil=True, inline="always")
-def _chain_sync(s, h, JT, bias, b, st, rule, tol, sweeps, done, refresh, new, acc):
-    """``sweeps`` synchronous (Little) sweeps of one chain; returns the flips made."""
+def _sync_loop(s, h, JT, bias, b, st, tol, sweeps, done, refresh, new, acc, mode):
+    """:func:`_chain_sync` for one ``mode`` (a constant at each call site)."""
     n = s.shape[0]
     count = 0
     for sweep in range(sweeps):
         for i in range(n):
-            new[i] = new_spin(rule, np.int64(s[i]), np.float64(h[i]), b, tol, st)
+            new[i] = mode_spin(mode, np.int64(s[i]), np.float64(h[i]), b, tol, st)
         for i in range(n):
             if new[i] != s[i]:
                 s[i] = new[i]
@@ -92,6 +121,21 @@ def _chain_sync(s, h, JT, bias, b, st, rule, tol, sweeps, done, refresh, new, ac
         if (done + sweep + 1) % refresh == 0:
             _refresh_chain(s, h, JT, bias, acc)
     return count
+
+
+@njit(cache=True, nogil=True)
+def _chain_sync(s, h, JT, bias, b, st, rule, tol, sweeps, done, refresh, new, acc):
+    """``sweeps`` synchronous (Little) sweeps of one chain; returns the flips made."""
+    mode = loop_mode(rule, b)
+    if mode == GLAUBER:
+        return _sync_loop(s, h, JT, bias, b, st, tol, sweeps, done, refresh, new, acc, GLAUBER)
+    if mode == METROPOLIS:
+        return _sync_loop(
+            s, h, JT, bias, b, st, tol, sweeps, done, refresh, new, acc, METROPOLIS
+        )
+    return _sync_loop(
+        s, h, JT, bias, b, st, tol, sweeps, done, refresh, new, acc, ZERO_TEMPERATURE
+    )
 
 
 @njit(parallel=True, cache=True, nogil=True)

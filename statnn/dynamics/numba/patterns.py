@@ -399,13 +399,9 @@ def _async_loop(
     count = 0
     for _ in range(sweeps):
         start_sweep(schedule, perm, st)
+        sites = order if schedule == FIXED else perm
         for t in range(n):
-            if schedule == RANDOM:
-                i = bounded(st, n)
-            elif schedule == FIXED:
-                i = order[t]
-            else:
-                i = perm[t]
+            i = bounded(st, n) if schedule == RANDOM else sites[t]
             if ahead:
                 _prefetch(xiT, next_site(schedule, t, n, order, perm, st, gap, AHEAD))
             old = np.int64(s[i])

@@ -126,3 +126,11 @@ def outcome(mode, s, h, p, u, tol):
         return -s if 2.0 * s * h <= 0.0 or u < p else s
     return zero_temperature_spin(s, h, tol)
 
+
+@njit(cache=True, nogil=True, inline="always")
+def mode_spin(mode, s, h, beta, tol, st):
+    """:func:`new_spin` in a loop specialised for ``mode`` (:func:`loop_mode`): the same
+    value and draws, with the other modes' branches compiled away."""
+    p = 0.0 if mode == ZERO_TEMPERATURE else probability(mode, s, h, beta, tol)
+    u = uniform(st) if needs_draw(mode, s, h) else 0.0
+    return outcome(mode, s, h, p, u, tol)

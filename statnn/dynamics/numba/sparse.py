@@ -26,8 +26,15 @@ import numpy as np
 from numba import float64, int64, njit, prange
 
 from statnn.dynamics.numba.measure import spin_product_sum, spin_sum
-from statnn.dynamics.numba.rules import new_spin
-from statnn.dynamics.numba.schedule import order_buffer, site, start_sweep
+from statnn.dynamics.numba.rng import bounded
+from statnn.dynamics.numba.rules import (
+    GLAUBER,
+    METROPOLIS,
+    ZERO_TEMPERATURE,
+    loop_mode,
+    mode_spin,
+)
+from statnn.dynamics.numba.schedule import FIXED, RANDOM, order_buffer, start_sweep
 
 #: Sweeps between two recomputations of the carried energy from scratch.
 REFRESH = 100
@@ -55,24 +62,22 @@ def sparse_energy(s, indptr, indices, data, bias):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _chain_async(
-    s, indptr, indices, data, bias, b, st, order, schedule, rule, tol, sweeps, perm,
-    track, e, done, refresh,
+def _async_loop(
+    s, indptr, indices, data, bias, b, st, order, schedule, tol, sweeps, perm, track, e, done,
+    refresh, mode,
 ):  # fmt: skip
-    """``sweeps`` single-neuron sweeps of one chain; returns (flips made, energy, change of
-    Σ_i S_i). With ``track`` the energy ``e`` is carried from the flips, ΔE = −(S_i' − S_i)
-    h_i, and recomputed when the run's sweep count (``done`` before the call) reaches a
-    multiple of ``refresh``; without, the returned energy is not to be used."""
+    """:func:`_chain_async` for one ``mode`` (a constant at each call site)."""
     n = s.shape[0]
     count = 0
     total = 0
     for sweep in range(sweeps):
         start_sweep(schedule, perm, st)
+        sites = order if schedule == FIXED else perm
         for t in range(n):
-            i = site(schedule, t, n, order, perm, st)
+            i = bounded(st, n) if schedule == RANDOM else sites[t]
             old = np.int64(s[i])
             h = _field(s, i, indptr, indices, data, bias[i])
-            new = new_spin(rule, old, h, b, tol, st)
+            new = mode_spin(mode, old, h, b, tol, st)
             if new != old:
                 s[i] = new
                 count += 1
@@ -83,20 +88,58 @@ def _chain_async(
     return count, e, total
 
 
+@njit(cache=True, nogil=True)
+def _chain_async(
+    s, indptr, indices, data, bias, b, st, order, schedule, rule, tol, sweeps, perm,
+    track, e, done, refresh,
+):  # fmt: skip
+    """``sweeps`` single-neuron sweeps of one chain; returns (flips made, energy, change of
+    Σ_i S_i). With ``track`` the energy ``e`` is carried from the flips, ΔE = −(S_i' − S_i)
+    h_i, and recomputed when the run's sweep count (``done`` before the call) reaches a
+    multiple of ``refresh``; without, the returned energy is not to be used. The loop is
+    compiled once per mode (:func:`~statnn.dynamics.numba.rules.loop_mode`)."""
+    mode = loop_mode(rule, b)
+    if mode == GLAUBER:
+        return _async_loop(
+            s, indptr, indices, data, bias, b, st, order, schedule, tol, sweeps, perm, track, e,
+            done, refresh, GLAUBER,
+        )  # fmt: skip
+    if mode == METROPOLIS:
+        return _async_loop(
+            s, indptr, indices, data, bias, b, st, order, schedule, tol, sweeps, perm, track, e,
+            done, refresh, METROPOLIS,
+        )  # fmt: skip
+    return _async_loop(
+        s, indptr, indices, data, bias, b, st, order, schedule, tol, sweeps, perm, track, e,
+        done, refresh, ZERO_TEMPERATURE,
+    )  # fmt: skip
+
+
 @njit(cache=True, nogil=True, inline="always")
-def _chain_sync(s, indptr, indices, data, bias, b, st, rule, tol, sweeps, new):
-    """``sweeps`` synchronous (Little) sweeps of one chain; returns the flips made."""
+def _sync_loop(s, indptr, indices, data, bias, b, st, tol, sweeps, new, mode):
+    """:func:`_chain_sync` for one ``mode`` (a constant at each call site)."""
     n = s.shape[0]
     count = 0
     for _ in range(sweeps):
         for i in range(n):
             h = _field(s, i, indptr, indices, data, bias[i])
-            new[i] = new_spin(rule, np.int64(s[i]), h, b, tol, st)
+            new[i] = mode_spin(mode, np.int64(s[i]), h, b, tol, st)
         for i in range(n):
             if new[i] != s[i]:
                 count += 1
             s[i] = new[i]
     return count
+
+
+@njit(cache=True, nogil=True)
+def _chain_sync(s, indptr, indices, data, bias, b, st, rule, tol, sweeps, new):
+    """``sweeps`` synchronous (Little) sweeps of one chain; returns the flips made."""
+    mode = loop_mode(rule, b)
+    if mode == GLAUBER:
+        return _sync_loop(s, indptr, indices, data, bias, b, st, tol, sweeps, new, GLAUBER)
+    if mode == METROPOLIS:
+        return _sync_loop(s, indptr, indices, data, bias, b, st, tol, sweeps, new, METROPOLIS)
+    return _sync_loop(s, indptr, indices, data, bias, b, st, tol, sweeps, new, ZERO_TEMPERATURE)
 
 
 @njit(parallel=True, cache=True, nogil=True)
