@@ -21,7 +21,7 @@ import warnings
 
 import numpy as np
 
-from statnn.stats.diagnostics import ConvergenceWarning, ess, rhat, unconverged
+from statnn.stats.diagnostics import ConvergenceWarning, rhat, rhat_and_bulk_ess, unconverged
 
 #: Measurements per chain in one block of adaptive burn-in.
 BLOCK_RECORDS = 100
@@ -100,10 +100,7 @@ def warn_unconverged(run, rhat_max: float, ess_min: float, stacklevel: int = 3) 
     Returns the (n_T,) boolean mask of failing temperatures.
     """
     abs_m = np.abs(run.magnetization)
-    stats = {
-        "e": (rhat(run.energy), ess(run.energy, "bulk")),
-        "|m|": (rhat(abs_m), ess(abs_m, "bulk")),
-    }
+    stats = {"e": rhat_and_bulk_ess(run.energy), "|m|": rhat_and_bulk_ess(abs_m)}
     bad = np.zeros(len(run.T), dtype=bool)
     for r, b in stats.values():
         bad |= unconverged(r, b, rhat_max=rhat_max, ess_min=ess_min)

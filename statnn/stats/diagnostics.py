@@ -18,9 +18,12 @@ chain, record) arrays of a run -- and returns one value per leading index.
   ``tail`` (the smaller of the ESS of the 5 % and 95 % quantiles).
 * :func:`mcse` -- Monte Carlo standard error of the mean, σ / √ESS_mean.
 
-They are those of ArviZ (:mod:`arviz_stats`, imported on first use, so that
-``import statnn`` does not pay for it). One chain is treated as two: its halves are
-the chains (and each is split again). A series that holds one single value (a frozen
+They equal ArviZ's definitions (:mod:`arviz_stats`): R̂ and bulk ESS are computed here,
+vectorised over all leading indices (one sort for the ranks, one FFT for the
+autocovariances, Geyer's initial positive and monotone sequences as array operations),
+and tested against ArviZ on the same arrays; tail ESS and MCSE call ArviZ (imported on
+first use, so that ``import statnn`` does not pay for it). One chain is treated as two:
+its halves are the chains (and each is split again). A series that holds one single value (a frozen
 T = 0 run) has R̂ = 1, ESS = the number of draws and MCSE = 0: nothing to converge.
 
 ESS and the integrated autocorrelation time τ_int of
@@ -46,6 +49,8 @@ import numpy as np
 
 from statnn._validation import check_choice, check_real
 from statnn.stats._inputs import _as_float_array, _check_c
+from statnn.stats._ranknorm import bulk_ess, rank_rhat
+from statnn.stats._ranknorm import rhat_and_bulk_ess as _rhat_and_bulk_ess
 from statnn.stats.autocorr import _tau_int
 
 __all__ = [
@@ -57,6 +62,7 @@ __all__ = [
     "ess",
     "mcse",
     "rhat",
+    "rhat_and_bulk_ess",
     "unconverged",
 ]
 
@@ -66,6 +72,8 @@ RHAT_MAX = 1.01
 ESS_MIN = 100.0
 #: Tail ESS is the smaller ESS of these two quantiles.
 _TAIL_PROB = 0.05
+#: Fewer draws per chain than this: R̂ and ESS are nan (too few to tell).
+_MIN_DRAWS = 4
 
 
 class ConvergenceWarning(RuntimeWarning):
@@ -112,6 +120,34 @@ def _out(a: np.ndarray) -> Any:
     return a[()] if a.ndim == 0 else a
 
 
+def _vectorised(func, y: np.ndarray) -> np.ndarray:
+    """``func`` of :mod:`statnn.stats._ranknorm` on (..., chains, draws); nan below 4 draws."""
+    lead = y.shape[:-2]
+    if y.shape[-1] < _MIN_DRAWS:
+        return np.full(lead, np.nan)
+    return func(y.reshape((-1,) + y.shape[-2:])).reshape(lead)
+
+
+def rhat_and_bulk_ess(x: Any) -> tuple[Any, Any]:
+    """R̂ and bulk ESS of (..., chains, draws) series in one pass, the ranks shared.
+
+    Returns
+    -------
+    rhat, ess_bulk
+        Equal to ``rhat(x)`` and ``ess(x, "bulk")``.
+    """
+    y = _chains(x, "rhat")
+    lead = y.shape[:-2]
+    if y.shape[-1] < _MIN_DRAWS:
+        r = e = np.full(lead, np.nan)
+    else:
+        r, e = _rhat_and_bulk_ess(y.reshape((-1,) + y.shape[-2:]))
+        r, e = r.reshape(lead), e.reshape(lead)
+    constant = _constant(y)
+    n = float(y.shape[-2] * y.shape[-1])
+    return _out(np.where(constant, 1.0, r)), _out(np.where(constant, n, e))
+
+
 def rhat(x: Any) -> np.ndarray:
     """Rank-normalised split-R̂ of (..., chains, draws) series (ArviZ ``method="rank"``).
 
@@ -121,7 +157,7 @@ def rhat(x: Any) -> np.ndarray:
         Shape (...); 1 for a constant series, nan with fewer than 4 draws per chain.
     """
     y = _chains(x, "rhat")
-    return _out(np.where(_constant(y), 1.0, _call("rhat", y, method="rank")))
+    return _out(np.where(_constant(y), 1.0, _vectorised(rank_rhat, y)))
 
 
 def ess(x: Any, method: str = "bulk") -> np.ndarray:
@@ -144,6 +180,8 @@ def ess(x: Any, method: str = "bulk") -> np.ndarray:
     y = _chains(x, "ess")
     kwargs = {"prob": _TAIL_PROB} if method == "tail" else {}
     n = float(y.shape[-2] * y.shape[-1])
+    if method == "bulk":
+        return _out(np.where(_constant(y), n, _vectorised(bulk_ess, y)))
     return _out(np.where(_constant(y), n, _call("ess", y, method=method, **kwargs)))
 
 

@@ -18,7 +18,7 @@ from statnn.stats.diagnostics import (
     check_thresholds,
     ess,
     mcse,
-    rhat,
+    rhat_and_bulk_ess,
     unconverged,
 )
 from statnn.stats.thermodynamics import _variance_observable, binder_cumulant
@@ -395,7 +395,8 @@ def summarize(
 
 def _add_diagnostics(out: dict, key: str, y: np.ndarray) -> None:
     """``rhat_<key>``, ``ess_bulk_<key>``, ``ess_tail_<key>``, ``mcse_<key>`` of (n_T, chains, records)."""
-    out[f"rhat_{key}"] = np.asarray(rhat(y), dtype=np.float64)
-    out[f"ess_bulk_{key}"] = np.asarray(ess(y, "bulk"), dtype=np.float64)
+    r, e = rhat_and_bulk_ess(y)
+    out[f"rhat_{key}"] = np.asarray(r, dtype=np.float64)
+    out[f"ess_bulk_{key}"] = np.asarray(e, dtype=np.float64)
     out[f"ess_tail_{key}"] = np.asarray(ess(y, "tail"), dtype=np.float64)
     out[f"mcse_{key}"] = np.asarray(mcse(y), dtype=np.float64)
