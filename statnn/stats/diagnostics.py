@@ -136,7 +136,7 @@ def rhat_and_bulk_ess(x: Any) -> tuple[Any, Any]:
     rhat, ess_bulk
         Equal to ``rhat(x)`` and ``ess(x, "bulk")``.
     """
-    y = _chains(x, "rhat")
+    y = _chains(x, "rhat_and_bulk_ess")
     lead = y.shape[:-2]
     if y.shape[-1] < _MIN_DRAWS:
         r = e = np.full(lead, np.nan)

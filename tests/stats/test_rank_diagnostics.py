@@ -171,7 +171,7 @@ def test_non_finite_input_is_refused(bad):
     x = ar1(0.5, (2, 4, 20), seed=0)
     x[1, 2, 3] = bad
     for func in (rhat, ess, rhat_and_bulk_ess):
-        with pytest.raises(ValidationError, match="finite values"):
+        with pytest.raises(ValidationError, match=f"parameter of {func.__name__} .*finite"):
             func(x)
 
 
