@@ -24,9 +24,18 @@ import numpy as np
 from numba import njit, prange
 
 from statnn.dynamics.numba.measure import bias_sum, spin_product_sum, spin_sum
-from statnn.dynamics.numba.rng import next_u64_local, to_uniform, uniform
-from statnn.dynamics.numba.rules import GLAUBER, new_spin, probability
-from statnn.dynamics.numba.schedule import order_buffer, site, start_sweep
+from statnn.dynamics.numba.rng import bounded, next_u64_local, to_uniform, uniform
+from statnn.dynamics.numba.rules import (
+    GLAUBER,
+    METROPOLIS,
+    ZERO_TEMPERATURE,
+    loop_mode,
+    needs_draw,
+    new_spin,
+    outcome,
+    probability,
+)
+from statnn.dynamics.numba.schedule import FIXED, RANDOM, order_buffer, start_sweep
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -65,26 +74,57 @@ def _update(rule, old, ns, i, J, bias, uniform_bias, table, degree, b, tol, st):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _chain_async(s, nbr, J, bias, uniform_bias, b, st, order, schedule, rule, tol, sweeps, perm):
-    """``sweeps`` single-site sweeps of one chain; returns the flips made."""
+def _async_loop(
+    s, nbr, J, bias, uniform_bias, b, st, order, schedule, tol, sweeps, perm, table, mode
+):  # fmt: skip
+    """:func:`_chain_async` for one ``mode`` (a constant at each call site); the outcome
+    probability from ``table`` where the bias is uniform, as :func:`_update`."""
     n = s.shape[0]
     degree = nbr.shape[1]
-    table = _tables(rule, J, bias[0], b, degree, tol)
+    tabled = uniform_bias and mode != ZERO_TEMPERATURE
     count = 0
     for _ in range(sweeps):
         start_sweep(schedule, perm, st)
+        sites = order if schedule == FIXED else perm
         for t in range(n):
-            i = site(schedule, t, n, order, perm, st)
+            i = bounded(st, n) if schedule == RANDOM else sites[t]
             old = np.int64(s[i])
             ns = _neighbour_sum(s, nbr, i)
-            new = _update(rule, old, ns, i, J, bias, uniform_bias, table, degree, b, tol, st)
+            h = J * ns + bias[i]
+            if tabled:
+                p = table[(old + 1) >> 1, ns + degree]
+            else:
+                p = 0.0 if mode == ZERO_TEMPERATURE else probability(mode, old, h, b, tol)
+            u = uniform(st) if needs_draw(mode, old, h) else 0.0
+            new = outcome(mode, old, h, p, u, tol)
             if new != old:
                 s[i] = new
                 count += 1
     return count
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
+def _chain_async(s, nbr, J, bias, uniform_bias, b, st, order, schedule, rule, tol, sweeps, perm):
+    """``sweeps`` single-site sweeps of one chain; returns the flips made. The loop is
+    compiled once per mode (:func:`~statnn.dynamics.numba.rules.loop_mode`)."""
+    table = _tables(rule, J, bias[0], b, nbr.shape[1], tol)
+    mode = loop_mode(rule, b)
+    if mode == GLAUBER:
+        return _async_loop(
+            s, nbr, J, bias, uniform_bias, b, st, order, schedule, tol, sweeps, perm, table, GLAUBER
+        )
+    if mode == METROPOLIS:
+        return _async_loop(
+            s, nbr, J, bias, uniform_bias, b, st, order, schedule, tol, sweeps, perm, table,
+            METROPOLIS,
+        )  # fmt: skip
+    return _async_loop(
+        s, nbr, J, bias, uniform_bias, b, st, order, schedule, tol, sweeps, perm, table,
+        ZERO_TEMPERATURE,
+    )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
 def _chain_sync(s, nbr, J, bias, uniform_bias, b, st, rule, tol, sweeps, old_s):
     """``sweeps`` synchronous (Little) sweeps of one chain; returns the flips made."""
     n = s.shape[0]
