@@ -15,8 +15,7 @@ from statnn.core.neurons import (
 )
 from statnn.dynamics.numba.lattice import _tables
 from statnn.dynamics.numba.multispin import _probability as msc_probability
-from statnn.dynamics.numba.rng import uniform
-from statnn.dynamics.numba.rng import seed_states
+from statnn.dynamics.numba.rng import seed_states, uniform
 from statnn.dynamics.numba.rules import (
     GLAUBER,
     METROPOLIS,
