@@ -139,17 +139,130 @@ def save_figure(fig, path, *, format=None, dpi=DPI, **kwargs) -> Path:
     return atomic_write_bytes(path, buffer.getvalue())
 
 
-def _done(fig, path, name):
+def _done(fig, path, name, stacklevel=3):
+    """Return ``fig``; save it to ``path`` too, with a warning that this is deprecated.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure drawn.
+    path : path-like or None
+        The deprecated ``path`` argument of the public function ``name``.
+    name : str
+        The public function, named in the warning.
+    stacklevel : int, default=3
+        Frames between :func:`warnings.warn` and the user's call (3: ``name`` called
+        this function).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig``.
+    """
     if path is not None:
         warnings.warn(
             f"{name}(ds, path) no longer saves the figure; it returns it. Use "
             "statnn.plotting.save_figure(fig, path); the path argument will be removed in "
             "statnn 0.2.",
             FutureWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
         save_figure(fig, path)
     return fig
+
+
+def _finish(fig, ds, created, path, name):
+    """Add the run's title line to a new figure and return it (:func:`_done`).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure drawn.
+    ds : xarray.Dataset
+        The result plotted; its attributes make the title line.
+    created : bool
+        Whether the figure is new (the user's axes get no title).
+    path : path-like or None
+        The deprecated ``path`` argument of ``name``.
+    name : str
+        The public ``plot_*`` function that called this one.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig``.
+    """
+    _title(fig, ds, created)
+    return _done(fig, path, name, stacklevel=4)
+
+
+def _theory(ax, x, y, **kwargs):
+    """Draw a theory curve in the :data:`THEORY` style (dashed, black).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The panel.
+    x, y : array-like
+        The curve; empty for a legend entry only (:func:`_theory_key`).
+    **kwargs
+        Line properties overriding the style (``color``, ``lw``, ``alpha``, ``label``).
+
+    Returns
+    -------
+    list of matplotlib.lines.Line2D
+        What :meth:`matplotlib.axes.Axes.plot` returns.
+    """
+    return ax.plot(x, y, **{**THEORY, **kwargs})
+
+
+def _theory_key(ax, label: str) -> None:
+    """Add a legend entry ``label`` for the dashed theory curves of ``ax`` (an empty line).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The panel whose legend names the theory.
+    label : str
+        The theory's name in the legend.
+    """
+    _theory(ax, [], [], label=label)
+
+
+def _mark_x(ax, x) -> None:
+    """Mark ``x`` (a critical point, a capacity) with a thin grey dotted vertical line.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The panel.
+    x : float
+        Where, in data coordinates.
+    """
+    ax.axvline(x, color="gray", lw=0.8, ls=":")
+
+
+def _label(ax, xlabel: str, ylabel: str | None = None, title: str | None = None, **title_kw):
+    """Name the axes of a panel and give it a title.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The panel.
+    xlabel : str
+        The x-axis label.
+    ylabel : str, optional
+        The y-axis label; none when omitted.
+    title : str, optional
+        The panel title; none when omitted.
+    **title_kw
+        Passed to :meth:`matplotlib.axes.Axes.set_title` (e.g. ``fontsize``).
+    """
+    ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+    if title is not None:
+        ax.set_title(title, **title_kw)
 
 
 def _errorbar(ax, x, y, err, **kwargs):
@@ -194,10 +307,76 @@ def _hollow_unconverged(ax, ds, dim: str, key: str) -> None:
         )
 
 
+def _sizes_vs_T(ax, ds, dim: str, key: str, theory=None, label: str | None = None) -> None:
+    """``key`` ± its error vs T, one series per size, and the infinite-size theory dashed.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The panel.
+    ds : xarray.Dataset
+        A magnet experiment's result: ``key``, ``key + "_err"`` on (``dim``, ``T``) and,
+        with ``theory``, the grid ``T_theory``.
+    dim : {'L', 'N'}
+        The size dimension.
+    key : str
+        The observable.
+    theory : array-like, optional
+        The theory curve on ``ds.T_theory``; none when omitted.
+    label : str, optional
+        The theory's legend label.
+    """
+    _errorbars_per_size(ax, ds, dim, key)
+    if theory is not None:
+        _theory(ax, ds.T_theory, theory, label=label)
+
+
+def _temperature_axis(ax, T_mark: float, ylabel: str) -> None:
+    """Label a panel of an observable vs T, with the critical temperature ``T_mark`` marked.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The panel.
+    T_mark : float
+        The (infinite-size) transition temperature, drawn as a grey dotted line.
+    ylabel : str
+        The observable's name.
+    """
+    _mark_x(ax, T_mark)
+    _label(ax, "T", ylabel)
+
+
+def _rule_axes(ds, ax, panel_width: float, caller: str):
+    """One panel per learning rule of ``ds.rule``, side by side, sharing the overlap axis.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A Hopfield experiment's result with a ``rule`` dimension.
+    ax : matplotlib Axes or array of Axes or None
+        The user's axes (one per rule), or None for a new figure.
+    panel_width : float
+        Width of one panel of a new figure, in inches (height 3.6).
+    caller : str
+        The public function, named in errors.
+
+    Returns
+    -------
+    rules : list of str
+        The rule names, in the order of ``ds.rule``.
+    fig, axes, created
+        As :func:`_axes` returns them.
+    """
+    rules = [str(r) for r in ds.rule.values]
+    n = len(rules)
+    return (rules, *_axes(ax, n, 1, n, panel_width * n, 3.6, caller, sharey=True))
+
+
 def _final_overlap_legend(ax, *, fontsize: int, loc: str) -> None:
     """Label a Hopfield panel's final-overlap axis; a legend that keys the AGS curves."""
     ax.set_ylabel("final overlap m")
-    ax.plot([], [], **THEORY, label="AGS m(α, T)")
+    _theory_key(ax, "AGS m(α, T)")
     ax.legend(fontsize=fontsize, loc=loc)
 
 
@@ -219,26 +398,19 @@ def plot_hopfield_recall(ds, path=None, *, ax=None) -> Figure:
     matplotlib.figure.Figure
         The new figure, or the figure of ``ax``.
     """
-    rules = [str(r) for r in ds.rule.values]
-    fig, axes, created = _axes(
-        ax, len(rules), 1, len(rules), 4.0 * len(rules), 3.6, "plot_hopfield_recall", sharey=True
-    )
-    colors = [f"C{k}" for k in range(len(ds["T"]))]
+    rules, fig, axes, created = _rule_axes(ds, ax, 4.0, "plot_hopfield_recall")
     for ax, rule in zip(axes, rules, strict=True):
+        faint = 1.0 if rule == "hebbian" else 0.35  # AGS holds for the Hebbian rule
         for k, T in enumerate(ds["T"].values):
             sel = ds.sel(rule=rule, T=T)
-            _errorbar(ax, ds.alpha, sel.m_mean, sel.m_err, color=colors[k], label=f"T = {T:g}")
-            faint = 1.0 if rule == "hebbian" else 0.35  # AGS holds for the Hebbian rule
-            ax.plot(
-                ds.alpha_theory, ds.ags_m.sel(T=T), color=colors[k], lw=1.2, ls="--", alpha=faint
-            )
-        ax.axvline(0.138, color="gray", lw=0.8, ls=":")
-        ax.set_title(f"{rule} rule" + ("" if rule == "hebbian" else " (faint: Hebbian AGS)"))
-        ax.set_xlabel("load α = P/N")
+            _errorbar(ax, ds.alpha, sel.m_mean, sel.m_err, color=f"C{k}", label=f"T = {T:g}")
+            _theory(ax, ds.alpha_theory, ds.ags_m.sel(T=T), color=f"C{k}", alpha=faint)
+        _mark_x(ax, 0.138)
+        title = f"{rule} rule" + ("" if rule == "hebbian" else " (faint: Hebbian AGS)")
+        _label(ax, "load α = P/N", title=title)
         ax.set_ylim(-0.02, 1.05)
     _final_overlap_legend(axes[0], fontsize=8, loc="lower left")
-    _title(fig, ds, created)
-    return _done(fig, path, "plot_hopfield_recall")
+    return _finish(fig, ds, created, path, "plot_hopfield_recall")
 
 
 def plot_dense_capacity(ds, path=None, *, ax=None) -> Figure:
@@ -261,9 +433,7 @@ def plot_dense_capacity(ds, path=None, *, ax=None) -> Figure:
     """
     models = [str(m) for m in ds.model.values]
     n = len(models)
-    fig, axes, created = _axes(
-        ax, n, 1, n, 3.6 * n, 3.6, "plot_dense_capacity", sharey=True
-    )
+    fig, axes, created = _axes(ax, n, 1, n, 3.6 * n, 3.6, "plot_dense_capacity", sharey=True)
     markers = ["o", "s", "^", "v", "D"]
     for a, model in zip(axes, models, strict=True):
         sel = ds.sel(model=model)
@@ -271,23 +441,21 @@ def plot_dense_capacity(ds, path=None, *, ax=None) -> Figure:
             N = int(sel.n_neurons.isel(n_index=b))
             one = sel.isel(n_index=b)
             color = f"C{b}"
-            a.plot(ds.p_ratio_theory, one.theory_stable_curve, color=color, lw=1.2, ls="--")
+            _theory(a, ds.p_ratio_theory, one.theory_stable_curve, color=color)
             a.plot(ds.p_ratio, one.stable_fraction, color=color, marker="x", ls="none",
                    label=f"N = {N}: fixed points")  # fmt: skip
             for k, T in enumerate(ds["T"].values):
                 a.plot(ds.p_ratio, one.retrieval_rate.sel(T=T), color=color,
                        marker=markers[k % len(markers)], ms=4, lw=0.8, alpha=1.0 - 0.3 * k,
                        label=f"N = {N}: recall T = {T:g}")  # fmt: skip
-        a.axvline(1.0, color="gray", lw=0.8, ls=":")
+        _mark_x(a, 1.0)
         a.set_xscale("log")
-        a.set_title(f"F: {model}")
-        a.set_xlabel("load P / P_max")
+        _label(a, "load P / P_max", title=f"F: {model}")
         a.set_ylim(-0.03, 1.05)
     axes[0].set_ylabel("fraction of patterns")
-    axes[0].plot([], [], **THEORY, label="signal-to-noise (1 - ε)^N")
+    _theory_key(axes[0], "signal-to-noise (1 - ε)^N")
     axes[0].legend(fontsize=6, loc="lower left")
-    _title(fig, ds, created)
-    return _done(fig, path, "plot_dense_capacity")
+    return _finish(fig, ds, created, path, "plot_dense_capacity")
 
 
 def plot_sparse_patterns(ds, path=None, *, ax=None) -> Figure:
@@ -316,17 +484,16 @@ def plot_sparse_patterns(ds, path=None, *, ax=None) -> Figure:
         one = ds.isel(activity=i)
         color = f"C{i}"
         alpha_c = float(one.alpha_c)
-        left.plot(ds.load_ratio_theory * alpha_c, one.theory_overlap, color=color, lw=1.2, ls="--")
+        _theory(left, ds.load_ratio_theory * alpha_c, one.theory_overlap, color=color)
         left.plot(one.alpha, one.overlap, color=color, marker="o", ms=4, lw=0.8,
                   label=f"a = {a:g} (θ = {float(one.threshold):.2f})")  # fmt: skip
         left.plot(one.alpha, one.overlap_no_threshold, color=color, marker="x", ms=4,
                   lw=0.6, ls=":")  # fmt: skip
         left.axvline(alpha_c, color=color, lw=0.8, ls=":")
-    left.plot([], [], **THEORY, label="replica-symmetric m(α)")
+    _theory_key(left, "replica-symmetric m(α)")
     left.plot([], [], color="gray", marker="x", ls=":", label="no threshold")
     left.set_xscale("log")
-    left.set_xlabel("load α = P/N")
-    left.set_ylabel("final overlap m (covariance)")
+    _label(left, "load α = P/N", "final overlap m (covariance)")
     left.set_ylim(-0.05, 1.05)
     left.legend(fontsize=6, loc="lower left")
     f_curve = (1.0 - np.abs(ds.curve_activity.values)) / 2.0
@@ -338,11 +505,41 @@ def plot_sparse_patterns(ds, path=None, *, ax=None) -> Figure:
                label=f"simulation N = {ds.attrs.get('n_neurons', '?')}")  # fmt: skip
     right.set_xscale("log")
     right.set_yscale("log")
-    right.set_xlabel("fraction f = (1 − |a|)/2 in the rare state")
-    right.set_ylabel("capacity α_c")
+    _label(right, "fraction f = (1 − |a|)/2 in the rare state", "capacity α_c")
     right.legend(fontsize=6)
-    _title(fig, ds, created)
-    return _done(fig, path, "plot_sparse_patterns")
+    return _finish(fig, ds, created, path, "plot_sparse_patterns")
+
+
+def _pattern_color(nu) -> str:
+    """The colour of pattern ``nu`` in a sequence figure: matplotlib's cycle ``C0`` … ``C9``.
+
+    Parameters
+    ----------
+    nu : int
+        The pattern index.
+
+    Returns
+    -------
+    str
+        ``f"C{nu % 10}"``.
+    """
+    return f"C{int(nu) % 10}"
+
+
+def _overlap_trace_axes(a, title: str, xlabel: str) -> None:
+    """Title and x label of a panel of overlaps m_ν(t), its y range fixed to [−0.1, 1.05].
+
+    Parameters
+    ----------
+    a : matplotlib.axes.Axes
+        The panel.
+    title : str
+        Its title.
+    xlabel : str
+        The time axis label.
+    """
+    _label(a, xlabel, title=title)
+    a.set_ylim(-0.1, 1.05)
 
 
 def plot_sequence_recall(ds, path=None, *, ax=None) -> Figure:
@@ -370,42 +567,34 @@ def plot_sequence_recall(ds, path=None, *, ax=None) -> Figure:
     n = len(temps)
     delayed = "async_overlap" in ds
     panels = n + 2 if delayed else n
-    fig, axes, created = _axes(
-        ax, panels, 1, panels, 3.8 * panels, 3.4, "plot_sequence_recall"
-    )
+    fig, axes, created = _axes(ax, panels, 1, panels, 3.8 * panels, 3.4, "plot_sequence_recall")
     for a, T in zip(axes[:n], temps, strict=True):
         sel = ds.sel(T=T)
         for nu in ds.pattern.values:
-            color = f"C{int(nu) % 10}"
+            color = _pattern_color(nu)
             one = sel.sel(pattern=nu)
             _errorbar(a, ds.step, one.overlap, one.overlap_err, color=color, label=f"ν = {nu}")
-            a.plot(ds.step, one.theory_overlap, color=color, lw=1.0, ls="--")
-        a.set_title(f"T = {T:g}, synchronous")
-        a.set_xlabel("synchronous step t")
-        a.set_ylim(-0.1, 1.05)
+            _theory(a, ds.step, one.theory_overlap, color=color, lw=1.0)
+        _overlap_trace_axes(a, f"T = {T:g}, synchronous", "synchronous step t")
     axes[0].set_ylabel("overlap m_ν(t)")
-    axes[0].plot([], [], **THEORY, label="mean field, N → ∞")
+    _theory_key(axes[0], "mean field, N → ∞")
     axes[0].legend(fontsize=6, loc="center right")
     if delayed:
         a = axes[n]
         for nu in ds.pattern.values:
-            color = f"C{int(nu) % 10}"
+            color = _pattern_color(nu)
             a.plot(ds.sweep, ds.async_overlap.sel(pattern=nu), color=color, lw=1.2)
-            a.plot(ds.sweep, ds.async_theory_overlap.sel(pattern=nu), color=color, lw=1.0, ls="--")
-        a.set_title(f"T = 0, asynchronous, delay τ = {ds.attrs.get('async_tau', float(ds.tau[-1])):g}")
-        a.set_xlabel("sweeps t")
-        a.set_ylim(-0.1, 1.05)
+            _theory(a, ds.sweep, ds.async_theory_overlap.sel(pattern=nu), color=color, lw=1.0)
+        tau = ds.attrs.get("async_tau", float(ds.tau[-1]))
+        _overlap_trace_axes(a, f"T = 0, asynchronous, delay τ = {tau:g}", "sweeps t")
         a = axes[n + 1]
         _errorbar(a, ds.tau, ds.dwell, ds.dwell_err, color="C0", label="measured")
         fine = np.linspace(0.0, float(ds.tau.max()) * 1.05, 50)
         shift = float(ds.theory_dwell[0] - ds.tau[0])
-        a.plot(fine, fine + shift, **THEORY, label="τ + ln(2λ/(λ − ν))")
-        a.set_xlabel("delay τ (sweeps)")
-        a.set_ylabel("time between transitions (sweeps)")
-        a.set_title("dwell time")
+        _theory(a, fine, fine + shift, label="τ + ln(2λ/(λ − ν))")
+        _label(a, "delay τ (sweeps)", "time between transitions (sweeps)", "dwell time")
         a.legend(fontsize=7)
-    _title(fig, ds, created)
-    return _done(fig, path, "plot_sequence_recall")
+    return _finish(fig, ds, created, path, "plot_sequence_recall")
 
 
 def plot_hopfield_phase(ds, path=None, *, ax=None) -> Figure:
@@ -446,11 +635,9 @@ def plot_hopfield_phase(ds, path=None, *, ax=None) -> Figure:
     ax.plot([ds.attrs.get("alpha_c", 0.138)], [0.0], "r*", ms=10, clip_on=False)
     ax.set_xlim(alpha.min() - 0.01, alpha.max() + 0.01)
     ax.set_ylim(min(0.0, T.min()) - 0.05, T.max() + 0.1)
-    ax.set_xlabel("load α = P/N")
-    ax.set_ylabel("temperature T")
+    _label(ax, "load α = P/N", "temperature T")
     ax.legend(fontsize=7, loc="upper right", framealpha=0.8)
-    _title(fig, ds, created)
-    return _done(fig, path, "plot_hopfield_phase")
+    return _finish(fig, ds, created, path, "plot_hopfield_phase")
 
 
 def plot_ising_2d(ds, path=None, *, ax=None) -> Figure:
@@ -473,20 +660,16 @@ def plot_ising_2d(ds, path=None, *, ax=None) -> Figure:
     """
     fig, axes, created = _axes(ax, 2 * 3, 2, 3, 12.0, 6.8, "plot_ising_2d")
     panels = [
-        ("energy", "energy per spin e", "onsager_energy"),
-        ("abs_magnetization", "|m|", "onsager_magnetization"),
-        ("specific_heat", "specific heat C", "onsager_specific_heat"),
+        ("energy", "energy per spin e", ds["onsager_energy"]),
+        ("abs_magnetization", "|m|", ds["onsager_magnetization"]),
+        ("specific_heat", "specific heat C", ds["onsager_specific_heat"]),
         ("susceptibility", "susceptibility χ", None),
         ("binder", "Binder cumulant U", None),
     ]
     Tc = ds.attrs.get("T_c", 2.269185)
-    for ax, (key, label, theory_key) in zip(axes, panels, strict=False):
-        _errorbars_per_size(ax, ds, "L", key)
-        if theory_key is not None:
-            ax.plot(ds.T_theory, ds[theory_key], **THEORY, label="Onsager (L → ∞)")
-        ax.axvline(Tc, color="gray", lw=0.8, ls=":")
-        ax.set_xlabel("T")
-        ax.set_ylabel(label)
+    for ax, (key, label, theory) in zip(axes, panels, strict=False):
+        _sizes_vs_T(ax, ds, "L", key, theory, "Onsager (L → ∞)")
+        _temperature_axis(ax, Tc, label)
     axes[2].set_ylim(0, None)
     axes[0].legend(fontsize=8)
     ax = axes[5]
@@ -498,12 +681,10 @@ def plot_ising_2d(ds, path=None, *, ax=None) -> Figure:
             ax.axvline(t, color="C3", lw=0.8, alpha=0.6)
             ax.text(t, 0.05, f" {pair}: {t:.3f}", rotation=90, fontsize=7, va="bottom")
     ax.axvline(Tc, **THEORY, label=f"T_c = {Tc:.4f}")
-    ax.set_xlabel("T")
-    ax.set_ylabel("U near T_c (crossings)")
+    _label(ax, "T", "U near T_c (crossings)")
     ax.set_ylim(0, 0.7)
     ax.legend(fontsize=7, loc="lower left")
-    _title(fig, ds, created)
-    return _done(fig, path, "plot_ising_2d")
+    return _finish(fig, ds, created, path, "plot_ising_2d")
 
 
 def plot_curie_weiss(ds, path=None, *, ax=None) -> Figure:
@@ -525,17 +706,15 @@ def plot_curie_weiss(ds, path=None, *, ax=None) -> Figure:
         The new figure, or the figure of ``ax``.
     """
     fig, axes, created = _axes(ax, 2, 1, 2, 9.0, 3.6, "plot_curie_weiss")
-    _errorbars_per_size(axes[0], ds, "N", "abs_magnetization")
-    _errorbars_per_size(axes[1], ds, "N", "energy")
-    axes[0].plot(ds.T_theory, ds.m_theory, **THEORY, label="m = tanh(m/T)")
-    axes[1].plot(ds.T_theory, ds.e_theory, **THEORY, label="e = −m²/2")
-    for ax, label in zip(axes, ("⟨|m|⟩", "energy per spin e"), strict=True):
-        ax.axvline(1.0, color="gray", lw=0.8, ls=":")
-        ax.set_xlabel("T")
-        ax.set_ylabel(label)
+    panels = [
+        ("abs_magnetization", "⟨|m|⟩", ds.m_theory, "m = tanh(m/T)"),
+        ("energy", "energy per spin e", ds.e_theory, "e = −m²/2"),
+    ]
+    for ax, (key, label, theory, theory_label) in zip(axes, panels, strict=True):
+        _sizes_vs_T(ax, ds, "N", key, theory, theory_label)
+        _temperature_axis(ax, 1.0, label)
         ax.legend(fontsize=8)
-    _title(fig, ds, created)
-    return _done(fig, path, "plot_curie_weiss")
+    return _finish(fig, ds, created, path, "plot_curie_weiss")
 
 
 def plot_sk_glass(ds, path=None, *, ax=None) -> Figure:
@@ -557,21 +736,20 @@ def plot_sk_glass(ds, path=None, *, ax=None) -> Figure:
         The new figure, or the figure of ``ax``.
     """
     fig, axes, created = _axes(ax, 3, 1, 3, 12.0, 3.6, "plot_sk_glass")
-    for ax, key in zip(axes, ("energy", "abs_q", "g"), strict=True):
-        _errorbars_per_size(ax, ds, "N", key)
-    axes[0].plot(ds.T_theory, ds.rs_energy, **THEORY, label="replica symmetric")
+    panels = [
+        ("energy", "energy per spin e", ds.rs_energy, "replica symmetric"),
+        ("abs_q", "replica overlap ⟨|q|⟩", ds.rs_q, "q_RS (N → ∞)"),
+        ("g", "Binder parameter g", None, None),
+    ]
     gs = ds.attrs.get("ground_state_energy", -0.7633)
-    axes[0].plot([0.0], [gs], "k*", ms=9, clip_on=False, label=f"Parisi e₀ = {gs:.4f}")
-    axes[1].plot(ds.T_theory, ds.rs_q, **THEORY, label="q_RS (N → ∞)")
-    labels = ("energy per spin e", "replica overlap ⟨|q|⟩", "Binder parameter g")
-    for ax, label in zip(axes, labels, strict=True):
-        ax.axvline(1.0, color="gray", lw=0.8, ls=":")
-        ax.set_xlabel("T")
-        ax.set_ylabel(label)
+    for ax, (key, label, theory, theory_label) in zip(axes, panels, strict=True):
+        _sizes_vs_T(ax, ds, "N", key, theory, theory_label)
+        if key == "energy":  # the T = 0 limit, known beyond replica symmetry
+            ax.plot([0.0], [gs], "k*", ms=9, clip_on=False, label=f"Parisi e₀ = {gs:.4f}")
+        _temperature_axis(ax, 1.0, label)
         ax.set_xlim(0, None)
         ax.legend(fontsize=8)
-    _title(fig, ds, created)
-    return _done(fig, path, "plot_sk_glass")
+    return _finish(fig, ds, created, path, "plot_sk_glass")
 
 
 def plot_basins(ds, path=None, *, ax=None) -> Figure:
@@ -592,10 +770,7 @@ def plot_basins(ds, path=None, *, ax=None) -> Figure:
     matplotlib.figure.Figure
         The new figure, or the figure of ``ax``.
     """
-    rules = [str(r) for r in ds.rule.values]
-    fig, axes, created = _axes(
-        ax, len(rules), 1, len(rules), 4.2 * len(rules), 3.6, "plot_basins", sharey=True
-    )
+    rules, fig, axes, created = _rule_axes(ds, ax, 4.2, "plot_basins")
     for ax, rule in zip(axes, rules, strict=True):
         for k, a in enumerate(ds.alpha.values):
             sel = ds.sel(rule=rule, alpha=a)
@@ -603,13 +778,11 @@ def plot_basins(ds, path=None, *, ax=None) -> Figure:
             if rule == "hebbian":
                 ax.axhline(float(ds.ags_m.sel(alpha=a)), color=f"C{k}", lw=1, ls="--")
         ax.plot([0, 1], [0, 1], color="gray", lw=0.8, ls=":", label="no change")
-        ax.set_title(f"{rule} rule")
-        ax.set_xlabel("initial overlap m₀")
+        _label(ax, "initial overlap m₀", title=f"{rule} rule")
         ax.set_xlim(0, 1.02)
         ax.set_ylim(-0.05, 1.05)
     _final_overlap_legend(axes[0], fontsize=7, loc="lower right")
-    _title(fig, ds, created)
-    return _done(fig, path, "plot_basins")
+    return _finish(fig, ds, created, path, "plot_basins")
 
 
 def plot_perceptron_capacity(ds, path=None, *, ax=None) -> Figure:
@@ -635,7 +808,7 @@ def plot_perceptron_capacity(ds, path=None, *, ax=None) -> Figure:
     for k, N in enumerate(ds.N.values):
         sel = ds.sel(N=N)
         _errorbar(ax, ds.alpha, sel.fraction, sel.fraction_err, color=f"C{k}", label=f"N = {N}")
-        ax.plot(ds.alpha_theory, sel.cover_curve, color=f"C{k}", lw=1.2, ls="--")
+        _theory(ax, ds.alpha_theory, sel.cover_curve, color=f"C{k}")
     ax.step(
         [0, 2, 2, ds.alpha_theory.values.max()],
         [1, 1, 0, 0],
@@ -644,12 +817,10 @@ def plot_perceptron_capacity(ds, path=None, *, ax=None) -> Figure:
         lw=1,
         label="N → ∞: α_c = 2",
     )
-    ax.plot([], [], **THEORY, label="Cover C(P, N)/2^P")
-    ax.set_xlabel("load α = P/N")
-    ax.set_ylabel("fraction of dichotomies learned")
+    _theory_key(ax, "Cover C(P, N)/2^P")
+    _label(ax, "load α = P/N", "fraction of dichotomies learned")
     ax.legend(fontsize=8)
-    _title(fig, ds, created)
-    return _done(fig, path, "plot_perceptron_capacity")
+    return _finish(fig, ds, created, path, "plot_perceptron_capacity")
 
 
 def _xor_points(ax, ds):
@@ -695,24 +866,21 @@ def plot_xor_digits(ds, path=None, *, ax=None) -> Figure:
         ax.contourf(ds.x, ds.y, ds[key], levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.7)
         ax.contour(ds.x, ds.y, ds[key], levels=[0.5], colors="k", linewidths=1)
         _xor_points(ax, ds)
-        ax.set_title(f"XOR, {name}: accuracy {acc:.2f}", fontsize=9)
-        ax.set_xlabel("x₁")
-        ax.set_ylabel("x₂")
+        _label(ax, "x₁", "x₂", f"XOR, {name}: accuracy {acc:.2f}", fontsize=9)
     axes[0].legend(fontsize=7, loc="center")
     ax = axes[2]
     ax.plot(ds.xor_epoch, ds.xor_loss, label="MLP loss")
     ax.plot(ds.xor_epoch, ds.xor_accuracy, label="MLP accuracy")
     ax.axhline(0.75, **THEORY, label="best linear: 3/4")
-    ax.set_xlabel("epoch")
-    ax.set_title("XOR training", fontsize=9)
+    _label(ax, "epoch", title="XOR training", fontsize=9)
     ax.legend(fontsize=7)
     ax = axes[3]
-    ax.plot(ds.digits_epoch, ds.digits_loss, color="C0", label="train loss")
-    ax.plot(ds.digits_epoch, ds.digits_val_loss, color="C0", ls=":", label="validation loss")
-    ax.plot(ds.digits_epoch, ds.digits_accuracy, color="C1", label="train accuracy")
-    ax.plot(
-        ds.digits_epoch, ds.digits_val_accuracy, color="C1", ls=":", label="validation accuracy"
-    )
+    for color, what, train, validation in (
+        ("C0", "loss", ds.digits_loss, ds.digits_val_loss),
+        ("C1", "accuracy", ds.digits_accuracy, ds.digits_val_accuracy),
+    ):
+        ax.plot(ds.digits_epoch, train, color=color, label=f"train {what}")
+        ax.plot(ds.digits_epoch, validation, color=color, ls=":", label=f"validation {what}")
     ax.axhline(
         a.get("digits_test_accuracy", np.nan),
         color="C2",
@@ -724,11 +892,9 @@ def plot_xor_digits(ds, path=None, *, ax=None) -> Figure:
         **THEORY,
         label=f"perceptron test {a.get('digits_perceptron_test_accuracy', np.nan):.3f}",
     )
-    ax.set_xlabel("epoch")
-    ax.set_title("8×8 digits, MLP", fontsize=9)
+    _label(ax, "epoch", title="8×8 digits, MLP", fontsize=9)
     ax.legend(fontsize=7)
-    _title(fig, ds, created)
-    return _done(fig, path, "plot_xor_digits")
+    return _finish(fig, ds, created, path, "plot_xor_digits")
 
 
 def plot_first_neurons(ds, path=None, *, ax=None) -> Figure:
@@ -755,7 +921,7 @@ def plot_first_neurons(ds, path=None, *, ax=None) -> Figure:
     ax = axes[0]
     ax.scatter(ds.km, ds.miles, s=12, color="C0", label="data (noisy)")
     x = np.linspace(0, float(ds.km.max()), 2)
-    ax.plot(x, exact * x, **THEORY, label=f"exact: {exact:.6f} mi/km")
+    _theory(ax, x, exact * x, label=f"exact: {exact:.6f} mi/km")
     ax.plot(x, a["km_weight"] * x, color="C1", label=f"learned w = {a['km_weight']:.4f}")
     ax.plot(
         x,
@@ -764,14 +930,12 @@ def plot_first_neurons(ds, path=None, *, ax=None) -> Figure:
         lw=1,
         label=f"MLPRegressor: {a['km_mlp_weight']:.4f} x + {a['km_mlp_bias']:.2f}",
     )
-    ax.set_xlabel("km")
-    ax.set_ylabel("miles")
+    _label(ax, "km", "miles")
     ax.legend(fontsize=7)
     ax = axes[1]
     ax.plot(ds.km_epoch, ds.km_w, marker=".", label="w after each epoch")
     ax.axhline(exact, **THEORY, label="0.621371")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("w (mi/km)")
+    _label(ax, "epoch", "w (mi/km)")
     ax.legend(fontsize=8)
     ax = axes[2]
     X = np.column_stack([ds.fruit_weight.values, ds.fruit_sweetness.values])
@@ -783,15 +947,11 @@ def plot_first_neurons(ds, path=None, *, ax=None) -> Figure:
     if w2 != 0:
         ax.plot(xs, -(w1 * xs + b) / w2, color="k", label="perceptron: w·x + b = 0")
     ax.set_ylim(X[:, 1].min() - 0.5, X[:, 1].max() + 0.5)
-    ax.set_xlabel("weight (g)")
-    ax.set_ylabel("sweetness")
-    ax.set_title(
-        f"accuracy {a.get('fruit_accuracy', np.nan):.2f} after {a.get('fruit_epochs', '?')} epochs",
-        fontsize=9,
-    )
+    accuracy, epochs = a.get("fruit_accuracy", np.nan), a.get("fruit_epochs", "?")
+    title = f"accuracy {accuracy:.2f} after {epochs} epochs"
+    _label(ax, "weight (g)", "sweetness", title, fontsize=9)
     ax.legend(fontsize=7)
-    _title(fig, ds, created)
-    return _done(fig, path, "plot_first_neurons")
+    return _finish(fig, ds, created, path, "plot_first_neurons")
 
 
 def plot_inverse_ising(ds, path=None, *, ax=None) -> Figure:
@@ -827,24 +987,20 @@ def plot_inverse_ising(ds, path=None, *, ax=None) -> Figure:
             ax.loglog(M, y, marker="o", ms=3.5, lw=1, color=f"C{k}", label=str(method))
         ref = np.nanmin(sel.values[:, 0]) * np.sqrt(M[0] / M)
         ax.loglog(M, ref, color="gray", lw=0.8, ls=":", label="∝ M^−1/2")
-        ax.set_xlabel("samples M")
-        ax.set_ylabel("ε = ‖J − βJ⁰‖ / ‖βJ⁰‖")
-        ax.set_title(f"β = {beta:g}", fontsize=9)
+        _label(ax, "samples M", "ε = ‖J − βJ⁰‖ / ‖βJ⁰‖", f"β = {beta:g}", fontsize=9)
     axes[0].legend(fontsize=7)
     ax = axes[-1]
     x = ds.pattern.values
     ax.bar(x - 0.2, ds.overlap_learned, width=0.4, label="learned (pseudo-likelihood)")
     ax.bar(x + 0.2, ds.overlap_hebbian, width=0.4, label="Hebbian, clean patterns")
     ax.set_xticks(x)
-    ax.set_xlabel("pattern")
-    ax.set_ylabel("final overlap after recall")
+    title = "Hopfield network learned from noisy examples"
+    _label(ax, "pattern", "final overlap after recall", title, fontsize=9)
     ax.set_ylim(0, 1.05)
     r = np.corrcoef(ds.J_learned, ds.J_hebbian)[0, 1]
-    ax.set_title("Hopfield network learned from noisy examples", fontsize=9)
     ax.text(0.02, 0.03, f"corr(J, J_Hebb) = {r:.2f}", transform=ax.transAxes, fontsize=7)
     ax.legend(fontsize=7, loc="lower right")
-    _title(fig, ds, created)
-    return _done(fig, path, "plot_inverse_ising")
+    return _finish(fig, ds, created, path, "plot_inverse_ising")
 
 
 #: experiment name → figure function
