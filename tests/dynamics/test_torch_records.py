@@ -303,17 +303,9 @@ def test_simulate_samples_boltzmann_through_the_record_loop(name):
     np.testing.assert_allclose(run.energy[..., -1], net.energy(run.states) / net.n, atol=1e-12)
 
 
-def test_record_refuses_replica_exchange():
-    s = sn.sampler(sn.ising((4, 4)), T=[1.0, 2.0], chains=2, backend="torch")
-    with pytest.raises(NotImplementedError, match="replica exchange"):
-        s.kernel.record(
-            s.init(seed=0), s.betas, n_records=2, every=1, exchange_seed=np.random.SeedSequence(1)
-        )
-
-
 def test_tempering_and_auto_burn_in_on_torch():
-    """Tempering exchanges between ``step`` calls on this backend, auto burn-in runs through
-    the record loop: both give records of the states they end in (labelled by temperature)."""
+    """Tempering (exchanges on the device) and auto burn-in run through the record loop:
+    both give records of the states they end in (labelled by temperature)."""
     net = sn.ising((4, 4))
     run = sn.simulate(net, T=[1.5, 2.5, 3.5], sweeps=20, chains=2, backend="torch",
                       tempering=True, seed=1)  # fmt: skip

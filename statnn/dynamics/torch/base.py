@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import contextlib
 import weakref
+from typing import NamedTuple
 
 import numpy as np
 import torch
 
+from statnn._validation import param_error
 from statnn.core.network import Network
 from statnn.dynamics.backends import Records, SamplerState
 from statnn.dynamics.torch.fields import PatternFields
@@ -272,26 +274,85 @@ class TorchKernel:
         fields = getattr(self, "fields", None)
         return int(fields.p) if isinstance(fields, PatternFields) else 0
 
-    def _measure(self, run, S, cache, dst):
-        """Write one record row ``dst`` (float64, device): per state E = −½ Σ_ij J_ij S_i S_j
-        − Σ_i b_i S_i and Σ_i S_i, per chain pair Σ_i S_i^a S_i^b, and the pattern overlap
-        sums Σ_i ξ_i^μ S_i. Integer sums are exact in float64 (|sum| ≤ n·P < 2⁵³)."""
-        K = self.K
-        q0, o0, end, pairs, P = self._columns()
+    def _state_sums(self, run, S, cache):
+        """Per state (K,): E = −½ Σ_ij J_ij S_i S_j − Σ_i b_i S_i (float64), Σ_i S_i (int64)
+        and the pattern overlap sums Σ_i ξ_i^μ S_i (K, ≥ P), or None without patterns."""
         m = S.sum(1, dtype=torch.int64)
         if self.uniform_bias is not None:
             field_part = m.to(torch.float64) * float(self.uniform_bias)
         else:
             field_part = S.to(torch.float64) @ self.bias64
-        dst[:K].copy_(self._coupling_energy(run, S, cache).sub_(field_part))
+        E = self._coupling_energy(run, S, cache).sub_(field_part)
+        return E, m, self._overlap_sums(S, cache) if self._n_overlaps() else None
+
+    def _replica_sums(self, S, cache, who=None):
+        """Σ_i S_i^a S_i^b (n_T · pairs,) int64 of the chain pairs (0, 1), (2, 3), … of each
+        temperature; ``who`` (K,), where given, names the state at each position t · chains
+        + c (replica exchange), else state k is at position k."""
+        pairs = self.shape[1] // 2
+        if who is None:
+            grid = S.reshape(*self.shape, self.n)
+            a, b = grid[:, 0 : 2 * pairs : 2], grid[:, 1 : 2 * pairs : 2]
+        else:
+            at = who.view(self.shape)
+            a, b = S[at[:, 0 : 2 * pairs : 2]], S[at[:, 1 : 2 * pairs : 2]]
+        return (a * b).sum(-1, dtype=torch.int64).reshape(-1)
+
+    def _measure(self, run, S, cache, dst, who=None):
+        """Write one record row ``dst`` (float64, device): per state E = −½ Σ_ij J_ij S_i S_j
+        − Σ_i b_i S_i and Σ_i S_i, per chain pair Σ_i S_i^a S_i^b, and the pattern overlap
+        sums Σ_i ξ_i^μ S_i. Integer sums are exact in float64 (|sum| ≤ n·P < 2⁵³). With
+        ``who`` (replica exchange) the row is by position: the state ``who[j]`` at j."""
+        self._write_row(dst, self._state_sums(run, S, cache), S, cache, who)
+
+    def _write_row(self, dst, sums, S, cache, who=None):
+        """The record row from :meth:`_state_sums` ``sums`` (and the replica sums), by
+        position where ``who`` is given."""
+        K = self.K
+        q0, o0, end, pairs, P = self._columns()
+        E, m, overlaps = sums
+        if who is not None:
+            E, m = E[who], m[who]
+            overlaps = None if overlaps is None else overlaps[who]
+        dst[:K].copy_(E)
         dst[K : 2 * K].copy_(m)
         if pairs:
-            grid = S.reshape(*self.shape, self.n)
-            a = grid[:, 0 : 2 * pairs : 2]
-            b = grid[:, 1 : 2 * pairs : 2]
-            dst[q0:o0].copy_((a * b).sum(-1, dtype=torch.int64).reshape(-1))
+            dst[q0:o0].copy_(self._replica_sums(S, cache, who))
         if P:
-            dst[o0:end].copy_(self._overlap_sums(S, cache)[:, :P].reshape(-1))
+            dst[o0:end].copy_(overlaps[:, :P].reshape(-1))
+
+    def _temperature_tensors(self, run):
+        """The tensors of ``run`` that hold, per state (leading dimension K, in any view), a
+        value of its temperature: here ``run`` is β per state or a tuple that starts with
+        (β, the β = ∞ mask or None). Replica exchange rewrites them in place when states
+        change temperature; a kernel with another layout overrides this."""
+        if isinstance(run, torch.Tensor):
+            return [run]
+        return [x for x in run[:2] if x is not None]
+
+    def exchange_state(self, seed, cold):
+        """A fresh :class:`~statnn.dynamics.numba.kernel.ExchangeState` for :meth:`record`:
+        ``rng`` is a :class:`DeviceStreams`: the state of the swap decisions'
+        ``torch.Generator`` on the device seeded from ``seed`` (a SeedSequence), and each
+        configuration on its own row; even pairs first, no counts; the replicas at the
+        coldest slot ``cold`` (0 or n_T − 1) start heading away from it. The counts are
+        numpy arrays by position of the temperature-ordered state (flattened (n_T,
+        chains))."""
+        from statnn.dynamics.numba.kernel import ExchangeState
+
+        n_T, chains = self.shape
+        gen = torch.Generator(device=self.device)
+        gen.manual_seed(torch_seed(seed))
+        heading = np.zeros((n_T, chains), dtype=np.int8)
+        heading[cold] = 1
+        return ExchangeState(
+            rng=DeviceStreams(swaps=gen.get_state(), rows=np.arange(n_T * chains)),
+            parity=0,
+            heading=heading.ravel(),
+            trips=np.zeros(n_T * chains, dtype=np.int64),
+            tried=np.zeros(n_T - 1, dtype=np.int64),
+            accepted=np.zeros(n_T - 1, dtype=np.int64),
+        )
 
     def record(
         self,
@@ -317,20 +378,36 @@ class TorchKernel:
         end. On CUDA, where :attr:`graph_safe`, the first block runs eagerly and the next
         ones replay it as a CUDA graph (one :class:`~statnn.dynamics.torch.triton_support.
         FastPathWarning` and the eager loop where capture fails). ``lockstep`` is accepted
-        for the numba signature (no effect). Replica exchange is not done here:
-        ``exchange`` / ``exchange_seed`` must be None.
+        for the numba signature (no effect).
+
+        With ``exchange`` (an :class:`~statnn.dynamics.numba.kernel.ExchangeState` of
+        :meth:`exchange_state`; or ``exchange_seed``, a SeedSequence, for a fresh one)
+        neighbouring temperatures exchange labels after every block, burn-in included, on
+        the device (:meth:`_exchange_round`: the rule and bookkeeping of the numba backend);
+        the swap and round-trip counts restart after a burn-in, and ``Records.exchange``
+        continues the exchange in a next call (the same records as one call). The records
+        stay labelled by temperature, the returned state is in temperature order, and the
+        exchange counts come back with the records in the same single copy. This loop runs
+        eagerly (no CUDA graph).
         """
         if not self.records_on_device:
             raise NotImplementedError(
                 f"{type(self).__name__} has its own step and no device record loop; "
                 "simulate records it through its loop over step."
             )
-        if exchange is not None or exchange_seed is not None:
-            raise NotImplementedError(
-                "The torch backend's record loop has no replica exchange; simulate(..., "
-                "tempering=True) runs its exchange between calls of step."
-            )
         R, every, burn_in = int(n_records), int(every), int(burn_in)
+        if exchange is None and exchange_seed is not None:
+            exchange = self.exchange_state(exchange_seed, int(np.argmax(betas)))
+        if exchange is not None:
+            n_T = self.shape[0]
+            if np.shape(exchange.heading) != (self.K,) or np.shape(exchange.tried) != (n_T - 1,):
+                raise param_error(
+                    "exchange",
+                    "TorchKernel.record",
+                    f"the ExchangeState of a {n_T} x {self.shape[1]} ladder (see exchange_state)",
+                    f"<an ExchangeState of {np.shape(exchange.heading)[0]} replicas>",
+                )
+            return self._record_exchanging(state, betas, R, every, burn_in, exchange)
         with self._numerics():
             run = self._run(betas)
             S, cache, gen = self._own(state)
@@ -359,14 +436,79 @@ class TorchKernel:
         new = self._new_state(state, S, cache, gen, burn_in + R * every)
         return new, self._unpack(host, new.spins, R)
 
-    def _unpack(self, host, spins, R):
+    def _upload(self, values, dtype):
+        """A host array as a new device tensor (from pinned memory on CUDA: no host sync)."""
+        t = torch.tensor(np.asarray(values), dtype=dtype)
+        if self.device.type == "cuda":
+            t = t.pin_memory()
+        return t.to(self.device, non_blocking=True)
+
+    def _record_exchanging(self, state, betas, R, every, burn_in, exchange):
+        """:meth:`record` with replica exchange after every block (see there)."""
+        n_T, chains = self.shape
+        K, dev = self.K, self.device
+        end = self._columns()[2]
+        betas = np.asarray(betas, dtype=np.float64)
+        blocks = []  # (sweeps, record row or −1 for burn-in)
+        if burn_in:
+            full, part = divmod(burn_in, every)
+            blocks += [(every, -1)] * full + ([(part, -1)] if part else [])
+        blocks += [(every, r) for r in range(R)]
+        with self._numerics():
+            run = self._run(betas)
+            live = self._temperature_tensors(run)
+            ladder = [x.clone() for x in live]  # state t · chains + c at temperature t
+            ex = _DeviceExchange(self, betas, exchange)
+            S, cache, gen = self._own(state)
+            # each configuration back on the row whose random numbers it draws
+            S = torch.empty_like(S).index_copy_(0, ex.who, S)
+            if cache is not None:
+                cache = torch.empty_like(cache).index_copy_(0, ex.who, cache)
+            rows = ex.rows()
+            for x, y in zip(live, ladder, strict=True):
+                x.copy_(y[rows])
+            flips = torch.zeros(K, dtype=torch.int64, device=dev)
+            block_flips = torch.zeros(K, dtype=torch.int64, device=dev)
+            buf = torch.empty((R, end), dtype=torch.float64, device=dev)
+            sweep = state.sweep
+            for length, r in blocks:  # no value is read back
+                if r == 0 and burn_in:
+                    ex.reset_counts()
+                block_flips.zero_()
+                self._advance(run, S, cache, gen, sweep, length, block_flips)
+                sweep += length
+                if r >= 0:
+                    flips += block_flips[ex.who]  # by the position before the exchange
+                    sums = self._state_sums(run, S, cache)
+                else:
+                    sums = (self._state_sums(run, S, cache)[0], None, None)
+                rows = ex.round(sums[0])
+                for x, y in zip(live, ladder, strict=True):
+                    x.copy_(y[rows])  # each state's β (and β = ∞ mask) at its new slot
+                if r >= 0:
+                    self._write_row(buf[r], sums, S, cache, ex.who)
+            if blocks:
+                self._sync_spins(run, S, cache)
+            # the state in temperature order: the state at each position
+            S = S[ex.who]
+            cache = None if cache is None else cache[ex.who]
+            counts = ex.counts()
+            parts = (buf.reshape(-1), flips, S.reshape(-1), *counts)
+            blob = torch.cat([part.reshape(-1).view(torch.uint8) for part in parts])
+            host = blob.cpu().numpy()
+        new = self._new_state(state, S, cache, gen, burn_in + R * every)
+        return new, self._unpack(host, new.spins, R, ex)
+
+    def _unpack(self, host, spins, R, ex=None):
         n_T, chains = self.shape
         K, n = self.K, self.n
         q0, o0, end, pairs, P = self._columns()
         nbuf = R * end * 8
         rec = host[:nbuf].view(np.float64).reshape(R, end)
         flips = host[nbuf : nbuf + 8 * K].view(np.int64).copy()
-        final = host[nbuf + 8 * K :].view(np.int8).reshape(n_T, chains, n).copy()
+        at = nbuf + 8 * K
+        final = host[at : at + K * n].view(np.int8).reshape(n_T, chains, n).copy()
+        exchanged = None if ex is None else ex.unpack(host[at + K * n :])
         self._host = (weakref.ref(spins), spins._version, final)
         fields = dict.fromkeys(Records._fields)
         fields.update(
@@ -380,4 +522,124 @@ class TorchKernel:
             replica_overlap=(rec[:, q0:o0].T / n).reshape(n_T, pairs, R) if pairs else None,
             flips=flips.reshape(n_T, chains),
         )
+        if exchanged is not None:
+            fields.update(
+                swap_tried=exchanged.tried,
+                swap_accepted=exchanged.accepted,
+                round_trips=exchanged.trips.reshape(n_T, chains).copy(),
+                exchange=exchanged,
+            )
         return Records(**fields)
+
+
+class DeviceStreams(NamedTuple):
+    """``ExchangeState.rng`` of the torch backend: the random streams of a tempering run.
+
+    ``swaps``: the state of the ``torch.Generator`` of the swap decisions (a CPU uint8
+    tensor, ``Generator.get_state()``); ``rows`` (K,) int64: the row of the kernel's random
+    numbers (drawn per row of the state) that the configuration at each position of the
+    temperature-ordered state draws. A configuration keeps its row when it changes
+    temperature, as the numba backend's configurations keep their streams, so that a run in
+    several calls draws what one call draws."""
+
+    swaps: torch.Tensor
+    rows: np.ndarray
+
+
+class _DeviceExchange:
+    """Replica exchange between neighbouring temperature slots, on the device, for
+    :meth:`TorchKernel.record` (the rule and bookkeeping of the numba backend's
+    :func:`statnn.dynamics.numba.measure.exchange`, vectorised over the pairs of a round).
+
+    Labels, not configurations, move: the configuration on row k of the state (its random
+    numbers are row k's) is at position ``slot[k]`` · chains + k mod chains, and ``who``
+    (K,) is the row at each position t · chains + c. In a round of parity p every pair
+    (t, t + 1), t = p, p + 2, … of every column c swaps the labels of its rows a = who[t, c],
+    b = who[t + 1, c] with probability min(1, exp((β_t − β_{t+1})(E_a − E_b))) (an undefined
+    product, ∞ · 0 at T = 0, counts as 0); the pairs of one parity are disjoint, so all of
+    them are decided at once from one draw of uniforms of the swap generator. Then each
+    row's round-trip heading (0 not yet at the cold end, 1 left it, 2 reached the hot end
+    since) and trips are updated, as :class:`statnn.dynamics.tempering.RoundTrips` does.
+    Everything stays on the device.
+    """
+
+    def __init__(self, kernel, betas, state):
+        n_T, chains = self.shape = kernel.shape
+        K, dev = kernel.K, kernel.device
+        streams = state.rng
+        self.gen = torch.Generator(device=dev)
+        self.gen.set_state(streams.swaps)
+        self.parity = int(state.parity)
+        up = kernel._upload
+        self.who = up(streams.rows, torch.int64)
+        self.position_slot = torch.arange(K, device=dev) // chains  # the slot of each position
+        self.slot = torch.empty_like(self.who).index_copy_(0, self.who, self.position_slot)
+        self.column = torch.arange(K, device=dev) % chains  # of each row (and position)
+        # by row; the state's counts are by position
+        self.heading = torch.empty(K, dtype=torch.int8, device=dev)
+        self.heading.index_copy_(0, self.who, up(state.heading, torch.int8))
+        self.trips = torch.empty(K, dtype=torch.int64, device=dev)
+        self.trips.index_copy_(0, self.who, up(state.trips, torch.int64))
+        self.tried = up(state.tried, torch.int64)
+        self.accepted = up(state.accepted, torch.int64)
+        self.cold = 0 if betas[0] > betas[-1] else n_T - 1
+        self.hot = n_T - 1 - self.cold
+        self.pairs = []  # per parity: lower slots t (n,), β_t − β_{t+1} (n, 1)
+        for p in (0, 1):
+            t = np.arange(p, n_T - 1, 2)
+            step = betas[t] - betas[t + 1]
+            self.pairs.append((up(t, torch.int64), up(step, torch.float64)[:, None]))
+
+    def rows(self):
+        """Per row, the position t · chains + c of identity order whose temperature it has."""
+        return self.slot * self.shape[1] + self.column
+
+    def reset_counts(self):
+        self.tried.zero_()
+        self.accepted.zero_()
+        self.trips.zero_()
+
+    def round(self, E):
+        """One exchange round on the total energies E (K,) by row; returns :meth:`rows`."""
+        t, step = self.pairs[self.parity]
+        self.parity = 1 - self.parity
+        if t.numel():
+            at = self.who.view(self.shape)
+            lo, hi = at[t], at[t + 1]  # (pairs, chains) rows
+            log_ratio = step * (E[lo] - E[hi])
+            log_ratio = torch.where(torch.isnan(log_ratio), 0.0, log_ratio)
+            u = torch.rand(lo.shape, generator=self.gen, dtype=torch.float64, device=E.device)
+            swap = (log_ratio >= 0) | (u < torch.exp(log_ratio))
+            at[t] = torch.where(swap, hi, lo)
+            at[t + 1] = torch.where(swap, lo, hi)
+            self.tried[t] += self.shape[1]
+            self.accepted[t] += swap.sum(1)
+            self.slot[self.who] = self.position_slot
+        at_cold = self.slot == self.cold
+        back = at_cold & (self.heading == 2)
+        up = (self.slot == self.hot) & (self.heading == 1)
+        self.trips += back
+        self.heading.masked_fill_(at_cold, 1)
+        self.heading.masked_fill_(up, 2)
+        return self.rows()
+
+    def counts(self):
+        """Device tensors for the host copy: tried, accepted (n_T − 1,), and by position
+        (temperature order) the rows, trips (int64) and headings (int8) there."""
+        return self.tried, self.accepted, self.who, self.trips[self.who], self.heading[self.who]
+
+    def unpack(self, tail):
+        """The :class:`~statnn.dynamics.numba.kernel.ExchangeState` for the next call from
+        the host bytes of :meth:`counts`."""
+        from statnn.dynamics.numba.kernel import ExchangeState
+
+        pairs, K = self.shape[0] - 1, self.who.shape[0]
+        ints = tail[: 8 * (2 * pairs + 2 * K)].copy().view(np.int64)
+        return ExchangeState(
+            rng=DeviceStreams(swaps=self.gen.get_state(), rows=ints[2 * pairs : 2 * pairs + K]),
+            parity=self.parity,
+            heading=tail[8 * (2 * pairs + 2 * K) :].view(np.int8).copy(),
+            trips=ints[2 * pairs + K :],
+            tried=ints[:pairs],
+            accepted=ints[pairs : 2 * pairs],
+        )

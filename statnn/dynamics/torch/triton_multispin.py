@@ -81,7 +81,7 @@ if interpreting():
 _ROWS = 66
 
 #: Integer arguments Triton must not specialise on (sizes, colour, counters, key).
-NO_SPECIALIZE = ["K", "chains", "rows", "nw", "A", "B", "n", "color", "ctr_lo", "ctr_hi", "key"]
+NO_SPECIALIZE = ["K", "rows", "nw", "A", "B", "n", "color", "ctr_lo", "ctr_hi", "key"]
 NO_SPECIALIZE_CODEC = ["K", "N", "rows", "nw", "B", "C", "n"]
 
 
@@ -206,9 +206,9 @@ def _masked(row, m0, m1, m2, m3, m4, m5, m6, s, NDIM: tl.constexpr, SPLIT: tl.co
 def multispin_half(
     W_ptr,  # int32 (K, 2, rows, nw): the packed spins, updated in place
     flips_ptr,  # int64 (K,)
-    thr_ptr,  # int32 (n_T, 66, 16): flip_tables; state k is at temperature k // chains
+    thr_ptr,  # int32 (n_T, 66, 16): flip_tables
+    temp_ptr,  # int32 (K,): the temperature (row of thr) of each state
     K,
-    chains,
     rows,
     nw,
     A,
@@ -281,7 +281,7 @@ def multispin_half(
     m4 = _count_mask(c0, c1, c2, 4)
     m5 = _count_mask(c0, c1, c2, 5)
     m6 = _count_mask(c0, c1, c2, 6)
-    table = thr_ptr + (k // chains) * (66 * 16)  # (STATE_TILE, 1)
+    table = thr_ptr + tl.load(temp_ptr + k).to(tl.int64) * (66 * 16)  # (STATE_TILE, 1)
     lt = _masked(table + 64 * 16, m0, m1, m2, m3, m4, m5, m6, s, NDIM, SPLIT) & valid
     und = _masked(table + 65 * 16, m0, m1, m2, m3, m4, m5, m6, s, NDIM, SPLIT) & valid
     und = tl.where(act, und, 0)
@@ -426,7 +426,13 @@ class TritonMultispinKernel(TorchKernel):
     graph_safe = False
 
     def _run(self, betas):
-        return self.tables(betas)
+        """The flip tables (n_T, 66, 16) and the temperature of each state (K,) int32:
+        state t · chains + c at t (replica exchange rewrites the latter in place)."""
+        temps = torch.arange(self.K, dtype=torch.int32, device=self.device) // self.shape[1]
+        return self.tables(betas), temps
+
+    def _temperature_tensors(self, run):
+        return [run[1]]
 
     def _advance(self, run, S, cache, gen, first, sweeps, flips):
         """``sweeps`` sweeps on the packed words (the cache) in place; S is left as it was
@@ -439,7 +445,7 @@ class TritonMultispinKernel(TorchKernel):
             for color in (0, 1):
                 triton_common.launch(
                     multispin_half, grid,
-                    W, flips, run, self.K, self.shape[1], self.rows, self.nw, self.A, self.B, self.nbits,
+                    W, flips, run[0], run[1], self.K, self.rows, self.nw, self.A, self.B, self.nbits,
                     color, lo, hi, key,
                     NDIM=self.ndim, FULL=self.full, SPLIT=self.split,
                     WORD_TILE=WORD_TILE, STATE_TILE=STATE_TILE,
@@ -486,21 +492,47 @@ class TritonMultispinKernel(TorchKernel):
         aligned = self._aligned(self._words(cache))
         return (2 * aligned - self.ndim * self.n).to(torch.float64) * (2.0 * self.J)
 
-    def _measure(self, run, S, cache, dst):
-        """The record row of :meth:`TorchKernel._measure` from the packed words, without
-        decoding them: Σ_i S_i = 2·popcount − N, Σ_i S_i^a S_i^b = N − 2·popcount(a XOR b)
-        (bits past a row's end are 0 in every word), E = −½ Σ_ij J_ij S_i S_j − b Σ_i S_i."""
-        K, N = self.K, self.n
-        q0, o0, _, pairs, _ = self._columns()
-        W = self._words(cache)
+    def _word_sums(self, W):
+        """E (float64) and Σ_i S_i (int64) per state (K,) from the words W of :meth:`_words`:
+        Σ_i S_i = 2·popcount − N, E = −½ Σ_ij J_ij S_i S_j − b Σ_i S_i (:meth:`_pair_sum`)."""
+        N = self.n
         m = 2 * _popcount64(W).flatten(1).sum(1) - N
         pair = (2 * self._aligned(W) - self.ndim * N).to(torch.float64) * (2.0 * self.J)
-        dst[:K].copy_(pair.mul_(-0.5).sub_(m.to(torch.float64) * self.b))
-        dst[K : 2 * K].copy_(m)
-        if pairs:
+        return pair.mul_(-0.5).sub_(m.to(torch.float64) * self.b), m
+
+    def _word_pairs(self, W, who=None):
+        """Σ_i S_i^a S_i^b = N − 2·popcount(a XOR b) of the chain pairs (bits past a row's
+        end are 0 in every word), by position where ``who`` is given (see
+        :meth:`TorchKernel._replica_sums`)."""
+        pairs = self.shape[1] // 2
+        if who is None:
             grid = W.reshape(*self.shape, -1)
             x = grid[:, 0 : 2 * pairs : 2] ^ grid[:, 1 : 2 * pairs : 2]
-            dst[q0:o0].copy_((N - 2 * _popcount64(x).sum(-1)).reshape(-1))
+        else:
+            flat, at = W.reshape(self.K, -1), who.view(self.shape)
+            x = flat[at[:, 0 : 2 * pairs : 2]] ^ flat[at[:, 1 : 2 * pairs : 2]]
+        return (self.n - 2 * _popcount64(x).sum(-1)).reshape(-1)
+
+    def _state_sums(self, run, S, cache):
+        E, m = self._word_sums(self._words(cache))
+        return E, m, None
+
+    def _replica_sums(self, S, cache, who=None):
+        return self._word_pairs(self._words(cache), who)
+
+    def _measure(self, run, S, cache, dst, who=None):
+        """The record row of :meth:`TorchKernel._measure` from the packed words, without
+        decoding them (:meth:`_word_sums`, :meth:`_word_pairs`), the words widened once."""
+        K = self.K
+        q0, o0, _, pairs, _ = self._columns()
+        W = self._words(cache)
+        E, m = self._word_sums(W)
+        if who is not None:
+            E, m = E[who], m[who]
+        dst[:K].copy_(E)
+        dst[K : 2 * K].copy_(m)
+        if pairs:
+            dst[q0:o0].copy_(self._word_pairs(W, who))
 
 
 def _popcount64(x):
