@@ -341,3 +341,22 @@ def test_same_seed_same_records():
     for field in ("energy", "magnetization", "replica_overlap", "states", "acceptance"):
         np.testing.assert_array_equal(getattr(runs[0], field), getattr(runs[1], field))
     assert not np.array_equal(runs[0].energy, runs[2].energy)
+
+
+@pytest.mark.filterwarnings("ignore::statnn.stats.diagnostics.ConvergenceWarning")
+def test_tempering_in_the_record_loop_samples_boltzmann_at_every_temperature():
+    """Replica exchange in the device record loop with the byte-per-spin lattice kernel: it
+    reads each state's β, rewritten in place when labels swap (final states of the three
+    temperatures against enumeration)."""
+    net, schedule = BOLTZMANN["lattice"]
+    T = np.array([0.6, 1.0, 1.7])
+    run = sn.simulate(
+        net, T=T, sweeps=3, burn_in=10, chains=1500, schedule=schedule, backend="torch",
+        backend_options={"kernel": "triton", "multispin": False}, seed=21, tempering=True,
+        record_every=1,
+    )  # fmt: skip
+    assert np.all((0.05 < run.swap_acceptance) & (run.swap_acceptance < 0.95))
+    for t, temperature in enumerate(T):
+        counts = np.bincount(state_index(run.states[t]), minlength=2**net.n)
+        assert chi_square_pvalue(counts, boltzmann(net, 1.0 / temperature)) > P_PASS
+    np.testing.assert_allclose(run.energy[..., -1], net.energy(run.states) / net.n, atol=1e-12)
