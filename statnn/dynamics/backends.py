@@ -60,8 +60,8 @@ class Records(NamedTuple):
     swap_tried: np.ndarray | None  # (n_T − 1,)
     swap_accepted: np.ndarray | None
     round_trips: np.ndarray | None  # (n_T, chains): of the replica now at each slot
-    #: the numba backend's ExchangeState (statnn.dynamics.numba.kernel), to continue the
-    #: exchange in the next call
+    #: the ExchangeState (statnn.dynamics.numba.kernel) of the numba or torch backend, to
+    #: continue the exchange in the next call
     exchange: Any = None
 
 

@@ -738,8 +738,8 @@ def simulate(
 
 def has_record_loop(s, exchange=None) -> bool:
     """Whether the sampler's kernel runs the record loop itself (``record``) — with replica
-    exchange when ``exchange`` is given (``exchange_state``: the numba backend; the torch
-    backend records on the device but exchanges between calls of ``step``)."""
+    exchange when ``exchange`` is given (``exchange_state``: the numba backend compiled, the
+    torch backend on the device)."""
     kernel = s.kernel
     return (
         hasattr(kernel, "record")
