@@ -1,7 +1,8 @@
 """Speed of the torch dynamics kernels (CPU or CUDA) against the numba backend, same run.
 
 Run: ``.venv/bin/python benchmarks/bench_torch.py [--device cuda] [--case lattice|hopfield|dense|all]
-[--L 1024] [--N 2000] [--P 200] [--chains 64] [--sweeps 5] [--block-size 64] [--threads N] [--no-numba]``
+[--L 1024] [--N 2000] [--P 200] [--chains 64] [--sweeps 5] [--block-size 64] [--threads N] [--no-numba]
+[--records | --counts | --tempering]``
 
 On a shared CPU, ``--threads 1`` avoids OpenMP threads spinning against other processes.
 
@@ -42,6 +43,14 @@ overlaps, q recorded after every sweep, on the device), with their ratio, and co
 host reads of one ``simulate`` call (calls of ``Tensor.cpu/item/tolist/__bool__/__float__/
 __int__``; ``numpy()`` of a CPU copy is not counted). Run it with ``PYTHONPATH`` pointing
 at another checkout to count that version's ``simulate``.
+
+``--tempering`` times parallel tempering on the torch backend: 16 temperatures (2.0 … 2.6)
+× 8 chains of a 2D Ising 64², Metropolis checkerboard, 200 sweeps after 50 of burn-in,
+exchanges after every sweep, end to end: plain ``simulate``, ``simulate(tempering=True)``
+with the exchange in the device record loop, and the same tempering run through the
+Python loop (``step`` + numpy + ``ReplicaExchange`` between calls, what the backend ran
+before its device exchange; forced here by hiding ``TorchKernel.exchange_state``), with
+the host reads of each.
 """
 
 from __future__ import annotations
@@ -331,6 +340,51 @@ def _report_block(args, net):
 CASES = {"lattice": case_lattice, "hopfield": case_hopfield, "dense": case_dense}
 
 
+def tempering(args):
+    """Plain simulate, tempering in the device loop and tempering in the Python loop."""
+    import warnings
+
+    from statnn.dynamics.torch.base import TorchKernel
+
+    net = sn.ising((64, 64))
+    kw = dict(T=np.linspace(2.0, 2.6, 16), chains=8, sweeps=200, burn_in=50, seed=0,
+              dynamics="metropolis", schedule="checkerboard", backend="torch",
+              device=args.device, backend_options={"kernel": "torch"})  # fmt: skip
+
+    def run(tempering):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # convergence warnings of the short runs
+            return sn.simulate(net, tempering=tempering, **kw)
+
+    hidden = TorchKernel.exchange_state
+
+    def python_loop():  # has_record_loop: no exchange in the loop → the Python loop
+        del TorchKernel.exchange_state
+        try:
+            return run(True)
+        finally:
+            TorchKernel.exchange_state = hidden
+
+    paths = {"plain": lambda: run(False), "device": lambda: run(True), "python": python_loop}
+    times = dict.fromkeys(paths, np.inf)
+    print("tempering: Ising 64², 16 T × 8 chains, Metropolis checkerboard, 200 + 50 sweeps")
+    for fn in paths.values():
+        fn()  # warm-up
+    for _ in range(args.repeats):  # the paths in turn: a load change hits all of them
+        for name, fn in paths.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name] = min(times[name], time.perf_counter() - t0)
+    reads = {name: count_host_reads(fn)[1] for name, fn in paths.items()}
+    plain, device, python = times["plain"], times["device"], times["python"]
+    reads_plain, reads_device, reads_python = reads["plain"], reads["device"], reads["python"]
+    print(f"  plain simulate             {plain:8.3f} s   host reads {reads_plain}")
+    print(f"  tempering, device loop     {device:8.3f} s   host reads {reads_device}   "
+          f"overhead {100 * (device / plain - 1):+5.1f} %")  # fmt: skip
+    print(f"  tempering, Python loop     {python:8.3f} s   host reads {reads_python}   "
+          f"overhead {100 * (python / plain - 1):+5.1f} %   device loop {python / device:5.2f}× faster")  # fmt: skip
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
@@ -350,7 +404,11 @@ def main(argv=None):
         "--records", action="store_true",
         help="step vs simulate(record_every=1) on the torch backend, host reads per simulate",
     )  # fmt: skip
-    parser.add_argument("--repeats", type=int, default=3, help="--records: best of")
+    parser.add_argument(
+        "--tempering", action="store_true",
+        help="simulate vs simulate(tempering=True) on the torch backend (device and Python loop)",
+    )  # fmt: skip
+    parser.add_argument("--repeats", type=int, default=3, help="--records, --tempering: best of")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     args = parser.parse_args(argv)
     if args.counts and not args.device.startswith("cuda"):
@@ -365,6 +423,9 @@ def main(argv=None):
     print(f"torch {torch.__version__}, device {args.device}, {torch.get_num_threads()} CPU threads")
     if args.device.startswith("cuda") and torch.cuda.is_available():
         print(f"GPU: {torch.cuda.get_device_name(torch.device(args.device))}")
+    if args.tempering:
+        tempering(args)
+        return
     for name, case in CASES.items():
         if args.case in (name, "all"):
             case(args)
