@@ -180,3 +180,57 @@ def test_cuda_record_reads_back_once():
         for name, original in saved.items():
             setattr(torch.Tensor, name, original)
     assert counts["cpu"] == 1 and sum(counts.values()) == 2, counts
+
+
+@pytest.mark.parametrize(
+    "name,schedule",
+    [("ising2d", "checkerboard"), ("hopfield", "sequential"), ("dense64", "random")],
+)
+def test_cuda_tempering_with_equal_betas_relabels_the_plain_records(name, schedule):
+    """The device exchange on CUDA with the default kernels (Triton where installed): with
+    equal β every swap is accepted and the records are the plain ones moved by the known
+    even-odd permutations (see tests/dynamics/test_torch_tempering.py)."""
+    from tests.dynamics.test_torch_tempering import assert_equal_betas_relabel
+
+    net = NETS[name]
+    s = sn.sampler(net, T=[1.3] * 4, chains=4, schedule=schedule, backend="torch",
+                   device="cuda")  # fmt: skip
+    assert_equal_betas_relabel(s, net)
+
+
+def test_cuda_tempering_samples_boltzmann_and_reads_back_once():
+    """simulate(tempering=True) on CUDA: each temperature's final states against exact
+    enumeration, one device → host copy per call, no scalar read."""
+    from tests.dynamics.test_compiled_tempering import _boltzmann, _codes
+    from tests.dynamics.test_torch_records import _READS
+    from tests.dynamics.test_torch_tempering import _sk6
+    from tests.statistical.test_boltzmann import chi_square_pvalue
+
+    net = _sk6()
+    T = np.array([0.5, 0.9, 1.6])
+    counts = dict.fromkeys(_READS, 0)
+    saved = {name: getattr(torch.Tensor, name) for name in _READS}
+
+    def counting(name):
+        def wrapper(self, *a, **k):
+            counts[name] += 1
+            return saved[name](self, *a, **k)
+
+        return wrapper
+
+    try:
+        for name in _READS:
+            setattr(torch.Tensor, name, counting(name))
+        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+            run = sn.simulate(net, T=T, sweeps=12, burn_in=200, chains=2500, seed=11,
+                              tempering=True, backend="torch", device="cuda",
+                              record_every=1)  # fmt: skip
+    finally:
+        for name, original in saved.items():
+            setattr(torch.Tensor, name, original)
+    assert counts["cpu"] == 1 and sum(counts.values()) == 2, counts
+    assert sum(e.key == "aten::_local_scalar_dense" for e in prof.key_averages()) == 0
+    for t, temperature in enumerate(T):
+        p, _ = _boltzmann(net, 1.0 / temperature)
+        hist = np.bincount(_codes(run.states[t]), minlength=2**net.n)
+        assert chi_square_pvalue(hist, p) > 1e-4, temperature

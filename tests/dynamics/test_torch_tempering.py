@@ -169,9 +169,15 @@ def test_equal_betas_give_the_plain_records_relabelled(name):
     even-odd permutations, in temperature order."""
     make, schedule, options = RELABEL_CASES[name]
     net = make()
-    n_T, chains, R, burn = 4, 4, 7, 3
-    s = sn.sampler(net, T=[1.3] * n_T, chains=chains, schedule=schedule, backend="torch",
+    s = sn.sampler(net, T=[1.3] * 4, chains=4, schedule=schedule, backend="torch",
                    backend_options=options)  # fmt: skip
+    assert_equal_betas_relabel(s, net)
+
+
+def assert_equal_betas_relabel(s, net, R=7, burn=3):
+    """The check of :func:`test_equal_betas_give_the_plain_records_relabelled` on the
+    sampler ``s`` (equal temperatures)."""
+    n_T, chains = s.kernel.shape
     state = s.init("random", seed=4)
     plain_state, plain = s.kernel.record(state, s.betas, n_records=R, every=2, burn_in=burn)
     ex = s.kernel.exchange_state(np.random.SeedSequence(1), cold=n_T - 1)
