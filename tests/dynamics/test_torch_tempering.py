@@ -256,6 +256,10 @@ def test_record_checks_the_exchange_state():
     ex = other.kernel.exchange_state(np.random.SeedSequence(1), cold=0)
     with pytest.raises(ValueError, match="exchange"):
         s.kernel.record(s.init(seed=0), s.betas, n_records=2, every=1, exchange=ex)
+    numba = sn.sampler(sn.ising((4, 4)), T=[1.0, 2.0], chains=2, backend="numba")
+    ex = numba.kernel.exchange_state(np.random.SeedSequence(1), cold=0)  # another backend's
+    with pytest.raises(ValueError, match="DeviceStreams|ndarray"):
+        s.kernel.record(s.init(seed=0), s.betas, n_records=2, every=1, exchange=ex)
 
 
 # -- no host read inside the loop -------------------------------------------------------------

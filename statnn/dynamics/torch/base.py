@@ -400,12 +400,17 @@ class TorchKernel:
             exchange = self.exchange_state(exchange_seed, int(np.argmax(betas)))
         if exchange is not None:
             n_T = self.shape[0]
-            if np.shape(exchange.heading) != (self.K,) or np.shape(exchange.tried) != (n_T - 1,):
+            if (
+                not isinstance(exchange.rng, DeviceStreams)
+                or np.shape(exchange.heading) != (self.K,)
+                or np.shape(exchange.tried) != (n_T - 1,)
+            ):
                 raise param_error(
                     "exchange",
                     "TorchKernel.record",
-                    f"the ExchangeState of a {n_T} x {self.shape[1]} ladder (see exchange_state)",
-                    f"<an ExchangeState of {np.shape(exchange.heading)[0]} replicas>",
+                    f"the ExchangeState of TorchKernel.exchange_state for a {n_T} x {self.shape[1]} ladder",
+                    f"<an ExchangeState of {np.shape(exchange.heading)[0]} replicas, "
+                    f"rng {type(exchange.rng).__name__}>",
                 )
             return self._record_exchanging(state, betas, R, every, burn_in, exchange)
         with self._numerics():
@@ -617,7 +622,7 @@ class _DeviceExchange:
             self.slot[self.who] = self.position_slot
         at_cold = self.slot == self.cold
         back = at_cold & (self.heading == 2)
-        up = (self.slot == self.hot) & (self.heading == 1)
+        up = (self.slot == self.hot) & (self.heading == 1) & ~at_cold
         self.trips += back
         self.heading.masked_fill_(at_cold, 1)
         self.heading.masked_fill_(up, 2)
