@@ -274,7 +274,7 @@ def test_tempering_reads_back_once_whatever_the_number_of_records(make, schedule
     scalar read at the C++ level."""
     net = make()
     seen = []
-    for sweeps in (2, 30):
+    for sweeps in (2, 10):
         for key in host_reads:
             host_reads[key] = 0
         with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
@@ -292,8 +292,8 @@ def test_tempering_reads_back_once_whatever_the_number_of_records(make, schedule
 
 
 def test_auto_burn_in_and_tuned_ladder_run_the_device_exchange(monkeypatch):
-    """burn_in='auto' and tempering='auto' go through the device record loop (the Python
-    exchange is never called) and end at equilibrium."""
+    """burn_in='auto' and the tuning rounds of tempering='auto' go through the device
+    record loop (the Python exchange is never called); the run ends at equilibrium."""
     import statnn.dynamics.tempering as tempering
 
     def refuse(*args, **kwargs):
@@ -309,6 +309,9 @@ def test_auto_burn_in_and_tuned_ladder_run_the_device_exchange(monkeypatch):
         p, _ = _boltzmann(net, 1.0 / temperature)
         counts = np.bincount(_codes(run.states[t]), minlength=2**net.n)
         assert chi_square_pvalue(counts, p) > 1e-4, temperature
-    tuned = sn.simulate(net, T=[0.6, 1.8], sweeps=10, chains=50, seed=1, tempering="auto",
-                        backend="torch")  # fmt: skip
-    assert tuned.params["ladder"] == "auto" and tuned.swap_acceptance.shape == (1,)
+    # the rounds of tempering="auto"
+    T, history = tempering.tune_ladder(net, 0.6, 1.8, 3, chains=50, rounds=2, sweeps=20,
+                                       backend="torch", seed=1)  # fmt: skip
+    assert len(history) == 2 and history[1]["sweeps"] == 40
+    assert np.all(history[0]["swap_acceptance"] > 0)
+    np.testing.assert_allclose([T[0], T[-1]], [0.6, 1.8])
