@@ -27,12 +27,16 @@ for _name in ("triton_common", "triton_lattice", "triton_blocks"):  # decorated 
 import statnn as sn  # noqa: E402
 import statnn.dynamics.reference as reference  # noqa: E402
 import statnn.dynamics.torch.kernels as torch_kernels  # noqa: E402
-from statnn.dynamics.torch import triton_common, triton_support  # noqa: E402
+from statnn.dynamics.torch import (  # noqa: E402
+    triton_blocks,
+    triton_common,
+    triton_lattice,
+    triton_support,
+)
 from statnn.dynamics.torch.triton_blocks import TritonBlockKernel  # noqa: E402
 from statnn.dynamics.torch.triton_lattice import TritonCheckerboardKernel  # noqa: E402
 from tests.dynamics.triton_keys import specialisation_keys  # noqa: E402
 from tests.statistical.test_boltzmann import (  # noqa: E402
-    BURN_IN,
     CHAINS,
     P_FAIL,
     P_PASS,
@@ -49,6 +53,21 @@ def triton_kernel(net, schedule, rule, n_temps, chains, **kw):
     )
     assert isinstance(k, TritonCheckerboardKernel | TritonBlockKernel)
     return k
+
+
+#: Sweeps before the Boltzmann tests' final states: these 6-spin systems mix in a few sweeps
+#: (every case passes at β from 10 sweeps on); the interpreter's cost is per sweep.
+BURN_IN = 30
+
+
+@pytest.fixture
+def one_program(monkeypatch):
+    """All the chains of a system of N ≤ 8 sites in one interpreter program (its cost is per
+    operation, not per state; the tiling of states and sites is held to the reference at
+    T = 0 below)."""
+    monkeypatch.setattr(triton_blocks, "STATES_PER_PROGRAM", 4096)
+    monkeypatch.setattr(triton_lattice, "STATE_TILE", 4096)
+    monkeypatch.setattr(triton_lattice, "TILE", 8)
 
 
 def zero_temperature_pair(net, schedule, rule, sweeps=4, chains=3, seed=0, **kw):
@@ -97,6 +116,20 @@ def test_zero_temperature_equals_reference(case, rule):
     assert ref_f.sum() > 0  # the trajectories moved
 
 
+@pytest.mark.parametrize("case", ["square-periodic", "dense-integer"])
+def test_zero_temperature_with_states_over_several_programs(case, monkeypatch):
+    # 2 × 20 states in programs of 16: three programs, the last one partly masked
+    monkeypatch.setattr(triton_blocks, "STATES_PER_PROGRAM", 16)
+    monkeypatch.setattr(triton_lattice, "STATE_TILE", 16)
+    net, schedule, kw = ZERO_T_CASES[case]
+    (ref_s, ref_f), (tri_s, tri_f) = zero_temperature_pair(
+        net, schedule, "glauber", sweeps=2, chains=20, **kw
+    )
+    np.testing.assert_array_equal(tri_s, ref_s)
+    np.testing.assert_array_equal(tri_f, ref_f)
+    assert (ref_f > 0).all()  # every state moved, in every program
+
+
 def test_zero_temperature_lattice_with_site_fields():
     lat = sn.ising((4, 4), J=1.0)
     bias = np.where(np.arange(16) % 3 == 0, 2.0, 0.0)  # h = 0 where two neighbours disagree
@@ -131,7 +164,7 @@ def test_int8_patterns_fused_read_zero_temperature(n, p, B):
     np.testing.assert_array_equal(tri_f, ref_f)
 
 
-def test_boltzmann_int8_patterns():  # the decision is shared: the int8 read is the new part
+def test_boltzmann_int8_patterns(one_program):  # the decision is shared: the int8 read is new
     rule = "glauber"
     net, schedule = BOLTZMANN["patterns-permuted"]
     k = triton_kernel(net, schedule, rule, 1, CHAINS, block_size=8, pattern_mode="int8")
@@ -158,9 +191,14 @@ def boltzmann_networks():
 BOLTZMANN = boltzmann_networks()
 
 
-@pytest.mark.parametrize("rule", ["glauber", "metropolis"])
-@pytest.mark.parametrize("case", list(BOLTZMANN))
-def test_boltzmann(case, rule):
+# Each rule on each kernel, not every pair: the rule's formula is one function
+# (triton_common.flip_decision) that every kernel calls with the same arguments, and the
+# lattice kernel's Glauber sampling is held to Boltzmann through simulate below.
+@pytest.mark.parametrize(
+    "case, rule",
+    [("lattice", "metropolis"), ("dense64-random", "metropolis"), ("patterns-permuted", "glauber")],
+)
+def test_boltzmann(case, rule, one_program):
     net, schedule = BOLTZMANN[case]
     beta = 1.0
     k = triton_kernel(net, schedule, rule, 1, CHAINS, block_size=4)  # 6 sites: 2 blocks
@@ -179,8 +217,8 @@ def test_same_seed_same_result_and_step_is_pure(case):
     runs = []
     for seed in (3, 3, 4):
         state = k.init(spins, np.random.SeedSequence(seed))
-        a, fa = k.step(state, [0.7, 1.3], 6)
-        b, fb = k.step(state, [0.7, 1.3], 6)  # the same input state again
+        a, fa = k.step(state, [0.7, 1.3], 2)
+        b, fb = k.step(state, [0.7, 1.3], 2)  # the same input state again
         np.testing.assert_array_equal(k.spins(a), k.spins(b))
         np.testing.assert_array_equal(fa, fb)
         runs.append(k.spins(a))
@@ -274,11 +312,12 @@ def test_kernel_option_is_checked():
 @pytest.mark.parametrize("schedule", ["sequential", "checkerboard"])
 def test_simulate_with_the_triton_kernel_at_zero_temperature(schedule):
     net = sn.ising((6, 6), J=1.0, field=0.0)  # zero fields are common: ties keep the state
-    kw = dict(T=0.0, sweeps=4, chains=3, schedule=schedule, seed=5)
+    kw = dict(T=0.0, sweeps=4, burn_in=1, chains=3, schedule=schedule, seed=5)
     tri = sn.simulate(net, backend="torch", backend_options={"kernel": "triton"}, **kw)
     ref = sn.simulate(net, backend="numpy", **kw)
     np.testing.assert_allclose(tri.energy, ref.energy, rtol=1e-12)
     np.testing.assert_allclose(tri.magnetization, ref.magnetization, rtol=1e-12)
+    assert np.ptp(ref.energy) > 0  # the recorded sweeps still move
 
 
 # -- the record loop (TorchKernel.record) on the Triton kernels ---------------------------------
@@ -302,28 +341,29 @@ def _record_cases():
 RECORD_CASES = _record_cases()
 
 
-@pytest.mark.parametrize("T", [0.0, 1.5], ids=["T0", "T1.5"])
 @pytest.mark.parametrize("case", list(RECORD_CASES))
-def test_records_equal_a_python_loop_over_step(case, T):
+def test_records_equal_a_python_loop_over_step(case):
+    # T = [0, 2.5]: the cold decision and a finite β in one run (a second finite T adds no
+    # path: the decision is per state)
     from tests.dynamics.test_torch_records import assert_records_equal_loop
 
     net, schedule, rule, kw = RECORD_CASES[case]
     s = sn.sampler(
-        net, T=[T, 2.5], chains=3, schedule=schedule, dynamics=rule, backend="torch",
+        net, T=[0.0, 2.5], chains=3, schedule=schedule, dynamics=rule, backend="torch",
         backend_options={"kernel": "triton", **kw},
     )  # fmt: skip
     assert isinstance(s.kernel, TritonCheckerboardKernel | TritonBlockKernel)
-    assert_records_equal_loop(s, net)
+    assert_records_equal_loop(s, net, n_records=3, every=2, burn_in=1)
 
 
 @pytest.mark.filterwarnings("ignore::statnn.stats.diagnostics.ConvergenceWarning")
-def test_simulate_through_the_record_loop_samples_boltzmann():
+def test_simulate_through_the_record_loop_samples_boltzmann(one_program):
     # the block kernels' distribution is checked through step above (test_boltzmann) and
     # their records against step here: one simulate run keeps the interpreter's time low
     net, schedule = BOLTZMANN["lattice"]
     run = sn.simulate(
-        net, T=1.0, sweeps=10, burn_in=BURN_IN, chains=CHAINS, schedule=schedule,
-        backend="torch", backend_options={"kernel": "triton"}, seed=21, record_every=5,
+        net, T=1.0, sweeps=4, burn_in=BURN_IN, chains=CHAINS, schedule=schedule,
+        backend="torch", backend_options={"kernel": "triton"}, seed=21, record_every=2,
     )  # fmt: skip
     counts = np.bincount(state_index(run.states[0]), minlength=2**net.n)
     assert chi_square_pvalue(counts, boltzmann(net, 1.0)) > P_PASS
@@ -335,7 +375,7 @@ def test_simulate_through_the_record_loop_samples_boltzmann():
 def test_same_seed_same_records():
     # (the interpreter costs about a second per launch: one small lattice case)
     net, schedule = BOLTZMANN["lattice"]
-    kw = dict(T=[0.8, 1.6], sweeps=4, chains=6, schedule=schedule, backend="torch",
+    kw = dict(T=[0.8, 1.6], sweeps=4, burn_in=2, chains=6, schedule=schedule, backend="torch",
               backend_options={"kernel": "triton", "block_size": 4}, record_every=2)  # fmt: skip
     runs = [sn.simulate(net, seed=seed, **kw) for seed in (21, 21, 22)]
     for field in ("energy", "magnetization", "replica_overlap", "states", "acceptance"):
