@@ -104,11 +104,12 @@ ZERO_T_CASES = {
 }
 
 
-@pytest.mark.parametrize("rule", ["glauber", "metropolis"])
 @pytest.mark.parametrize("case", list(ZERO_T_CASES))
-def test_zero_temperature_equals_reference(case, rule):
+def test_zero_temperature_equals_reference(case):
     # the fused reads (dense gather, pattern overlaps), the generic one (lattice neighbour
-    # lists) and a last block shorter than B are all covered
+    # lists) and a last block shorter than B are all covered. One rule: at β = ∞ the
+    # decision (triton_common.flip_decision) takes the same cold branch for both rules.
+    rule = "glauber"
     net, schedule, kw = ZERO_T_CASES[case]
     (ref_s, ref_f), (tri_s, tri_f) = zero_temperature_pair(net, schedule, rule, **kw)
     np.testing.assert_array_equal(tri_s, ref_s)
