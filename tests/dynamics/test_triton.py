@@ -385,7 +385,7 @@ def test_same_seed_same_records():
 
 
 @pytest.mark.filterwarnings("ignore::statnn.stats.diagnostics.ConvergenceWarning")
-def test_tempering_in_the_record_loop_samples_boltzmann_at_every_temperature():
+def test_tempering_in_the_record_loop_samples_boltzmann_at_every_temperature(one_program):
     """Replica exchange in the device record loop with the byte-per-spin lattice kernel: it
     reads each state's β, rewritten in place when labels swap (final states of the three
     temperatures against enumeration)."""
