@@ -32,26 +32,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from timing import CLOCK, best, use_clock
 
 import statnn as sn
-
-CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
-clock = time.perf_counter
-
-
-def best(fn, repeats):
-    fn()  # warm-up: compilation, caches
-    t = np.inf
-    for _ in range(repeats):
-        t0 = clock()
-        fn()
-        t = min(t, clock() - t0)
-    return t
 
 
 def networks(quick):
@@ -225,8 +212,7 @@ def main():
         "thread it is the time the work took on its core)",
     )
     args = ap.parse_args()
-    global clock
-    clock = CLOCK[args.clock]
+    use_clock(args.clock)
     paths = set(args.paths.split(","))
     import statnn.dynamics.numba.kernel as numba_cpu
 

@@ -20,26 +20,13 @@ Two parts, each printed with the ratios measured in the same run:
 from __future__ import annotations
 
 import argparse
-import time
 import warnings
 
 import numba
 import numpy as np
+from timing import CLOCK, best, use_clock
 
 import statnn as sn
-
-CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
-clock = time.perf_counter
-
-
-def best(fn, repeats):
-    fn()  # warm-up: compilation, caches
-    t = np.inf
-    for _ in range(repeats):
-        t0 = clock()
-        fn()
-        t = min(t, clock() - t0)
-    return t
 
 
 def large(n, p, repeats):
@@ -146,8 +133,7 @@ def main(argv=None) -> int:
         "the 64-chain row then sums the CPU time of all threads)",
     )
     args = parser.parse_args(argv)
-    global clock
-    clock = CLOCK[args.clock]
+    use_clock(args.clock)
     print(f"clock: {args.clock}")
     if not args.skip_large:
         large(args.N, args.P, args.repeats)
