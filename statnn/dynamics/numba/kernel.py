@@ -80,7 +80,8 @@ from statnn.dynamics.numba.multispin import (
     multispin_applies,
     pack,
     packed_pair_sums,
-    seed_block_states,
+    row_table,
+    seed_row_states,
     tables,
     unpack,
 )
@@ -476,6 +477,7 @@ class Multispin(Representation):
         self.J = float(c.J)
         self.b0 = float(kernel.bias[0])
         self.geometry = geometry(c.shape)
+        self.rows_at = row_table(self.geometry[0], self.geometry[1])
         self.degree = 2 * c.ndim
         self.aligned = kernel.rule != RULE_CODES["glauber"]
 
@@ -496,7 +498,7 @@ class Multispin(Representation):
         return native
 
     def seed(self, seed, count):
-        return seed_block_states(seed, count, self.geometry[-1])
+        return seed_row_states(seed, count, self.geometry[-2])
 
     def prepare(self, betas):
         """The probability tables per inverse temperature (rows of ``betas``)."""
@@ -527,8 +529,8 @@ class Multispin(Representation):
             kernel, limit = self.modes["chains"], K
         with numba_threads.threads_for(limit):
             kernel(
-                native, rng, A, B, n, self.aligned, glauber, rcls, rgrp, counts, dcls, tbits,
-                sweeps, flips,
+                native, rng, self.rows_at, A, B, n, self.aligned, glauber,
+                rcls, rgrp, counts, dcls, tbits, sweeps, flips,
             )  # fmt: skip
 
     def _split(self, chains):
@@ -551,7 +553,7 @@ class Multispin(Representation):
             kernel, limit = msc_records, len(units)
         with numba_threads.threads_for(limit):
             kernel(
-                native, rng, A, B, n, self.degree, self.J, self.b0, self.aligned,
+                native, rng, self.rows_at, A, B, n, self.degree, self.J, self.b0, self.aligned,
                 not self.aligned, rcls, rgrp, counts, dcls, tbits, tidx, units, n_rec, every,
                 E, MS, Q, rec0, flips,
             )  # fmt: skip
@@ -756,7 +758,7 @@ class NumbaKernel:
             if problem:
                 return problem
         rng = state.rng
-        shape = (K, rep.geometry[-1], 4) if rep.packed else (K, 4)
+        shape = (K, rep.geometry[-2], 4) if rep.packed else (K, 4)
         if not (
             isinstance(rng, np.ndarray)
             and rng.dtype == np.uint64

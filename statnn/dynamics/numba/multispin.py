@@ -64,8 +64,10 @@ from numba.extending import intrinsic
 from statnn.dynamics.numba.rng import next_u64_local
 from statnn.dynamics.numba.rules import probability
 
-#: Rows per RNG block: fixed, so that the random streams do not depend on the thread count.
+#: Rows per block: the rows a full block updates in lockstep (one vector lane each), and
+#: the unit the threads share. Every row has its own random stream.
 ROWS_PER_BLOCK = 16
+LANES = ROWS_PER_BLOCK
 
 MAXQ = 14  # classes (spin, count): 2 × (D + 1), D ≤ 6
 
@@ -106,16 +108,32 @@ def geometry(shape):
     return A, B, C, n, nw, rows, nblocks
 
 
-def seed_block_states(seed: np.random.SeedSequence, count: int, nblocks: int) -> np.ndarray:
-    """(count, nblocks, 4) uint64 xoshiro256** states: [k, q] from spawn(count)[k].spawn(nblocks)[q]."""
-    states = np.empty((count, nblocks, 4), dtype=np.uint64)
+def seed_row_states(seed: np.random.SeedSequence, count: int, rows: int) -> np.ndarray:
+    """(count, rows, 4) uint64 xoshiro256** states: row r of chain k is words 4r … 4r + 3 of
+    ``seed.spawn(count)[k].generate_state(4 · rows)``."""
+    states = np.empty((count, rows, 4), dtype=np.uint64)
     for k, child in enumerate(seed.spawn(count)):
-        for q, grandchild in enumerate(child.spawn(nblocks)):
-            words = grandchild.generate_state(4, np.uint64)
-            if not words.any():
-                words[0] = 1
-            states[k, q] = words
+        words = child.generate_state(4 * rows, np.uint64).reshape(rows, 4)
+        words[~words.any(axis=1), 0] = 1  # the all-zero state is the one xoshiro cannot leave
+        states[k] = words
     return states
+
+
+@njit(cache=True)
+def row_table(A, B):
+    """(rows, 5) uint64: for row r = (a, y), the rows (a, y − 1), (a, y + 1), (a − 1, y),
+    (a + 1, y) (periodic) and the parity (a + y) mod 2."""
+    rows = A * B
+    table = np.empty((rows, 5), dtype=np.uint64)
+    for r in range(rows):
+        a = r // B
+        y = r - a * B
+        table[r, 0] = r - 1 if y > 0 else r + B - 1
+        table[r, 1] = r + 1 if y < B - 1 else a * B
+        table[r, 2] = r - B if a > 0 else r + (A - 1) * B
+        table[r, 3] = r + B if a < A - 1 else y
+        table[r, 4] = (a + y) & 1
+    return table
 
 
 # -- packing ---------------------------------------------------------------------------------
@@ -264,8 +282,9 @@ def _class_mask(cls, q, c0, c1, c2, s):
 
 
 @njit(cache=True, nogil=True)
-def _block(P, k, color, r0, r1, A, B, n, nw, aligned, glauber, rcls, rgrp, cnt, dcls, tb, st, gm):
-    """Update colour ``color`` in rows r0 … r1 − 1 of chain k; draws from ``st``. Flips made."""
+def _row(P, k, color, r, A, B, n, nw, aligned, glauber, rcls, rgrp, cnt, dcls, tb, st, gm):
+    """Update colour ``color`` in row r of chain k, one word at a time; draws from the
+    row's stream ``st``; ``gm`` is scratch (MAXQ words). Flips made."""
     nr = cnt[0]
     ng = cnt[1]
     nd = cnt[2]
@@ -277,31 +296,114 @@ def _block(P, k, color, r0, r1, A, B, n, nw, aligned, glauber, rcls, rgrp, cnt, 
     nb = P[k, 1 - color]
     s0, s1, s2, s3 = st[0], st[1], st[2], st[3]
     flips = np.uint64(0)
-    a = r0 // B
-    y = r0 - a * B
-    for r in range(r0, r1):
-        o = (a + y + color) & 1
-        base = a * B
-        up = r - 1 if y > 0 else r + B - 1
-        down = r + 1 if y < B - 1 else base
-        front = r - B if a > 0 else r + (A - 1) * B
-        back = r + B if a < A - 1 else y
-        y += 1
-        if y == B:
-            y = 0
-            a += 1
-        for j in range(nw):
+    a = r // B
+    y = r - a * B
+    o = (a + y + color) & 1
+    up = r - 1 if y > 0 else r + B - 1
+    down = r + 1 if y < B - 1 else a * B
+    front = r - B if a > 0 else r + (A - 1) * B
+    back = r + B if a < A - 1 else y
+    for j in range(nw):
+        s = own[r, j]
+        v = nb[r, j]
+        if full:
+            if o == 0:
+                w = (v << _ONE) | (nb[r, j - 1 if j > 0 else nw - 1] >> _S63)
+            else:
+                w = (v >> _ONE) | (nb[r, j + 1 if j < nw - 1 else 0] << _S63)
+        elif o == 0:
+            w = ((v << _ONE) | (v >> top)) & valid
+        else:
+            w = (v >> _ONE) | ((v & _ONE) << top)
+        if aligned:
+            v = ~(v ^ s)
+            w = ~(w ^ s)
+        c0 = v ^ w
+        c1 = v & w
+        c2 = _ZERO
+        if B > 1:
+            c0, c1, c2 = _add_pair(c0, c1, c2, nb[up, j], nb[down, j], s, aligned)
+        if A > 1:
+            c0, c1, c2 = _add_pair(c0, c1, c2, nb[front, j], nb[back, j], s, aligned)
+        # lanes that need random bits, by threshold group (classes sorted by group)
+        und = _ZERO
+        q = 0
+        for g in range(ng):
+            m = _ZERO
+            while q < nr and rgrp[q] == g:
+                m |= _class_mask(rcls, q, c0, c1, c2, s)
+                q += 1
+            gm[g] = m
+            und |= m
+        det = _ZERO
+        for q in range(nd):
+            det |= _class_mask(dcls, q, c0, c1, c2, s)
+        lt = det if det_ones else ~(det | und)
+        und &= valid
+        jbit = 0
+        while und != _ZERO and jbit < 64:
+            u, s0, s1, s2, s3 = next_u64_local(s0, s1, s2, s3)
+            t = _ZERO
+            for g in range(ng):
+                t |= gm[g] & tb[g, jbit]
+            lt |= und & t & ~u
+            und &= ~(u ^ t)
+            jbit += 1
+        new = lt if glauber else s ^ lt
+        new &= valid
+        flips += popcount(new ^ s)
+        own[r, j] = new
+    st[0], st[1], st[2], st[3] = s0, s1, s2, s3
+    return np.int64(flips)
+
+
+# Scratch of :func:`_lanes`, one row of LANES words per quantity (word index X·LANES + lane):
+# the four stream words, the spin word, the three count planes, the undecided lanes, the
+# [U < p] lanes, the threshold bits of the current random word, then one row per group.
+_X0, _XS, _XC0, _XC1, _XC2, _XUND, _XLT, _XT, _XGM = 0, 4, 5, 6, 7, 8, 9, 10, 11
+SCRATCH = (_XGM + MAXQ) * LANES
+
+
+@njit(cache=True, nogil=True)
+def _lanes(P, k, color, r0, A, B, n, nw, aligned, glauber, rcls, rgrp, cnt, dcls, tb, rng_k, W, rows_at):
+    """:func:`_row` for the LANES rows r0 … r0 + LANES − 1 in lockstep, one row per lane.
+
+    Each lane draws from its own row's stream, and only while its word has undecided
+    spins, so every row makes exactly the draws :func:`_row` makes: the results are the
+    same bit for bit. Written as loops over the lanes with scratch at constant offsets
+    (``W``, :data:`SCRATCH` words) so that the compiler vectorises the class masks and the
+    random-bit loop across the rows; ``rows_at`` is :func:`row_table`.
+    """
+    nr = cnt[0]
+    ng = cnt[1]
+    nd = cnt[2]
+    det_ones = cnt[3] == 1
+    full = n % 64 == 0
+    valid = _ALL if full else (_ONE << np.uint64(n)) - _ONE
+    top = np.uint64(n - 1)
+    own = P[k, color]
+    nb = P[k, 1 - color]
+    flips = np.uint64(0)
+    first = np.uint64(r0)
+    ucolor = np.uint64(color)
+    for lane in range(LANES):
+        for x in range(4):
+            W[(_X0 + x) * LANES + lane] = rng_k[r0 + lane, x]
+    for jj in range(nw):
+        j = np.uint64(jj)
+        left = np.uint64(jj - 1 if jj > 0 else nw - 1)
+        right = np.uint64(jj + 1 if jj < nw - 1 else 0)
+        for lane in range(LANES):  # the neighbour counts (scalar: rows need gathers)
+            r = first + np.uint64(lane)
             s = own[r, j]
             v = nb[r, j]
             if full:
-                if o == 0:
-                    w = (v << _ONE) | (nb[r, j - 1 if j > 0 else nw - 1] >> _S63)
-                else:
-                    w = (v >> _ONE) | (nb[r, j + 1 if j < nw - 1 else 0] << _S63)
-            elif o == 0:
-                w = ((v << _ONE) | (v >> top)) & valid
+                w_left = (v << _ONE) | (nb[r, left] >> _S63)
+                w_right = (v >> _ONE) | (nb[r, right] << _S63)
             else:
-                w = (v >> _ONE) | ((v & _ONE) << top)
+                w_left = ((v << _ONE) | (v >> top)) & valid
+                w_right = (v >> _ONE) | ((v & _ONE) << top)
+            w = w_left if rows_at[r, 4] == ucolor else w_right
             if aligned:
                 v = ~(v ^ s)
                 w = ~(w ^ s)
@@ -309,74 +411,107 @@ def _block(P, k, color, r0, r1, A, B, n, nw, aligned, glauber, rcls, rgrp, cnt, 
             c1 = v & w
             c2 = _ZERO
             if B > 1:
-                c0, c1, c2 = _add_pair(c0, c1, c2, nb[up, j], nb[down, j], s, aligned)
+                c0, c1, c2 = _add_pair(c0, c1, c2, nb[rows_at[r, 0], j], nb[rows_at[r, 1], j], s, aligned)
             if A > 1:
-                c0, c1, c2 = _add_pair(c0, c1, c2, nb[front, j], nb[back, j], s, aligned)
-            # lanes that need random bits, by threshold group (classes sorted by group)
-            und = _ZERO
-            q = 0
-            for g in range(ng):
-                m = _ZERO
-                while q < nr and rgrp[q] == g:
-                    m |= _class_mask(rcls, q, c0, c1, c2, s)
-                    q += 1
-                gm[g] = m
-                und |= m
-            det = _ZERO
-            for q in range(nd):
-                det |= _class_mask(dcls, q, c0, c1, c2, s)
-            lt = det if det_ones else ~(det | und)
+                c0, c1, c2 = _add_pair(c0, c1, c2, nb[rows_at[r, 2], j], nb[rows_at[r, 3], j], s, aligned)
+            W[_XS * LANES + lane] = s
+            W[_XC0 * LANES + lane] = c0
+            W[_XC1 * LANES + lane] = c1
+            W[_XC2 * LANES + lane] = c2
+            W[_XUND * LANES + lane] = _ZERO
+            W[_XLT * LANES + lane] = _ZERO
+        for g in range(ng):
+            row = np.uint64((_XGM + g) * LANES)
+            for lane in range(LANES):
+                W[row + np.uint64(lane)] = _ZERO
+        for q in range(nr):  # random classes → their group's lanes and the undecided lanes
+            f0, f1, f2, f3, f4 = rcls[q, 0], rcls[q, 1], rcls[q, 2], rcls[q, 3], rcls[q, 4]
+            row = np.uint64((_XGM + rgrp[q]) * LANES)
+            for lane in range(LANES):
+                m = (
+                    (W[_XC0 * LANES + lane] ^ f0)
+                    & (W[_XC1 * LANES + lane] ^ f1)
+                    & (W[_XC2 * LANES + lane] ^ f2)
+                    & ((W[_XS * LANES + lane] ^ f3) | f4)
+                )
+                W[row + np.uint64(lane)] |= m
+                W[_XUND * LANES + lane] |= m
+        for q in range(nd):  # deterministic classes
+            f0, f1, f2, f3, f4 = dcls[q, 0], dcls[q, 1], dcls[q, 2], dcls[q, 3], dcls[q, 4]
+            for lane in range(LANES):
+                W[_XLT * LANES + lane] |= (
+                    (W[_XC0 * LANES + lane] ^ f0)
+                    & (W[_XC1 * LANES + lane] ^ f1)
+                    & (W[_XC2 * LANES + lane] ^ f2)
+                    & ((W[_XS * LANES + lane] ^ f3) | f4)
+                )
+        pending = _ZERO
+        for lane in range(LANES):
+            und = W[_XUND * LANES + lane]
+            det = W[_XLT * LANES + lane]
+            W[_XLT * LANES + lane] = det if det_ones else ~(det | und)
             und &= valid
-            if ng <= 2:  # e.g. Metropolis without field: ΔE = 4J, 8J — thresholds in registers
-                g0 = gm[0]
-                g1 = gm[1] if ng > 1 else _ZERO
-                jbit = 0
-                while und != _ZERO and jbit < 64:
-                    u, s0, s1, s2, s3 = next_u64_local(s0, s1, s2, s3)
-                    t = (g0 & tb[0, jbit]) | (g1 & tb[1, jbit])
-                    lt |= und & t & ~u
-                    und &= ~(u ^ t)
-                    jbit += 1
-            elif ng <= 5:  # e.g. Glauber without field in 2D: one group per neighbour count
-                g0 = gm[0]
-                g1 = gm[1]
-                g2 = gm[2]
-                g3 = gm[3] if ng > 3 else _ZERO
-                g4 = gm[4] if ng > 4 else _ZERO
-                jbit = 0
-                while und != _ZERO and jbit < 64:
-                    u, s0, s1, s2, s3 = next_u64_local(s0, s1, s2, s3)
-                    t = (
-                        (g0 & tb[0, jbit])
-                        | (g1 & tb[1, jbit])
-                        | (g2 & tb[2, jbit])
-                        | (g3 & tb[3, jbit])
-                        | (g4 & tb[4, jbit])
-                    )
-                    lt |= und & t & ~u
-                    und &= ~(u ^ t)
-                    jbit += 1
-            else:
-                jbit = 0
-                while und != _ZERO and jbit < 64:
-                    u, s0, s1, s2, s3 = next_u64_local(s0, s1, s2, s3)
-                    t = _ZERO
-                    for g in range(ng):
-                        t |= gm[g] & tb[g, jbit]
-                    lt |= und & t & ~u
-                    und &= ~(u ^ t)
-                    jbit += 1
-            new = lt if glauber else s ^ lt
-            new &= valid
+            W[_XUND * LANES + lane] = und
+            pending |= und
+        jbit = 0
+        while pending != _ZERO and jbit < 64:
+            for lane in range(LANES):
+                W[_XT * LANES + lane] = _ZERO
+            for g in range(ng):
+                bits = tb[g, jbit]
+                row = np.uint64((_XGM + g) * LANES)
+                for lane in range(LANES):
+                    W[_XT * LANES + lane] |= W[row + np.uint64(lane)] & bits
+            pending = _ZERO
+            for lane in range(LANES):
+                und = W[_XUND * LANES + lane]
+                s0 = W[_X0 * LANES + lane]
+                s1 = W[(_X0 + 1) * LANES + lane]
+                s2 = W[(_X0 + 2) * LANES + lane]
+                s3 = W[(_X0 + 3) * LANES + lane]
+                u, n0, n1, n2, n3 = next_u64_local(s0, s1, s2, s3)
+                drew = und != _ZERO  # a decided row draws nothing, as in _row
+                W[_X0 * LANES + lane] = n0 if drew else s0
+                W[(_X0 + 1) * LANES + lane] = n1 if drew else s1
+                W[(_X0 + 2) * LANES + lane] = n2 if drew else s2
+                W[(_X0 + 3) * LANES + lane] = n3 if drew else s3
+                t = W[_XT * LANES + lane]
+                W[_XLT * LANES + lane] |= und & t & ~u
+                und &= ~(u ^ t)
+                W[_XUND * LANES + lane] = und
+                pending |= und
+            jbit += 1
+        for lane in range(LANES):
+            s = W[_XS * LANES + lane]
+            lt = W[_XLT * LANES + lane]
+            new = (lt if glauber else s ^ lt) & valid
             flips += popcount(new ^ s)
-            own[r, j] = new
-    st[0], st[1], st[2], st[3] = s0, s1, s2, s3
+            own[first + np.uint64(lane), j] = new
+    for lane in range(LANES):
+        for x in range(4):
+            rng_k[r0 + lane, x] = W[(_X0 + x) * LANES + lane]
     return np.int64(flips)
+
+
+@njit(cache=True, nogil=True)
+def _block(P, k, color, q, A, B, n, nw, aligned, glauber, rcls, rgrp, cnt, dcls, tb, rng_k, W, rows_at):
+    """Update colour ``color`` in block q of chain k (rows q·LANES …): a full block in
+    lockstep (:func:`_lanes`), a shorter last block row by row (:func:`_row`); the draws
+    are the same either way. ``rng_k`` (rows, 4): the chain's row streams. Flips made."""
+    rows = P.shape[2]
+    r0 = q * LANES
+    if r0 + LANES <= rows:
+        return _lanes(P, k, color, r0, A, B, n, nw, aligned, glauber, rcls, rgrp, cnt, dcls, tb, rng_k, W, rows_at)
+    total = 0
+    for r in range(r0, rows):
+        total += _row(P, k, color, r, A, B, n, nw, aligned, glauber, rcls, rgrp, cnt, dcls, tb, rng_k[r], W)
+    return total
 
 
 # Arguments of the two sweep drivers (types as numba infers them from the kernel's arrays):
 #   P (K, 2, rows, nw): uint64[:, :, :, ::1]
-#   rng (K, nblocks, 4): uint64[:, :, ::1]
+#   rng (K, rows, 4): uint64[:, :, ::1]
+#   rows_at (rows, 5): uint64[:, ::1] (row_table)
 #   A: int64
 #   B: int64
 #   n (bits per colour row): int64
@@ -391,44 +526,39 @@ def _block(P, k, color, r0, r1, A, B, n, nw, aligned, glauber, rcls, rgrp, cnt, 
 #   flips (K,): int64[::1]
 
 
+def n_blocks(rows: int) -> int:
+    """Blocks of :data:`ROWS_PER_BLOCK` rows (the last may be shorter)."""
+    return (rows + ROWS_PER_BLOCK - 1) // ROWS_PER_BLOCK
+
+
 @njit(parallel=True, cache=True, nogil=True)
-def msc_sweeps_chains(P, rng, A, B, n, aligned, glauber, rcls, rgrp, cnt, dcls, tb, sweeps, flips):
+def msc_sweeps_chains(P, rng, rows_at, A, B, n, aligned, glauber, rcls, rgrp, cnt, dcls, tb, sweeps, flips):
     """``sweeps`` checkerboard sweeps, chains in parallel (each thread runs whole chains)."""
-    K, _, rows, nw = P.shape
-    nblocks = rng.shape[1]
+    K = P.shape[0]
     for kk in prange(K):
         k = np.int64(kk)
-        gm = np.empty(MAXQ, dtype=np.uint64)
-        total = 0
-        for _ in range(sweeps):
-            for color in range(2):
-                for q in range(nblocks):
-                    r0 = q * ROWS_PER_BLOCK
-                    r1 = min(rows, r0 + ROWS_PER_BLOCK)
-                    total += _block(
-                        P, k, color, r0, r1, A, B, n, nw, aligned, glauber,
-                        rcls[k], rgrp[k], cnt[k], dcls[k], tb[k], rng[k, q], gm,
-                    )  # fmt: skip
-        flips[k] += total
+        W = np.empty(SCRATCH, dtype=np.uint64)
+        flips[k] += _chain_sweeps(
+            P, rng, rows_at, k, A, B, n, aligned, glauber,
+            rcls[k], rgrp[k], cnt[k], dcls[k], tb[k], sweeps, W,
+        )  # fmt: skip
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def msc_sweeps_blocks(P, rng, A, B, n, aligned, glauber, rcls, rgrp, cnt, dcls, tb, sweeps, flips):
+def msc_sweeps_blocks(P, rng, rows_at, A, B, n, aligned, glauber, rcls, rgrp, cnt, dcls, tb, sweeps, flips):
     """``sweeps`` checkerboard sweeps, every half-sweep's (chain, row block) pairs in parallel."""
     K, _, rows, nw = P.shape
-    nblocks = rng.shape[1]
+    nblocks = (rows + ROWS_PER_BLOCK - 1) // ROWS_PER_BLOCK
     per_block = np.zeros(K * nblocks, dtype=np.int64)
     for _ in range(sweeps):
         for color in range(2):
             for t in prange(K * nblocks):
                 k = np.int64(t) // nblocks
                 q = np.int64(t) - k * nblocks
-                gm = np.empty(MAXQ, dtype=np.uint64)
-                r0 = q * ROWS_PER_BLOCK
-                r1 = min(rows, r0 + ROWS_PER_BLOCK)
+                W = np.empty(SCRATCH, dtype=np.uint64)
                 per_block[t] += _block(
-                    P, k, color, r0, r1, A, B, n, nw, aligned, glauber,
-                    rcls[k], rgrp[k], cnt[k], dcls[k], tb[k], rng[k, q], gm,
+                    P, k, color, q, A, B, n, nw, aligned, glauber,
+                    rcls[k], rgrp[k], cnt[k], dcls[k], tb[k], rng[k], W, rows_at,
                 )  # fmt: skip
     for k in range(K):
         total = 0
@@ -438,20 +568,19 @@ def msc_sweeps_blocks(P, rng, A, B, n, aligned, glauber, rcls, rgrp, cnt, dcls, 
 
 
 # -- the record loop ---------------------------------------------------------------------------
-@njit(cache=True, nogil=True, inline="always")
-def _chain_sweeps(P, rng, k, A, B, n, aligned, glauber, rcls, rgrp, cnt, dcls, tb, sweeps, gm):
-    """``sweeps`` checkerboard sweeps of chain k (its row blocks in order); flips made."""
+@njit(cache=True, nogil=True)
+def _chain_sweeps(P, rng, rows_at, k, A, B, n, aligned, glauber, rcls, rgrp, cnt, dcls, tb, sweeps, W):
+    """``sweeps`` checkerboard sweeps of chain k (its row blocks in order); flips made.
+    ``W``: :data:`SCRATCH` words of scratch."""
     rows, nw = P.shape[2], P.shape[3]
-    nblocks = rng.shape[1]
+    nblocks = (rows + ROWS_PER_BLOCK - 1) // ROWS_PER_BLOCK
     total = 0
     for _ in range(sweeps):
         for color in range(2):
             for q in range(nblocks):
-                r0 = q * ROWS_PER_BLOCK
-                r1 = min(rows, r0 + ROWS_PER_BLOCK)
                 total += _block(
-                    P, k, color, r0, r1, A, B, n, nw, aligned, glauber,
-                    rcls, rgrp, cnt, dcls, tb, rng[k, q], gm,
+                    P, k, color, q, A, B, n, nw, aligned, glauber,
+                    rcls, rgrp, cnt, dcls, tb, rng[k], W, rows_at,
                 )  # fmt: skip
     return total
 
@@ -539,7 +668,7 @@ def _energy_from_counts(aligned, ones, n_sites, D, J, b0):
 
 @njit(parallel=True, cache=True, nogil=True)
 def msc_records(
-    P, rng, A, B, n, D, J, b0, aligned, glauber, rcls, rgrp, cnt, dcls, tb, tidx,
+    P, rng, rows_at, A, B, n, D, J, b0, aligned, glauber, rcls, rgrp, cnt, dcls, tb, tidx,
     units, n_rec, every, E, MS, Q, rec0, flips,
 ):  # fmt: skip
     """``n_rec`` blocks of ``every`` sweeps per unit of chains, measured by popcount after
@@ -548,7 +677,7 @@ def msc_records(
     n_sites = 2 * n * P.shape[2]
     for uu in prange(units.shape[0]):
         u = np.int64(uu)
-        gm = np.empty(MAXQ, dtype=np.uint64)
+        W = np.empty(SCRATCH, dtype=np.uint64)
         for r in range(n_rec):
             for w in range(2):
                 k = units[u, w]
@@ -556,8 +685,8 @@ def msc_records(
                     continue
                 t = tidx[k]
                 flips[k] += _chain_sweeps(
-                    P, rng, k, A, B, n, aligned, glauber,
-                    rcls[t], rgrp[t], cnt[t], dcls[t], tb[t], every, gm,
+                    P, rng, rows_at, k, A, B, n, aligned, glauber,
+                    rcls[t], rgrp[t], cnt[t], dcls[t], tb[t], every, W,
                 )  # fmt: skip
                 e, total = packed_energy(P, k, A, B, n, D, J, b0)
                 E[k, rec0 + r] = e
@@ -568,7 +697,7 @@ def msc_records(
 
 @njit(parallel=True, cache=True, nogil=True)
 def msc_records_split(
-    P, rng, A, B, n, D, J, b0, aligned, glauber, rcls, rgrp, cnt, dcls, tb, tidx,
+    P, rng, rows_at, A, B, n, D, J, b0, aligned, glauber, rcls, rgrp, cnt, dcls, tb, tidx,
     units, n_rec, every, E, MS, Q, rec0, flips,
 ):  # fmt: skip
     """As :func:`msc_records`, for fewer chains than threads: every half-sweep runs the
@@ -577,7 +706,7 @@ def msc_records_split(
     whatever thread runs it, so the records equal those of :func:`msc_records` bit for bit.
     """
     rows = P.shape[2]
-    nblocks = rng.shape[1]
+    nblocks = (rows + ROWS_PER_BLOCK - 1) // ROWS_PER_BLOCK
     n_sites = 2 * n * rows
     U = units.shape[0]
     ks = np.empty(2 * U, dtype=np.int64)
@@ -600,12 +729,10 @@ def msc_records_split(
                     q = t - m * nblocks
                     k = ks[m]
                     x = tidx[k]
-                    gm = np.empty(MAXQ, dtype=np.uint64)
-                    r0 = q * ROWS_PER_BLOCK
-                    r1 = min(rows, r0 + ROWS_PER_BLOCK)
+                    W = np.empty(SCRATCH, dtype=np.uint64)
                     made[t] += _block(
-                        P, k, color, r0, r1, A, B, n, P.shape[3], aligned, glauber,
-                        rcls[x], rgrp[x], cnt[x], dcls[x], tb[x], rng[k, q], gm,
+                        P, k, color, q, A, B, n, P.shape[3], aligned, glauber,
+                        rcls[x], rgrp[x], cnt[x], dcls[x], tb[x], rng[k], W, rows_at,
                     )  # fmt: skip
         for tt in prange(tasks):
             t = np.int64(tt)
