@@ -23,7 +23,8 @@ import statnn.dynamics.reference as numpy_ref
 from statnn.core.couplings import LatticeCouplings
 from statnn.theory import onsager_energy, onsager_magnetization
 
-SHAPES = [(6, 8), (4, 256), (2, 4), (4, 2), (8, 128), (4, 4, 4), (2, 2, 2), (10,)]
+# (4, 4, 4), (32, 8) and (16, 256) hold full blocks of 16 rows (updated in lockstep)
+SHAPES = [(6, 8), (4, 256), (2, 4), (4, 2), (8, 128), (4, 4, 4), (2, 2, 2), (10,), (32, 8), (16, 256)]
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "x".join(map(str, s)))
@@ -239,3 +240,46 @@ def test_int16_overlap_dot_product_is_exact():
         m[: p // 2] = 32767 * row[: p // 2].astype(np.int16)  # worst case: terms at their maximum
         want = int((row.astype(np.int64) * m).sum())
         assert numba_patterns.pattern_dot(m, row[None, :], 0, numba_patterns.CHUNK) == want
+
+
+@pytest.mark.parametrize("shape", [(16, 8), (16, 128), (32, 256), (4, 4, 8), (2, 16, 128)])
+@pytest.mark.parametrize("rule", ["glauber", "metropolis"])
+@pytest.mark.parametrize("field", [0.0, 0.3])
+def test_lockstep_rows_equal_row_by_row(shape, rule, field):
+    """A full block's rows updated in lockstep (``_lanes``) equal the same rows updated one
+    at a time (``_row``, the path of the exact-enumeration tests): spins, row streams and
+    flips bit for bit, at temperatures where every threshold group and T = 0 occur."""
+    net = sn.ising(shape, J=-1.0 if len(shape) == 3 else 1.0, field=field)
+    kernel = numba_cpu.make_kernel(net, rule=rule, schedule="checkerboard", n_temps=1, chains=2)
+    rep = kernel.rep
+    A, B, C, n, nw, rows, nblocks = rep.geometry
+    assert rows % numba_msc.LANES == 0
+    betas = np.array([0.1, 0.44, 1.3, np.inf])
+    tables = rep.prepare(betas)
+    rng = np.random.default_rng(3)
+    for t in range(len(betas)):
+        rcls, rgrp, cnt, dcls, tb = (x[t] for x in tables)
+        P = rng.integers(0, 2**63, size=(2, 2, rows, nw), dtype=np.uint64)
+        P <<= np.uint64(1)
+        P |= rng.integers(0, 2, size=P.shape, dtype=np.uint64)
+        streams = rep.seed(np.random.SeedSequence(t), 2)
+        one, two = (P.copy(), streams.copy()), (P.copy(), streams.copy())
+        W = np.empty(numba_msc.SCRATCH, dtype=np.uint64)
+        for color in (0, 1, 0, 1, 1):
+            for k in range(2):
+                for q in range(nblocks):
+                    a = numba_msc._lanes(
+                        one[0], k, color, q * numba_msc.LANES, A, B, n, nw, rep.aligned,
+                        not rep.aligned, rcls, rgrp, cnt, dcls, tb, one[1][k], W, rep.rows_at,
+                    )  # fmt: skip
+                    b = 0
+                    for r in range(q * numba_msc.LANES, (q + 1) * numba_msc.LANES):
+                        b += numba_msc._row(
+                            two[0], k, color, r, A, B, n, nw, rep.aligned, not rep.aligned,
+                            rcls, rgrp, cnt, dcls, tb, two[1][k, r], W,
+                        )  # fmt: skip
+                    assert a == b
+        np.testing.assert_array_equal(one[0], two[0])
+        np.testing.assert_array_equal(one[1], two[1])
+        if np.isfinite(betas[t]):
+            assert not np.array_equal(one[1], streams)  # random bits were drawn
