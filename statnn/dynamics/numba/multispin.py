@@ -43,16 +43,19 @@ word costs on average about log₂(lanes needing randomness) + 1.3 random words,
 
 Random streams and threads
 --------------------------
+Every row of every chain owns a xoshiro256** stream: row r of chain k takes words
+4r … 4r + 3 of ``seed.spawn(K)[k].generate_state(4 · rows)`` (:func:`seed_row_states`).
 Rows are cut into blocks of :data:`ROWS_PER_BLOCK` rows, a partition that depends only on
-the lattice. Each (chain, block) owns a xoshiro256** stream: for chain k, the four state
-words of block q are ``seed.spawn(K)[k].spawn(nblocks)[q].generate_state(4)``. Rows of one
-colour do not interact, so the blocks of a half-sweep can run in any order or at once: with
-at least as many chains as threads, each thread runs whole chains (one parallel region per
-call); with fewer chains than threads and a half-sweep long enough to pay for the fork and
-join (``Multispin.split_min_words`` in :mod:`statnn.dynamics.numba.kernel`), every
-half-sweep runs its (chain, block) pairs in parallel (:func:`msc_sweeps_blocks`, and
-:func:`msc_records_split` for the record loop). The draws of a block never depend on the
-thread count or the mode.
+the lattice. The rows of a full block are updated in lockstep, one vector lane each
+(:func:`_lanes`); a shorter last block row by row (:func:`_row`). A row draws only while
+its word has undecided spins, in both, so the two make the same draws and the same spins
+bit for bit. Rows of one colour do not interact, so the blocks of a half-sweep can run in
+any order or at once: with at least as many chains as threads, each thread runs whole
+chains (one parallel region per call); with fewer chains than threads and a half-sweep
+long enough to pay for the fork and join (``Multispin.split_min_words`` in
+:mod:`statnn.dynamics.numba.kernel`), every half-sweep runs its (chain, block) pairs in
+parallel (:func:`msc_sweeps_blocks`, and :func:`msc_records_split` for the record loop).
+The draws of a row never depend on the thread count or the mode.
 """
 
 from __future__ import annotations
