@@ -49,7 +49,8 @@ def _run(init, **kwargs):
 def test_stripe_state_is_flagged_and_ordered_start_is_not():
     run, caught = _run(_stripe_start(), sweeps=400, burn_in=100, seed=1)
     s = run.summary()
-    assert s["rhat_abs_magnetization"][0] > 1.1
+    # far above the 1.01 that flags: 1.09-1.32 over seeds 1-8 (the stripe lifetime varies)
+    assert s["rhat_abs_magnetization"][0] > 1.05
     assert not s["converged"][0]
     assert str(s).splitlines()[3].startswith("!")
     assert len(caught) == 1  # once, naming the temperature and what to do

@@ -423,7 +423,7 @@ def _lanes(P, k, color, r0, A, B, n, nw, aligned, glauber, rcls, rgrp, cnt, dcls
             W[_XC2 * LANES + lane] = c2
             W[_XUND * LANES + lane] = _ZERO
             W[_XLT * LANES + lane] = _ZERO
-        for g in range(ng):
+        for g in range(max(ng, 5)):  # groups ng … 4 stay zero for the inline thresholds
             row = np.uint64((_XGM + g) * LANES)
             for lane in range(LANES):
                 W[row + np.uint64(lane)] = _ZERO
@@ -458,13 +458,15 @@ def _lanes(P, k, color, r0, A, B, n, nw, aligned, glauber, rcls, rgrp, cnt, dcls
             pending |= und
         jbit = 0
         while pending != _ZERO and jbit < 64:
-            for lane in range(LANES):
-                W[_XT * LANES + lane] = _ZERO
-            for g in range(ng):
-                bits = tb[g, jbit]
-                row = np.uint64((_XGM + g) * LANES)
+            if ng > 5:
                 for lane in range(LANES):
-                    W[_XT * LANES + lane] |= W[row + np.uint64(lane)] & bits
+                    W[_XT * LANES + lane] = _ZERO
+                for g in range(ng):
+                    bits = tb[g, jbit]
+                    row = np.uint64((_XGM + g) * LANES)
+                    for lane in range(LANES):
+                        W[_XT * LANES + lane] |= W[row + np.uint64(lane)] & bits
+            b0, b1, b2, b3, b4 = tb[0, jbit], tb[1, jbit], tb[2, jbit], tb[3, jbit], tb[4, jbit]
             pending = _ZERO
             for lane in range(LANES):
                 und = W[_XUND * LANES + lane]
@@ -478,7 +480,20 @@ def _lanes(P, k, color, r0, A, B, n, nw, aligned, glauber, rcls, rgrp, cnt, dcls
                 W[(_X0 + 1) * LANES + lane] = n1 if drew else s1
                 W[(_X0 + 2) * LANES + lane] = n2 if drew else s2
                 W[(_X0 + 3) * LANES + lane] = n3 if drew else s3
-                t = W[_XT * LANES + lane]
+                # thresholds of the lane's group: inline for up to 2 groups (Metropolis
+                # without a field) or 5 (Glauber without a field in 2D), else from _XT
+                if ng <= 2:
+                    t = (W[_XGM * LANES + lane] & b0) | (W[(_XGM + 1) * LANES + lane] & b1)
+                elif ng <= 5:
+                    t = (
+                        (W[_XGM * LANES + lane] & b0)
+                        | (W[(_XGM + 1) * LANES + lane] & b1)
+                        | (W[(_XGM + 2) * LANES + lane] & b2)
+                        | (W[(_XGM + 3) * LANES + lane] & b3)
+                        | (W[(_XGM + 4) * LANES + lane] & b4)
+                    )
+                else:
+                    t = W[_XT * LANES + lane]
                 W[_XLT * LANES + lane] |= und & t & ~u
                 und &= ~(u ^ t)
                 W[_XUND * LANES + lane] = und
