@@ -99,8 +99,8 @@ def warn_unconverged(run, rhat_max: float, ess_min: float, stacklevel: int = 3) 
 
     Returns the (n_T,) boolean mask of failing temperatures.
     """
-    abs_m = np.abs(run.magnetization)
-    stats = {"e": rhat_and_bulk_ess(run.energy), "|m|": rhat_and_bulk_ess(abs_m)}
+    r, b = rhat_and_bulk_ess(np.stack([run.energy, np.abs(run.magnetization)]))  # one pass
+    stats = {"e": (r[0], b[0]), "|m|": (r[1], b[1])}
     bad = np.zeros(len(run.T), dtype=bool)
     for r, b in stats.values():
         bad |= unconverged(r, b, rhat_max=rhat_max, ess_min=ess_min)

@@ -485,13 +485,15 @@ class Multispin(Representation):
         A, B, C, n, nw, rows, nblocks = self.geometry
         flat = np.ascontiguousarray(spins, dtype=np.int8).reshape(-1, spins.shape[-1])
         P = np.empty((flat.shape[0], 2, rows, nw), dtype=np.uint64)
-        pack(flat, P, A, B, C)
+        with numba_threads.threads_for(flat.shape[0]):
+            pack(flat, P, A, B, C)
         return P, None
 
     def decode(self, native):
         A, B, C = self.geometry[:3]
         S = np.empty((native.shape[0], A * B * C), dtype=np.int8)
-        unpack(native, S, A, B, C)
+        with numba_threads.threads_for(native.shape[0]):
+            unpack(native, S, A, B, C)
         return S.reshape(*self.kernel.shape, -1)
 
     def flat(self, native):
