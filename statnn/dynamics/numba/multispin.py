@@ -343,12 +343,24 @@ def _row(P, k, color, r, A, B, n, nw, aligned, glauber, rcls, rgrp, cnt, dcls, t
             det |= _class_mask(dcls, q, c0, c1, c2, s)
         lt = det if det_ones else ~(det | und)
         und &= valid
+        for g in range(ng, 5):
+            gm[g] = _ZERO
+        g0, g1, g2, g3, g4 = gm[0], gm[1], gm[2], gm[3], gm[4]
         jbit = 0
         while und != _ZERO and jbit < 64:
             u, s0, s1, s2, s3 = next_u64_local(s0, s1, s2, s3)
-            t = _ZERO
-            for g in range(ng):
-                t |= gm[g] & tb[g, jbit]
+            if ng <= 5:  # the thresholds in registers (as in _lanes)
+                t = (
+                    (g0 & tb[0, jbit])
+                    | (g1 & tb[1, jbit])
+                    | (g2 & tb[2, jbit])
+                    | (g3 & tb[3, jbit])
+                    | (g4 & tb[4, jbit])
+                )
+            else:
+                t = _ZERO
+                for g in range(ng):
+                    t |= gm[g] & tb[g, jbit]
             lt |= und & t & ~u
             und &= ~(u ^ t)
             jbit += 1
@@ -624,14 +636,18 @@ def _counts_rows(P, k, A, B, n, r0, r1):
     nb = P[k, 1]
     aligned = np.uint64(0)
     ones = np.uint64(0)
+    a = r0 // B
+    y = r0 - a * B
     for r in range(r0, r1):
-        a = r // B
-        y = r - a * B
         o = (a + y) & 1
         up = r - 1 if y > 0 else r + B - 1
         down = r + 1 if y < B - 1 else a * B
         front = r - B if a > 0 else r + (A - 1) * B
         back = r + B if a < A - 1 else y
+        y += 1
+        if y == B:
+            y = 0
+            a += 1
         for j in range(nw):
             s = own[r, j]
             v = nb[r, j]
