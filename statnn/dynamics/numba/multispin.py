@@ -258,6 +258,21 @@ def tables(rule, D, J, b0, beta, aligned, tol, rcls, rgrp, counts, dcls, tbits):
 
 # -- the update of a block of rows ---------------------------------------------------------------
 @njit(cache=True, nogil=True, inline="always")
+def _in_row(v, before, after, o, full, valid, top):
+    """The in-row neighbours of a word's spins that sit in the other-colour word ``v`` one
+    bit over: site x − 1 for offset o = 0 ("value at k − 1"), x + 1 for o = 1 ("value at
+    k + 1"), carried from the words ``before`` / ``after`` when rows fill whole words, else
+    wrapped around the row of n = top + 1 bits."""
+    if full:
+        if o == 0:
+            return (v << _ONE) | (before >> _S63)
+        return (v >> _ONE) | (after << _S63)
+    if o == 0:
+        return ((v << _ONE) | (v >> top)) & valid
+    return (v >> _ONE) | ((v & _ONE) << top)
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _add(c0, c1, c2, x):
     """Add the bit plane x to the bit-sliced counter (c0, c1, c2) (counts stay below 8)."""
     carry = c0 & x
@@ -309,15 +324,8 @@ def _row(P, k, color, r, A, B, n, nw, aligned, glauber, rcls, rgrp, cnt, dcls, t
     for j in range(nw):
         s = own[r, j]
         v = nb[r, j]
-        if full:
-            if o == 0:
-                w = (v << _ONE) | (nb[r, j - 1 if j > 0 else nw - 1] >> _S63)
-            else:
-                w = (v >> _ONE) | (nb[r, j + 1 if j < nw - 1 else 0] << _S63)
-        elif o == 0:
-            w = ((v << _ONE) | (v >> top)) & valid
-        else:
-            w = (v >> _ONE) | ((v & _ONE) << top)
+        w = _in_row(v, nb[r, j - 1 if j > 0 else nw - 1], nb[r, j + 1 if j < nw - 1 else 0],
+                    o, full, valid, top)  # fmt: skip
         if aligned:
             v = ~(v ^ s)
             w = ~(w ^ s)
@@ -412,13 +420,7 @@ def _lanes(P, k, color, r0, A, B, n, nw, aligned, glauber, rcls, rgrp, cnt, dcls
             r = first + np.uint64(lane)
             s = own[r, j]
             v = nb[r, j]
-            if full:
-                w_left = (v << _ONE) | (nb[r, left] >> _S63)
-                w_right = (v >> _ONE) | (nb[r, right] << _S63)
-            else:
-                w_left = ((v << _ONE) | (v >> top)) & valid
-                w_right = (v >> _ONE) | ((v & _ONE) << top)
-            w = w_left if rows_at[r, 4] == ucolor else w_right
+            w = _in_row(v, nb[r, left], nb[r, right], rows_at[r, 4] ^ ucolor, full, valid, top)
             if aligned:
                 v = ~(v ^ s)
                 w = ~(w ^ s)
@@ -652,15 +654,8 @@ def _counts_rows(P, k, A, B, n, r0, r1):
             s = own[r, j]
             v = nb[r, j]
             ones += popcount(s) + popcount(v)
-            if full:
-                if o == 0:
-                    w = (v << _ONE) | (nb[r, j - 1 if j > 0 else nw - 1] >> _S63)
-                else:
-                    w = (v >> _ONE) | (nb[r, j + 1 if j < nw - 1 else 0] << _S63)
-            elif o == 0:
-                w = ((v << _ONE) | (v >> top)) & valid
-            else:
-                w = (v >> _ONE) | ((v & _ONE) << top)
+            w = _in_row(v, nb[r, j - 1 if j > 0 else nw - 1], nb[r, j + 1 if j < nw - 1 else 0],
+                        o, full, valid, top)  # fmt: skip
             aligned += popcount(~(s ^ v) & valid) + popcount(~(s ^ w) & valid)
             if B > 1:
                 aligned += popcount(~(s ^ nb[up, j]) & valid)
