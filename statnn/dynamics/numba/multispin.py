@@ -258,6 +258,15 @@ def tables(rule, D, J, b0, beta, aligned, tol, rcls, rgrp, counts, dcls, tbits):
 
 # -- the update of a block of rows ---------------------------------------------------------------
 @njit(cache=True, nogil=True, inline="always")
+def _row_bits(n):
+    """(full, valid, top) of rows of n bits: whether they fill whole words, the mask of
+    the valid bits of a word, and the index of a one-word row's last bit."""
+    full = n % 64 == 0
+    valid = _ALL if full else (_ONE << np.uint64(n)) - _ONE
+    return full, valid, np.uint64(n - 1)
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _in_row(v, before, after, o, full, valid, top):
     """The in-row neighbours of a word's spins that sit in the other-colour word ``v`` one
     bit over: site x − 1 for offset o = 0 ("value at k − 1"), x + 1 for o = 1 ("value at
@@ -307,9 +316,7 @@ def _row(P, k, color, r, A, B, n, nw, aligned, glauber, rcls, rgrp, cnt, dcls, t
     ng = cnt[1]
     nd = cnt[2]
     det_ones = cnt[3] == 1
-    full = n % 64 == 0
-    valid = _ALL if full else (_ONE << np.uint64(n)) - _ONE
-    top = np.uint64(n - 1)
+    full, valid, top = _row_bits(n)
     own = P[k, color]
     nb = P[k, 1 - color]
     s0, s1, s2, s3 = st[0], st[1], st[2], st[3]
@@ -401,9 +408,7 @@ def _lanes(P, k, color, r0, A, B, n, nw, aligned, glauber, rcls, rgrp, cnt, dcls
     ng = cnt[1]
     nd = cnt[2]
     det_ones = cnt[3] == 1
-    full = n % 64 == 0
-    valid = _ALL if full else (_ONE << np.uint64(n)) - _ONE
-    top = np.uint64(n - 1)
+    full, valid, top = _row_bits(n)
     own = P[k, color]
     nb = P[k, 1 - color]
     flips = np.uint64(0)
@@ -631,9 +636,7 @@ def packed_counts(P, k, A, B, n):
 def _counts_rows(P, k, A, B, n, r0, r1):
     """:func:`packed_counts` over rows r0 … r1 − 1 (the bonds of their colour-0 words)."""
     nw = P.shape[3]
-    full = n % 64 == 0
-    valid = _ALL if full else (_ONE << np.uint64(n)) - _ONE
-    top = np.uint64(n - 1)
+    full, valid, top = _row_bits(n)
     own = P[k, 0]
     nb = P[k, 1]
     aligned = np.uint64(0)
