@@ -283,3 +283,25 @@ def test_lockstep_rows_equal_row_by_row(shape, rule, field):
         np.testing.assert_array_equal(one[1], two[1])
         if np.isfinite(betas[t]):
             assert not np.array_equal(one[1], streams)  # random bits were drawn
+
+
+@pytest.mark.parametrize(
+    "shape", [(10,), (6, 8), (8, 128), (16, 256), (4, 4, 4), (2, 2, 2), (2, 4, 8), (4, 6, 128)]
+)
+def test_packed_counts_give_the_network_energy(shape):
+    """Aligned bonds and up spins by popcount over the packed words (the one-word-row path
+    and the general one) against the numpy energy: E = −Σ_bonds S_i S_j = N·D/2 − 2·aligned."""
+    net = sn.ising(shape)
+    A, B, C, n, nw, rows, nblocks = numba_msc.geometry(shape)
+    rng = np.random.default_rng(len(shape) * 100 + shape[-1])
+    S = np.where(rng.random((3, net.n)) < 0.3, -1, 1).astype(np.int8)
+    P = np.empty((3, 2, rows, nw), dtype=np.uint64)
+    numba_msc.pack(S, P, A, B, C)
+    D = 2 * len(shape)
+    for k in range(3):
+        aligned, ones = numba_msc.packed_counts(P, k, A, B, n)
+        general = numba_msc._counts_rows(P, k, A, B, n, 0, rows)
+        assert (aligned, ones) == general
+        energy = float(net.energy(S[k].astype(np.float64)))
+        assert energy == net.n * D / 2 - 2 * aligned
+        assert ones == int(np.sum(S[k] > 0))
