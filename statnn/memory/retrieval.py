@@ -523,6 +523,10 @@ def _run(s, state, net, xi, temps, sweeps, average):
     return _run_steps(s, state, net, xi, temps, sweeps, average)
 
 
+#: Numba kernels whose cache holds the exact projections M = ξ S on the stored patterns.
+_CACHED_PROJECTIONS = ("patterns", "dense_memory")
+
+
 def _run_compiled(s, state, net, xi, temps, sweeps, average):
     """:func:`_run_steps` in one compiled call: each chain stops at its own fixed point.
 
@@ -531,12 +535,13 @@ def _run_compiled(s, state, net, xi, temps, sweeps, average):
     converges, else ``sweeps``); a chain that stopped earlier sits at its fixed point for
     the rest, so its missing terms are its final state, added here. In pattern form the
     kernel sums the exact overlaps M_μ = ξ^μ · S instead of the spins when ``xi`` is the
-    stored table, and the projections cost nothing.
+    stored table, and the projections cost nothing (pattern form and dense associative
+    memories, whose kernels cache M).
     """
     n_T, K = len(temps), s.chains
     zero_T = temps == 0.0
     p, n = xi.shape
-    own = s.kernel.kind == "patterns" and _is_stored_table(xi, net)
+    own = s.kernel.kind in _CACHED_PROJECTIONS and _is_stored_table(xi, net)
     state, out = s.kernel.relax(state, s.betas, sweeps, window=average, overlaps=own)
     converged = out.done_at > 0
     stop = np.where(converged, out.done_at, sweeps)

@@ -206,3 +206,122 @@ def test_multispin_lattice_keeps_the_step_loop_and_agrees_at_T0():
     one_spin = relax(net, starts, backend_options={"multispin": False}, **kw)
     for key in ("states", "sweeps", "converged"):
         np.testing.assert_array_equal(packed[key], one_spin[key], err_msg=key)
+
+
+# -- dense associative memories: the cached projections M = ξ S are the overlaps -----------------
+def _dense_memories():
+    """(id, network) near each model's capacity, so that cues converge at different sweeps
+    and some fail; the biased one exercises the bias in the fixed-point test."""
+    n = 64
+    rng = np.random.default_rng(21)
+    return [
+        ("poly2", sn.dense_memory(random_patterns(8, n, seed=1), degree=2)),
+        ("poly3", sn.dense_memory(random_patterns(200, n, seed=2), degree=3)),
+        ("poly3-bias", sn.dense_memory(random_patterns(200, n, seed=2), degree=3,
+                                       bias=rng.normal(0.0, 0.05, n))),
+        ("poly4", sn.dense_memory(random_patterns(1500, n, seed=3), degree=4)),
+        ("exp", sn.dense_memory(random_patterns(200, n, seed=4), "exp", beta=0.08)),
+    ]  # fmt: skip
+
+
+DENSE_MEMORIES = _dense_memories()
+_ids = lambda v: v if isinstance(v, str) else ""  # noqa: E731
+
+
+@pytest.mark.parametrize("name, net", DENSE_MEMORIES, ids=_ids)
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_dense_memory_recall_compiled_equals_step_loop(name, net, schedule, stepped):
+    cases = [
+        (0.0, 30, 0, "glauber"),  # every chain converges (or stops at the cap)
+        (0.0, 4, 3, "glauber"),  # capped: chains that converged in the window sit there
+        ([0.0, 0.15], 12, 5, "metropolis"),  # T = 0 and T > 0 side by side
+        ([0.2, 0.0, 0.05], 10, 0, "glauber"),  # a mixed ladder, no average
+        (0.1, 10, 6, "glauber"),  # a time average at T > 0
+    ]
+    for T, sweeps, average, dyn in cases:
+        dyn = "glauber" if schedule == "synchronous" else dyn  # Little dynamics is heat bath
+        kw = dict(
+            noise=0.2, T=T, sweeps=sweeps, chains=3, seed=5, schedule=schedule, average=average,
+            dynamics=dyn, cue=np.arange(6),
+        )  # fmt: skip
+        a = recall(net, **kw)
+        with stepped:
+            b = recall(net, **kw)
+        _compare(_as_dict(a), _as_dict(b), averaged=average > 0)
+        if not average:
+            np.testing.assert_array_equal(a.overlap, b.overlap)
+        assert a.params == b.params
+
+
+@pytest.mark.parametrize("name, net", DENSE_MEMORIES, ids=_ids)
+@pytest.mark.parametrize("schedule", ("random", "synchronous"))
+def test_dense_memory_relax_other_patterns_and_random_starts(name, net, schedule, stepped):
+    """Random starts (many converge to spurious states, some not at all) and overlaps with
+    patterns that are not the stored table (the spin-sum path) or a copy of it."""
+    rng = np.random.default_rng(12)
+    starts = rng.choice(np.array([-1, 1], dtype=np.int8), size=(5, net.n))
+    other = random_patterns(3, net.n, seed=13)
+    for T, sweeps, average in ((0.0, 25, 0), (0.0, 6, 4), ([0.0, 0.1], 9, 4)):
+        kw = dict(T=T, sweeps=sweeps, average=average, seed=3, schedule=schedule)
+        for xi in (other, np.array(net.patterns)):
+            a = relax(net, starts, xi, **kw)
+            with stepped:
+                b = relax(net, starts, xi, **kw)
+            _compare(a, b, averaged=average > 0)
+
+
+def test_dense_memory_chains_stop_at_their_own_fixed_point():
+    """A stopped chain does no further work: its spins, projections and random stream are
+    those of exactly done_at sweeps of ``step``."""
+    net = DENSE_MEMORIES[1][1]
+    s = sn.sampler(net, 0.0, chains=4, allow_asymmetric=True)
+    starts = random_patterns(4, net.n, seed=8)
+    state = s.init(init=starts[None], seed=3)
+    final, res = s.kernel.relax(state, s.betas, 40, overlaps=True)
+    done = res.done_at[0]
+    assert np.all(done > 0) and len(np.unique(done)) > 1
+    for c in range(4):
+        ref, _ = s.step(state, int(done[c]))
+        np.testing.assert_array_equal(final.rng[c], ref.rng[c])
+        np.testing.assert_array_equal(final.cache[c], ref.cache[c])
+        np.testing.assert_array_equal(s.spins(final)[0, c], s.spins(ref)[0, c])
+    # the returned overlaps are the exact projections on the stored patterns
+    exact = s.spins(final)[0].astype(np.int64) @ net.patterns.T.astype(np.int64)
+    np.testing.assert_array_equal(res.overlaps, exact)
+
+
+def test_dense_memory_recall_does_not_step_from_python(monkeypatch):
+    net = DENSE_MEMORIES[4][1]
+    calls = []
+    original = Sampler.step
+    monkeypatch.setattr(Sampler, "step", lambda *a, **k: calls.append(1) or original(*a, **k))
+    s = sn.sampler(net, 0.0)
+    assert s.kernel.kind == "dense_memory" and s.kernel.relaxes
+    recall(net, noise=0.2, T=[0.0, 0.1], sweeps=8, average=3, seed=0, cue=[0, 1])
+    assert calls == []
+
+
+@pytest.mark.parametrize("name, net", DENSE_MEMORIES, ids=_ids)
+def test_dense_memory_same_result_on_one_and_two_threads(name, net):
+    kw = dict(noise=0.2, T=[0.0, 0.1], sweeps=12, chains=3, seed=9, average=4, cue=np.arange(5))
+    try:
+        set_num_threads(1)
+        one = recall(net, **kw)
+        set_num_threads(2)
+        two = recall(net, **kw)
+    finally:
+        set_num_threads(2)
+    for key in ("states", "sweeps", "converged", "overlaps"):
+        np.testing.assert_array_equal(getattr(one, key), getattr(two, key))
+
+
+@pytest.mark.parametrize("name, net", DENSE_MEMORIES, ids=_ids)
+@pytest.mark.parametrize("schedule", ("sequential", "synchronous"))
+def test_dense_memory_compiled_recall_equals_numpy_reference_at_T0(name, net, schedule):
+    """Deterministic T = 0 dynamics: the numpy reference (fields from the couplings' own
+    formula, a step loop in Python) is an independent truth."""
+    kw = dict(noise=0.2, T=0.0, sweeps=30, chains=2, seed=3, schedule=schedule, cue=np.arange(8))
+    a = recall(net, backend="numba", **kw)
+    b = recall(net, backend="numpy", **kw)
+    for key in ("states", "sweeps", "converged", "overlaps", "overlap"):
+        np.testing.assert_array_equal(getattr(a, key), getattr(b, key), err_msg=key)

@@ -95,7 +95,13 @@ from statnn.dynamics.numba.patterns import (
     probability_tables,
     probability_window,
 )
-from statnn.dynamics.numba.relax import dense_relax, lattice_relax, pattern_relax, sparse_relax
+from statnn.dynamics.numba.relax import (
+    dense_memory_relax,
+    dense_relax,
+    lattice_relax,
+    pattern_relax,
+    sparse_relax,
+)
 from statnn.dynamics.numba.rng import seed_states
 from statnn.dynamics.numba.rules import RULE_CODES
 from statnn.dynamics.numba.schedule import FIXED, RANDOM, SCHEDULE_CODES
@@ -602,6 +608,14 @@ class DenseMemory(Representation):
             units, n_rec, every, E, MS, O, Q, rec0, flips,
         )  # fmt: skip
 
+    def relax(self, native, cache, beta, rng, done, sweeps, window, check, sums, osums, done_at):
+        k = self.kernel
+        dense_memory_relax(
+            self.flat(native), cache, *self.arrays.args, k.bias, beta, rng, k.order, k.code,
+            k.schedule == "synchronous", k.rule, k.tol, sweeps, window, check, sums, osums,
+            done_at,
+        )  # fmt: skip
+
 
 KERNELS: dict[str, type[Representation]] = {
     "lattice_multispin": Multispin,
@@ -647,8 +661,8 @@ class Relaxed(NamedTuple):
 
     done_at: np.ndarray  # (n_T, chains) sweep after which a T = 0 chain was a fixed point, or −1
     spin_sums: np.ndarray | None  # (K, N) int32: Σ S over the window sweeps each chain ran
-    overlap_sums: np.ndarray | None  # (K, P) int64: Σ M over those sweeps (pattern form)
-    overlaps: np.ndarray | None  # (K, P) final M_μ = Σ_i ξ_i^μ S_i (pattern form)
+    overlap_sums: np.ndarray | None  # (K, P) int64: Σ M over those sweeps (cached M only)
+    overlaps: np.ndarray | None  # (K, P) final M_μ = Σ_i ξ_i^μ S_i (cached M only)
 
 
 class NumbaKernel:
@@ -818,8 +832,8 @@ class NumbaKernel:
 
     @property
     def relaxes(self) -> bool:
-        """Whether :meth:`relax` serves this representation (not multi-spin coding, not dense
-        memories: those keep the Python loop over ``step``)."""
+        """Whether :meth:`relax` serves this representation (every one but multi-spin coding,
+        which keeps the Python loop over ``step``)."""
         return hasattr(self.rep, "relax")
 
     def relax(self, state, betas, sweeps, *, window=0, overlaps=False):
@@ -829,8 +843,9 @@ class NumbaKernel:
         flips no spin and leaves a fixed point (S_i h_i ≥ −tol for every i; see
         :mod:`statnn.dynamics.numba.relax`), and does no further work. Over its last
         ``window`` sweeps (t > sweeps − window, up to where it stopped) its spins are summed;
-        with ``overlaps=True`` (pattern form) its exact overlaps M_μ = Σ_i ξ_i^μ S_i with the
-        stored patterns are summed instead, and the final ones returned.
+        with ``overlaps=True`` (pattern form, dense associative memory: the kernels that
+        cache them) its exact overlaps M_μ = Σ_i ξ_i^μ S_i with the stored patterns are
+        summed instead, and the final ones returned.
 
         Returns
         -------

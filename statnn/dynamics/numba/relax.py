@@ -5,13 +5,20 @@ representation (the same code, hence the same random draws, as ``Sampler.step``)
 sweep t:
 
 * if t is one of the last ``window`` sweeps (t > sweeps − window), the chain's spins are
-  added to ``sums[k]`` (int32; Σ_t S_i(t)) and, for the pattern form, its exact overlaps
-  M_μ = Σ_i ξ_i^μ S_i to ``osums[k]`` (int64) — the numerators of time averages;
+  added to ``sums[k]`` (int32; Σ_t S_i(t)) and, for the pattern form and the dense
+  associative memory (whose kernels cache them), its exact overlaps M_μ = Σ_i ξ_i^μ S_i to
+  ``osums[k]`` (int64) — the numerators of time averages (the caller passes an empty
+  ``sums`` or ``osums`` for the one it does not want);
 * at T = 0 (β = ∞), a sweep that flipped no spin ends the chain when the state is a fixed
   point of the zero-temperature rule, S_i h_i ≥ −tol for every i (a tie keeps the spin).
   A sweep that visits every site (sequential, permuted, checkerboard or synchronous) and
   flips none is itself that test; after a random-order sweep, which may miss sites, every
-  field is checked (``check``). ``done_at[k] = t`` then, and the chain does no further work.
+  field is checked (``check``), at the cost of one update's field per neuron: O(1) from
+  the cached fields (dense J), O(P) from the cached overlaps or projections (pattern form,
+  dense associative memory), O(degree) (sparse, lattice). ``done_at[k] = t`` then, and the
+  chain does no further work.
+
+Multi-spin coded lattices have no driver here: they keep the Python loop over ``step``.
 
 Chains are independent (``prange``), so the result does not depend on the threads.
 """
@@ -25,6 +32,9 @@ from numba import njit, prange
 
 from statnn.dynamics.numba.dense import _chain_async as dense_async
 from statnn.dynamics.numba.dense import _chain_sync as dense_sync
+from statnn.dynamics.numba.dense_memory import _chain_async as memory_async
+from statnn.dynamics.numba.dense_memory import _chain_sync as memory_sync
+from statnn.dynamics.numba.dense_memory import _field as memory_field
 from statnn.dynamics.numba.lattice import _chain_async as lattice_async
 from statnn.dynamics.numba.lattice import _chain_checkerboard as lattice_checkerboard
 from statnn.dynamics.numba.lattice import _chain_sync as lattice_sync
@@ -207,6 +217,52 @@ def lattice_relax(
                 if check:
                     for i in range(n):
                         h = J * _neighbour_sum(s, nbr, i) + bias[i]
+                        if s[i] * h < -tol:
+                            stable = False
+                            break
+                if stable:
+                    done_at[k] = t
+                    break
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def dense_memory_relax(
+    S, M, xiT, kind, coeffs, degree, inv, table, beta_f, bias, beta, rng, order, schedule, sync,
+    rule, tol, sweeps, window, check, sums, osums, done_at,
+):  # fmt: skip
+    """Dense associative memory: the field of neuron i from the cached exact projections
+    M_μ = ξ^μ · S, O(P) per neuron (as the updates read it), summed in ``osums`` like the
+    pattern form's overlaps (arguments ``xiT`` … ``beta_f`` as
+    :func:`~statnn.dynamics.numba.dense_memory.dense_memory_sweeps`)."""
+    K, n = S.shape
+    for kk in prange(K):
+        k = np.int64(kk)
+        perm = order_buffer(schedule, n)
+        new = np.empty(n, dtype=np.int8)
+        zero = math.isinf(beta[k])
+        s = S[k]
+        m = M[k]
+        for t in range(1, sweeps + 1):
+            if sync:
+                c = memory_sync(
+                    s, m, xiT, kind, coeffs, degree, inv, table, beta_f, bias, beta[k], rng[k],
+                    rule, tol, 1, new,
+                )  # fmt: skip
+            else:
+                c = memory_async(
+                    s, m, xiT, kind, coeffs, degree, inv, table, beta_f, bias, beta[k], rng[k],
+                    order, schedule, rule, tol, 1, perm,
+                )  # fmt: skip
+            if _in_window(t, sweeps, window):
+                _add(sums[k], s)
+                _add(osums[k], m)
+            if zero and c == 0:
+                stable = True
+                if check:
+                    for i in range(n):
+                        h = memory_field(
+                            kind, m, xiT[i], np.int64(s[i]), coeffs, degree, inv, table, beta_f, n
+                        ) + bias[i]  # fmt: skip
                         if s[i] * h < -tol:
                             stable = False
                             break
