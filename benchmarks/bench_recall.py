@@ -1,10 +1,13 @@
 """recall / relax on the numba backend: the compiled loop against the Python step loop.
 
-Run: ``.venv/bin/python benchmarks/bench_recall.py [--repeats 3] [--threads 1]``
+Run: ``.venv/bin/python benchmarks/bench_recall.py [--repeats 3] [--threads 1] [--only TEXT]``
 
 In one process, alternating, for each representation (one-spin checkerboard lattice 128²,
-dense float32 N = 2000, pattern form N = 2000 P = 200, sparse N = 4000): ``sn.recall`` of 16
-cues (``sn.relax`` from 16 random states on the networks without stored patterns)
+dense float32 N = 2000, pattern form N = 2000 P = 200, sparse N = 4000, dense associative
+memories n = 3 at N = 100, P = 362 and exp (β_F = 0.2) at N = 32, P = 3126, each at its
+capacity P_max as in the ``dense-capacity`` experiment; ``--only``: the cases whose name
+contains TEXT): ``sn.recall`` of 16 cues (``sn.relax`` from 16 random states on the
+networks without stored patterns)
 
 * ``avg``: at T for ``sweeps`` sweeps, overlaps averaged over the last half;
 * ``T=0``: at T = 0 until every chain is at a fixed point (cap ``sweeps``);
@@ -38,6 +41,10 @@ def cases():
     A = sp.triu(A, k=1)
     sparse = sn.Network(sp.csr_array(A + A.T) / np.sqrt(10))
     lattice = sn.ising((128, 128))
+    xi3 = sn.random_patterns(362, 100, seed=2)
+    poly3 = sn.dense_memory(xi3, degree=3)
+    xie = sn.random_patterns(3126, 32, seed=3)
+    exp = sn.dense_memory(xie, "exp", beta=0.2)
     return [
         # name, network, T, rule, schedule, options, patterns, sweeps
         ("checkerboard lattice 128²", lattice, 2.269, "metropolis", "checkerboard",
@@ -45,6 +52,8 @@ def cases():
         ("dense f32 N=2000", dense, 0.3, "glauber", "random", None, xi, 200),
         ("pattern N=2000 P=200", hop, 0.3, "glauber", "random", None, xi, 200),
         ("sparse N=4000 deg≈10", sparse, 1.0, "glauber", "random", None, None, 200),
+        ("dense memory n=3 N=100 P=362", poly3, 0.1, "glauber", "random", None, xi3, 200),
+        ("dense memory exp N=32 P=3126", exp, 0.1, "glauber", "random", None, xie, 200),
     ]  # fmt: skip
 
 
@@ -61,12 +70,15 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--only", default="", help="run the cases whose name contains this text")
     args = ap.parse_args()
     set_num_threads(args.threads)
     print(f"statnn {sn.__version__}, numba threads {args.threads}, load {os.getloadavg()[0]:.2f}")
     compiled = NumbaKernel.relaxes
     stepped = property(lambda self: False)
     for name, net, T, rule, schedule, options, patterns, sweeps in cases():
+        if args.only not in name:
+            continue
         kw = dict(backend="numba", schedule=schedule, dynamics=rule, backend_options=options)
         run = runner(net, patterns, kw)
         runs = {
@@ -87,7 +99,7 @@ def main():
                     finally:
                         NumbaKernel.relaxes = compiled
             print(
-                f"{name:28s} {label:6s} steps {best['steps']:8.3f} s  compiled "
+                f"{name:30s} {label:6s} steps {best['steps']:8.3f} s  compiled "
                 f"{best['compiled']:8.3f} s  speed-up {best['steps'] / best['compiled']:6.2f}",
                 flush=True,
             )
