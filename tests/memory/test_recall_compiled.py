@@ -193,17 +193,18 @@ def test_other_stored_patterns_are_projected(memory, stepped):
     _compare(copy, c, averaged=True)
 
 
-def test_multispin_lattice_keeps_the_step_loop_and_agrees_at_T0():
-    """Multi-spin coding has no compiled relax; at T = 0 its checkerboard sweeps are
-    deterministic, so the one-spin kernel's compiled relax must reach the same states."""
+def test_multispin_lattice_agrees_with_the_one_spin_kernel_at_T0():
+    """At T = 0 checkerboard sweeps are deterministic, so the multi-spin coded kernel's
+    compiled relax must reach the states of the one-spin kernel's, in as many sweeps."""
     net = sn.ising((16, 16))
     rng = np.random.default_rng(3)
     starts = rng.choice(np.array([-1, 1], dtype=np.int8), size=(3, net.n))
     kw = dict(T=0.0, sweeps=60, seed=0, schedule="checkerboard", dynamics="metropolis")
     s = sn.sampler(net, 0.0, chains=3, schedule="checkerboard")
-    assert s.kernel.multispin and not s.kernel.relaxes
+    assert s.kernel.multispin and s.kernel.relaxes
     packed = relax(net, starts, **kw)
     one_spin = relax(net, starts, backend_options={"multispin": False}, **kw)
+    assert packed.converged.all()
     for key in ("states", "sweeps", "converged"):
         np.testing.assert_array_equal(packed[key], one_spin[key], err_msg=key)
 
@@ -325,3 +326,127 @@ def test_dense_memory_compiled_recall_equals_numpy_reference_at_T0(name, net, sc
     b = recall(net, backend="numpy", **kw)
     for key in ("states", "sweeps", "converged", "overlaps", "overlap"):
         np.testing.assert_array_equal(getattr(a, key), getattr(b, key), err_msg=key)
+
+
+# -- multi-spin coded lattices: packed words, spins unpacked for the window sums ----------------
+def _packed_lattices():
+    """Lattices that take multi-spin coding: one word per colour row (16²), two full words
+    (20 × 256: 2 row blocks), 3D, 1D, and a uniform field."""
+    return [
+        ("2d-16", sn.ising((16, 16))),
+        ("2d-20x256", sn.ising((20, 256))),
+        ("3d", sn.ising((4, 6, 8))),
+        ("1d", sn.ising((40,))),
+        ("2d-field", sn.ising((12, 12), field=0.3)),
+    ]
+
+
+PACKED = _packed_lattices()
+
+
+@pytest.mark.parametrize("name, net", PACKED, ids=_ids)
+@pytest.mark.parametrize("dyn", ("glauber", "metropolis"))
+def test_multispin_relax_compiled_equals_step_loop(name, net, dyn, stepped):
+    s = sn.sampler(net, 0.0, chains=2, schedule="checkerboard")
+    assert s.kernel.multispin and s.kernel.relaxes
+    rng = np.random.default_rng(11)
+    starts = rng.choice(np.array([-1, 1], dtype=np.int8), size=(4, net.n))
+    starts[0] = 1  # a fixed point from the start (stops after one sweep)
+    cases = (
+        (0.0, 40, 0),  # every chain to its fixed point, after 1 to 6 sweeps
+        (0.0, 5, 3),  # capped, averaged: chains that stopped in the window sit there
+        ([0.0, 2.0], 25, 6),  # T = 0 and T > 0 side by side
+        ([3.0, 0.0, 1.5], 12, 0),  # a mixed ladder, no average
+        (2.2, 20, 8),  # a time average at T > 0
+    )
+    for T, sweeps, average in cases:
+        kw = dict(T=T, sweeps=sweeps, average=average, seed=2, schedule="checkerboard",
+                  dynamics=dyn)  # fmt: skip
+        a = relax(net, starts, np.ones((1, net.n), dtype=np.int8), **kw)
+        with stepped:
+            b = relax(net, starts, np.ones((1, net.n), dtype=np.int8), **kw)
+        _compare(a, b, averaged=average > 0)
+
+
+def test_multispin_chains_stop_at_their_own_fixed_point():
+    """A stopped chain does no further work: its words and every block's random stream are
+    those of exactly done_at sweeps of ``step``."""
+    net = sn.ising((16, 16))
+    s = sn.sampler(net, 0.0, chains=4, schedule="checkerboard", dynamics="metropolis")
+    rng = np.random.default_rng(5)
+    starts = rng.choice(np.array([-1, 1], dtype=np.int8), size=(4, net.n))
+    state = s.init(init=starts[None], seed=3)
+    final, res = s.kernel.relax(state, s.betas, 60)
+    done = res.done_at[0]
+    assert np.all(done > 0) and len(np.unique(done)) > 1
+    for c in range(4):
+        ref, _ = s.step(state, int(done[c]))
+        np.testing.assert_array_equal(final.rng[c], ref.rng[c])
+        np.testing.assert_array_equal(final.spins[c], ref.spins[c])
+    np.testing.assert_array_equal(s.spins(state)[0], starts)  # the input state is untouched
+
+
+def test_multispin_window_sums_are_the_unpacked_spins():
+    """The kernel's window sums equal the spins decoded after each of those sweeps."""
+    net = sn.ising((6, 256))
+    s = sn.sampler(net, 2.5, chains=3, schedule="checkerboard")
+    state = s.init(init="random", seed=1)
+    _, res = s.kernel.relax(state, s.betas, 7, window=4)
+    want = np.zeros((3, net.n), dtype=np.int64)
+    for t in range(1, 8):
+        state, _ = s.step(state, 1)
+        if t > 3:
+            want += s.spins(state)[0]
+    np.testing.assert_array_equal(res.spin_sums, want)
+
+
+def test_multispin_same_result_on_one_and_two_threads():
+    net = sn.ising((20, 256))
+    starts = np.random.default_rng(4).choice(np.array([-1, 1], dtype=np.int8), size=(3, net.n))
+    kw = dict(T=[0.0, 2.0], sweeps=15, average=5, seed=9, schedule="checkerboard",
+              dynamics="metropolis")  # fmt: skip
+    xi = np.ones((1, net.n), dtype=np.int8)
+    try:
+        set_num_threads(1)
+        one = relax(net, starts, xi, **kw)
+        set_num_threads(2)
+        two = relax(net, starts, xi, **kw)
+    finally:
+        set_num_threads(2)
+    for key in ("states", "sweeps", "converged", "overlaps"):
+        np.testing.assert_array_equal(one[key], two[key])
+
+
+@pytest.mark.parametrize("name, net", PACKED, ids=_ids)
+def test_multispin_relax_equals_numpy_reference_at_T0(name, net):
+    """Deterministic T = 0 checkerboard sweeps: the numpy reference is an independent truth."""
+    starts = np.random.default_rng(6).choice(np.array([-1, 1], dtype=np.int8), size=(3, net.n))
+    kw = dict(T=0.0, sweeps=30, seed=0, schedule="checkerboard", dynamics="metropolis")
+    a = relax(net, starts, backend="numba", **kw)
+    b = relax(net, starts, backend="numpy", **kw)
+    for key in ("states", "sweeps", "converged"):
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+def test_multispin_split_relax_equals_chain_per_thread(monkeypatch):
+    """The row-block-parallel driver (taken with fewer chains than threads on long lattices;
+    forced here for any count) gives the chain-per-thread driver's result bit for bit, with
+    chains stopping at different sweeps while others run on."""
+    from statnn.dynamics.numba.kernel import Multispin
+
+    net = sn.ising((40, 128))
+    starts = np.random.default_rng(8).choice(np.array([-1, 1], dtype=np.int8), size=(3, net.n))
+    xi = np.ones((1, net.n), dtype=np.int8)
+    kw = dict(T=[0.0, 2.0], sweeps=14, average=5, seed=4, schedule="checkerboard",
+              dynamics="metropolis")  # fmt: skip
+    try:
+        set_num_threads(2)
+        monkeypatch.setattr(Multispin, "_split", lambda self, chains: True)
+        a = relax(net, starts, xi, **kw)
+        monkeypatch.setattr(Multispin, "_split", lambda self, chains: False)
+        b = relax(net, starts, xi, **kw)
+    finally:
+        set_num_threads(2)
+    assert len(np.unique(a.sweeps[0])) > 1
+    for key in ("states", "sweeps", "converged", "overlaps"):
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)

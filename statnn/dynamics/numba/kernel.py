@@ -99,6 +99,8 @@ from statnn.dynamics.numba.relax import (
     dense_memory_relax,
     dense_relax,
     lattice_relax,
+    multispin_relax,
+    multispin_relax_split,
     pattern_relax,
     sparse_relax,
 )
@@ -569,6 +571,20 @@ class Multispin(Representation):
     def pair_sums(self, native, who, Q, r):
         packed_pair_sums(native, who, Q, r, self.kernel.net.n)
 
+    def relax(self, native, cache, beta, rng, done, sweeps, window, check, sums, osums, done_at):
+        A, B, C, n, nw, rows, nblocks = self.geometry
+        K = native.shape[0]
+        rcls, rgrp, counts, dcls, tbits = self.prepare(beta)
+        if self._split(K):
+            kernel, limit = multispin_relax_split, K * nblocks
+        else:
+            kernel, limit = multispin_relax, K
+        with numba_threads.threads_for(limit):
+            kernel(
+                native, rng, self.rows_at, A, B, C, n, self.aligned, not self.aligned,
+                rcls, rgrp, counts, dcls, tbits, beta, sweeps, window, sums, done_at,
+            )  # fmt: skip
+
 
 class DenseMemory(Representation):
     """Dense associative memory with cached exact projections M = ξ S (:mod:`.dense_memory`)."""
@@ -832,8 +848,8 @@ class NumbaKernel:
 
     @property
     def relaxes(self) -> bool:
-        """Whether :meth:`relax` serves this representation (every one but multi-spin coding,
-        which keeps the Python loop over ``step``)."""
+        """Whether :meth:`relax` serves this representation (every numba one has it: a
+        representation without a ``relax`` method would keep the Python loop over ``step``)."""
         return hasattr(self.rep, "relax")
 
     def relax(self, state, betas, sweeps, *, window=0, overlaps=False):

@@ -18,7 +18,10 @@ sweep t:
   dense associative memory), O(degree) (sparse, lattice). ``done_at[k] = t`` then, and the
   chain does no further work.
 
-Multi-spin coded lattices have no driver here: they keep the Python loop over ``step``.
+Multi-spin coded lattices (:func:`multispin_relax`) run their checkerboard sweeps on the
+packed words and unpack only the window sweeps' spins into ``sums``; with fewer chains
+than threads on a long lattice their row blocks share the threads
+(:func:`multispin_relax_split`), as in ``step``.
 
 Chains are independent (``prange``), so the result does not depend on the threads.
 """
@@ -39,6 +42,9 @@ from statnn.dynamics.numba.lattice import _chain_async as lattice_async
 from statnn.dynamics.numba.lattice import _chain_checkerboard as lattice_checkerboard
 from statnn.dynamics.numba.lattice import _chain_sync as lattice_sync
 from statnn.dynamics.numba.lattice import _neighbour_sum
+from statnn.dynamics.numba.multispin import ROWS_PER_BLOCK, SCRATCH
+from statnn.dynamics.numba.multispin import _block as multispin_block
+from statnn.dynamics.numba.multispin import _chain_sweeps as multispin_sweeps
 from statnn.dynamics.numba.patterns import _chain_async as pattern_async
 from statnn.dynamics.numba.patterns import _chain_sync as pattern_sync
 from statnn.dynamics.numba.patterns import _field as pattern_field
@@ -269,3 +275,96 @@ def dense_memory_relax(
                 if stable:
                     done_at[k] = t
                     break
+
+
+@njit(cache=True, nogil=True)
+def _add_packed(target, P, k, B, C, r0, r1):
+    """target[r·C + x] += S_x of row r for rows r0 … r1 − 1 of chain k of the packed words
+    ``P`` (the layout of :func:`statnn.dynamics.numba.multispin.unpack`)."""
+    one = np.uint64(1)
+    for r in range(r0, r1):
+        a = r // B
+        y = r - a * B
+        base = r * C
+        for x in range(C):
+            kb = x >> 1
+            bit = (P[k, (a + y + x) & 1, r, kb >> 6] >> np.uint64(kb & 63)) & one
+            target[base + x] += np.int32(2 * np.int64(bit) - 1)
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def multispin_relax(
+    P, rng, rows_at, A, B, C, n, aligned, glauber, rcls, rgrp, cnt, dcls, tb, beta,
+    sweeps, window, sums, done_at,
+):  # fmt: skip
+    """Multi-spin coded checkerboard lattice: ``P`` the packed words (K, 2, rows, words),
+    ``rng`` the (K, rows, 4) row streams, chain k with the probability tables of row k
+    (``rows_at``, ``rcls`` … ``tb`` as
+    :func:`~statnn.dynamics.numba.multispin.msc_sweeps_chains`).
+    A checkerboard sweep visits every site, so a T = 0 sweep without a flip is a fixed point;
+    the window sums unpack the words. Each thread runs whole chains."""
+    K = P.shape[0]
+    for kk in prange(K):
+        k = np.int64(kk)
+        W = np.empty(SCRATCH, dtype=np.uint64)
+        zero = math.isinf(beta[k])
+        for t in range(1, sweeps + 1):
+            c = multispin_sweeps(
+                P, rng, rows_at, k, A, B, n, aligned, glauber,
+                rcls[k], rgrp[k], cnt[k], dcls[k], tb[k], 1, W,
+            )  # fmt: skip
+            if _in_window(t, sweeps, window) and sums.shape[1]:
+                _add_packed(sums[k], P, k, B, C, 0, P.shape[2])
+            if zero and c == 0:
+                done_at[k] = t
+                break
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def multispin_relax_split(
+    P, rng, rows_at, A, B, C, n, aligned, glauber, rcls, rgrp, cnt, dcls, tb, beta,
+    sweeps, window, sums, done_at,
+):  # fmt: skip
+    """:func:`multispin_relax` for fewer chains than threads: every half-sweep runs the
+    (chain, row block) pairs of the chains still running in parallel, as
+    :func:`~statnn.dynamics.numba.multispin.msc_sweeps_blocks` (each row draws from its
+    own stream, so the result is that of :func:`multispin_relax` bit for bit); the window
+    sums unpack by row block too."""
+    K, _, rows, nw = P.shape
+    nblocks = (rows + ROWS_PER_BLOCK - 1) // ROWS_PER_BLOCK
+    ks = np.empty(K, dtype=np.int64)
+    made = np.zeros(K * nblocks, dtype=np.int64)
+    for t in range(1, sweeps + 1):
+        M = 0
+        for k in range(K):
+            if done_at[k] < 0:
+                ks[M] = k
+                M += 1
+        if M == 0:
+            break
+        made[:] = 0
+        tasks = M * nblocks
+        for color in range(2):
+            for tt in prange(tasks):
+                m = np.int64(tt) // nblocks
+                q = np.int64(tt) - m * nblocks
+                k = ks[m]
+                W = np.empty(SCRATCH, dtype=np.uint64)
+                made[tt] += multispin_block(
+                    P, k, color, q, A, B, n, nw, aligned, glauber,
+                    rcls[k], rgrp[k], cnt[k], dcls[k], tb[k], rng[k], W, rows_at,
+                )  # fmt: skip
+        if _in_window(t, sweeps, window) and sums.shape[1]:
+            for tt in prange(tasks):
+                m = np.int64(tt) // nblocks
+                q = np.int64(tt) - m * nblocks
+                r0 = q * ROWS_PER_BLOCK
+                _add_packed(sums[ks[m]], P, ks[m], B, C, r0, min(rows, r0 + ROWS_PER_BLOCK))
+        for m in range(M):
+            k = ks[m]
+            if math.isinf(beta[k]):
+                c = 0
+                for q in range(nblocks):
+                    c += made[m * nblocks + q]
+                if c == 0:
+                    done_at[k] = t
