@@ -2,8 +2,8 @@
 
 Run: ``.venv/bin/python benchmarks/bench_recall.py [--repeats 3] [--threads 1] [--only TEXT]``
 
-In one process, alternating, for each representation (one-spin checkerboard lattice 128²,
-dense float32 N = 2000, pattern form N = 2000 P = 200, sparse N = 4000, dense associative
+In one process, alternating, for each representation (checkerboard lattice 128², one spin
+at a time and multi-spin coded, dense float32 N = 2000, pattern form N = 2000 P = 200, sparse N = 4000, dense associative
 memories n = 3 at N = 100, P = 362 and exp (β_F = 0.2) at N = 32, P = 3126, each at its
 capacity P_max as in the ``dense-capacity`` experiment; ``--only``: the cases whose name
 contains TEXT): ``sn.recall`` of 16 cues (``sn.relax`` from 16 random states on the
@@ -49,6 +49,8 @@ def cases():
         # name, network, T, rule, schedule, options, patterns, sweeps
         ("checkerboard lattice 128²", lattice, 2.269, "metropolis", "checkerboard",
          {"multispin": False}, None, 2000),
+        ("multispin lattice 128²", lattice, 2.269, "metropolis", "checkerboard", None, None,
+         2000),
         ("dense f32 N=2000", dense, 0.3, "glauber", "random", None, xi, 200),
         ("pattern N=2000 P=200", hop, 0.3, "glauber", "random", None, xi, 200),
         ("sparse N=4000 deg≈10", sparse, 1.0, "glauber", "random", None, None, 200),
