@@ -450,3 +450,13 @@ def test_multispin_split_relax_equals_chain_per_thread(monkeypatch):
     assert len(np.unique(a.sweeps[0])) > 1
     for key in ("states", "sweeps", "converged", "overlaps"):
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+def test_multispin_relax_does_not_step_from_python(monkeypatch):
+    net = sn.ising((16, 16))
+    calls = []
+    original = Sampler.step
+    monkeypatch.setattr(Sampler, "step", lambda *a, **k: calls.append(1) or original(*a, **k))
+    starts = np.ones((2, net.n), dtype=np.int8)
+    out = relax(net, starts, T=[0.0, 2.0], sweeps=6, average=3, seed=0, schedule="checkerboard")
+    assert calls == [] and out.converged[0].all()
