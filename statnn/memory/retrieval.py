@@ -533,10 +533,10 @@ def _run_compiled(s, state, net, xi, temps, sweeps, average):
     The step loop sums the spins of the last ``average`` sweeps up to the sweep ``t_end``
     at which it stops (the last chain's fixed point when every chain is at T = 0 and
     converges, else ``sweeps``); a chain that stopped earlier sits at its fixed point for
-    the rest, so its missing terms are its final state, added here. In pattern form the
-    kernel sums the exact overlaps M_μ = ξ^μ · S instead of the spins when ``xi`` is the
-    stored table, and the projections cost nothing (pattern form and dense associative
-    memories, whose kernels cache M).
+    the rest, so its missing terms are its final state, added here. In pattern form and
+    dense associative memories (whose kernels cache M) the kernel sums the exact overlaps
+    M_μ = ξ^μ · S instead of the spins when ``xi`` is the stored table, and the projections
+    cost nothing.
     """
     n_T, K = len(temps), s.chains
     zero_T = temps == 0.0
