@@ -137,6 +137,11 @@ class TorchKernel:
             return kept[2].copy()  # read back with the records of the call that made it
         return state.spins.cpu().numpy().copy()
 
+    def _keep_host(self, spins, host):
+        """Remember ``host``, the numpy copy of the device tensor ``spins`` read back with a
+        call's results, for :meth:`spins` (until the tensor changes)."""
+        self._host = (weakref.ref(spins), spins._version, host)
+
     def check_state(self, state):
         shape = (*self.shape, self.n)
         S = state.spins
@@ -231,6 +236,18 @@ class TorchKernel:
         """Σ_i ξ_i^μ S_i per state (K, P) of pattern-form couplings, else None."""
         return None
 
+    def _local_fields(self, S, cache):
+        """h_i = Σ_j J_ij S_j + b_i of every site (K, n) float64, for the T = 0 fixed-point
+        test of :meth:`relax` after random-order sweeps (a kernel that runs that schedule
+        provides it)."""
+        raise NotImplementedError
+
+    def _stable(self, S, cache):
+        """Per state (K,) bool: a fixed point of the T = 0 rule, S_i h_i ≥ −tol for every i
+        (a tie, |h_i| ≤ tol, keeps the spin)."""
+        h = self._local_fields(S, cache)
+        return (S.to(h.dtype) * h >= -self.tol).all(1)
+
     def _numerics(self):
         """A context the dynamics runs in (e.g. TF32 off where exactness depends on it)."""
         return contextlib.nullcontext()
@@ -260,6 +277,56 @@ class TorchKernel:
                 self._sync_spins(run, S, cache)
         new = self._new_state(state, S, cache, gen, sweeps)
         return new, flips.reshape(self.shape).cpu().numpy()
+
+    # -- relaxation to a fixed point (recall / relax) --------------------------------------
+    @property
+    def kind(self) -> str:
+        """The coupling representation the kernel runs on: ``"patterns"`` (Hebbian pattern
+        form, cached overlaps), ``"dense"``, ``"sparse"``, ``"lattice"``, …"""
+        if isinstance(getattr(self, "fields", None), PatternFields):
+            return "patterns"
+        return getattr(self.net.couplings, "kind", "") or "dense"
+
+    @property
+    def relaxes(self) -> bool:
+        """Whether :meth:`relax` serves this kernel: its ``step`` is the shared one on its
+        ``_advance`` and, under the random schedule, it provides the fields of the
+        fixed-point test (:meth:`_local_fields`)."""
+        own_fields = type(self)._local_fields is not TorchKernel._local_fields
+        return self.records_on_device and (self.schedule != "random" or own_fields)
+
+    def relax(self, state, betas, sweeps, *, window=0, overlaps=False):
+        """Run every chain to a fixed point (T = 0) or for ``sweeps`` sweeps, on the device
+        (:mod:`statnn.dynamics.torch.relax`): the results of :meth:`NumbaKernel.relax
+        <statnn.dynamics.numba.kernel.NumbaKernel.relax>` and of the step loop of
+        :func:`statnn.recall`, with one small host read per block of sweeps (blocks of 1,
+        2, 4, … up to :data:`~statnn.dynamics.torch.relax.MAX_BLOCK` sweeps) and one copy
+        of the results at the end.
+
+        A T = 0 chain is done after the first sweep t that flips no spin and leaves a fixed
+        point (S_i h_i ≥ −tol for every i): ``done_at`` = t. Over its last ``window``
+        sweeps (t > sweeps − window, up to ``done_at``) its spins are summed; with
+        ``overlaps=True`` (pattern form) its exact overlaps M_μ = Σ_i ξ_i^μ S_i instead,
+        and the final ones returned.
+
+        Returns
+        -------
+        state : SamplerState
+            The final chains (the input state is not modified). All chains share one
+            generator: its stream and ``sweep`` are those after every sweep the loop ran,
+            up to the end of the block in which the last chain converged (the spins are
+            those of ``done_at``: a fixed point stays fixed at T = 0).
+        Relaxed
+            ``done_at`` (n_T, chains), ``spin_sums`` (K, N) int32 or None, ``overlap_sums``
+            (K, P) int64 or None, ``overlaps`` (K, P) int64 or None.
+        """
+        if not self.relaxes:
+            raise NotImplementedError(
+                f"{type(self).__name__} has no relax under the {self.schedule!r} schedule"
+            )
+        from statnn.dynamics.torch.relax import relax
+
+        return relax(self, state, betas, sweeps, window=window, overlaps=overlaps)
 
     def _columns(self):
         """Offsets of the record row: E, Σ S, q sums of the chain pairs, overlap sums."""
@@ -514,7 +581,7 @@ class TorchKernel:
         at = nbuf + 8 * K
         final = host[at : at + K * n].view(np.int8).reshape(n_T, chains, n).copy()
         exchanged = None if ex is None else ex.unpack(host[at + K * n :])
-        self._host = (weakref.ref(spins), spins._version, final)
+        self._keep_host(spins, final)
         fields = dict.fromkeys(Records._fields)
         fields.update(
             energy=(rec[:, :K].T / n).reshape(n_T, chains, R),

@@ -94,6 +94,12 @@ class BlockKernel(TorchKernel):
     def _overlap_sums(self, S, cache):
         return cache
 
+    def _local_fields(self, S, cache):
+        """h = scale · raw + b (K, n) float64 from fields summed afresh (not the cache: a
+        float cache may have drifted by round-off since its last refresh)."""
+        f = self.fields
+        return f.full_raw(S).to(torch.float64).mul_(f.scale).add_(self.bias)
+
     def _block(self, S, cache, idx, u, beta, zero_keeps):
         f = self.fields
         dtype = u.dtype

@@ -118,16 +118,26 @@ class DenseMemoryKernel(TorchKernel):
     def _overlap_sums(self, S, M):
         return M
 
-    def _synchronous(self, S, gen, beta, zero_keeps, flips):
-        u = torch.rand((self.K, self.n), generator=gen, dtype=torch.float64, device=self.device)
-        old = S.to(torch.float64)
-        M = old @ self.xi
+    def _all_fields(self, old, M):
+        """Every site's field h (K, n) from the spins ``old`` (float64) and their
+        projections M (K, P), in site blocks of bounded memory."""
         h = torch.empty_like(old)
         width = max(1, _SYNC_ENTRIES // max(1, self.K * self.P))
         for a in range(0, self.n, width):
             rows = self.xi[a : a + width]  # (B, P)
             h[:, a : a + width] = self._field(M[:, None, :], rows[None], old[:, a : a + width])
         h += self.bias
+        return h
+
+    def _local_fields(self, S, M):
+        """Every site's field (K, n) float64 from projections computed afresh."""
+        old = S.to(torch.float64)
+        return self._all_fields(old, old @ self.xi)
+
+    def _synchronous(self, S, gen, beta, zero_keeps, flips):
+        u = torch.rand((self.K, self.n), generator=gen, dtype=torch.float64, device=self.device)
+        old = S.to(torch.float64)
+        h = self._all_fields(old, old @ self.xi)
         b = beta[:, None]
         z = None if zero_keeps is None else zero_keeps[:, None]
         new = new_spins(self.rule, old, h, u, b, z, self.tol)
