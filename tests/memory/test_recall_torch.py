@@ -1,0 +1,274 @@
+"""recall / relax through the torch backend's device loop (TorchKernel.relax) on CPU torch.
+
+Independent truths: the same dynamics stepped one sweep at a time from Python (the loop of
+``Sampler.step`` with a host copy of the spins per sweep, reached by switching
+``TorchKernel.relaxes`` off): same final states, sweep counts and convergence flags bit
+for bit, overlaps bit for bit without a time average and to 1e-12 with one; the numba
+backend's compiled relax at T = 0 under deterministic schedules (sequential, synchronous,
+checkerboard) with exact fields (pattern form, lattices); and counted host reads: one small
+read per block of sweeps (blocks of 1, 2, 4, … sweeps), not one per sweep.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import statnn as sn
+from statnn.dynamics.sampling import Sampler
+from statnn.memory import hopfield, random_patterns, recall, relax
+
+torch = pytest.importorskip("torch")
+import statnn.dynamics.torch.fields as torch_fields  # noqa: E402
+from statnn.dynamics.torch import relax as torch_relax  # noqa: E402
+from statnn.dynamics.torch.base import TorchKernel  # noqa: E402
+from tests.dynamics.test_torch_records import host_reads  # noqa: E402, F401 (a fixture)
+
+SCHEDULES = ("random", "sequential", "permuted", "synchronous")
+
+
+@pytest.fixture
+def stepped():
+    """A context in which recall/relax take the Python step loop on the torch backend
+    (its own patch: the test's other patches stay)."""
+
+    class Switch:
+        def __enter__(self):
+            self.patch = pytest.MonkeyPatch()
+            self.patch.setattr(TorchKernel, "relaxes", property(lambda self: False))
+
+        def __exit__(self, *exc):
+            self.patch.undo()
+
+    return Switch()
+
+
+def _compare(a, b, averaged):
+    for key in ("states", "sweeps", "converged"):
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    if a["overlaps"] is None:
+        assert b["overlaps"] is None
+    elif averaged:
+        np.testing.assert_allclose(a["overlaps"], b["overlaps"], rtol=0, atol=1e-12)
+    else:
+        np.testing.assert_array_equal(a["overlaps"], b["overlaps"])
+
+
+def _as_dict(out):
+    return {k: getattr(out, k) for k in ("states", "sweeps", "converged", "overlaps")}
+
+
+@pytest.fixture(scope="module")
+def memory():
+    xi = random_patterns(6, 96, seed=0)
+    return xi, hopfield(xi)
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+@pytest.mark.parametrize(
+    "T, sweeps, average",
+    [
+        (0.0, 30, 0),  # every chain converges: the run stops at the last fixed point
+        (0.0, 4, 3),  # capped: chains that converged inside the window sit at their point
+        ([0.0, 0.4], 10, 5),  # T = 0 and T > 0 chains side by side
+        (0.3, 9, 4),  # a time average at T > 0
+    ],
+)
+def test_recall_on_the_device_equals_step_loop(memory, stepped, schedule, T, sweeps, average):
+    xi, net = memory
+    kw = dict(
+        noise=0.3, T=T, sweeps=sweeps, chains=2, seed=5, schedule=schedule, average=average,
+        backend="torch", backend_options={"block_size": 16},
+    )  # fmt: skip
+    a = recall(net, xi, **kw)
+    with stepped:
+        b = recall(net, xi, **kw)
+    _compare(_as_dict(a), _as_dict(b), averaged=average > 0)
+    if not average:
+        np.testing.assert_array_equal(a.overlap, b.overlap)
+    assert a.params == b.params
+
+
+def _dense_memory():
+    return sn.dense_memory(random_patterns(4, 24, seed=3), interaction="poly", degree=3)
+
+
+def _networks():
+    xi = random_patterns(5, 64, seed=4)
+    hop = hopfield(xi)
+    rng = np.random.default_rng(7)
+    A = sp.triu(sp.random(60, 60, density=0.1, random_state=8, data_rvs=rng.standard_normal), 1)
+    open_lattice = sn.ising((6, 7), periodic=False).couplings
+    exp_memory = sn.dense_memory(random_patterns(4, 24, seed=5), interaction="exp", beta=0.3)
+    return [
+        # name, network, patterns, backend options
+        ("pattern", hop, xi, {"block_size": 16}),
+        ("pattern-int8", hop, xi, {"block_size": 8, "pattern_mode": "int8"}),
+        ("dense64", sn.Network(hop.couplings.to_dense()), xi, {"block_size": 16}),
+        ("dense32", sn.Network(hop.couplings.to_dense(np.float32)), xi, {"block_size": 16}),
+        ("sparse", sn.Network(sp.csr_array(A + A.T)), None, {"block_size": 16}),
+        ("sparse-lists", sn.Network(sp.csr_array(A + A.T)), None, {"block_size": 16}),
+        ("lattice", sn.ising((6, 8)), None, {"block_size": 16}),
+        ("lattice-bias", sn.Network(open_lattice, np.linspace(-0.3, 0.3, 42)), None, None),
+        ("dense-memory-poly", _dense_memory(), None, None),
+        ("dense-memory-exp", exp_memory, None, None),
+    ]
+
+
+@pytest.mark.parametrize(
+    "name, net, xi, options", _networks(), ids=lambda v: v if isinstance(v, str) else ""
+)
+@pytest.mark.parametrize("schedule", (*SCHEDULES, "checkerboard"))
+def test_relax_on_the_device_equals_step_loop_every_kernel(
+    name, net, xi, options, schedule, stepped, monkeypatch
+):
+    if schedule == "checkerboard" and (net.lattice is None or not net.lattice.bipartite):
+        pytest.skip("checkerboard needs a bipartite lattice")
+    if name == "sparse-lists":  # padded neighbour lists instead of a dense matrix
+        monkeypatch.setattr(torch_fields, "SPARSE_AS_DENSE_MAX_N", 10)
+    rng = np.random.default_rng(11)
+    starts = rng.choice(np.array([-1, 1], dtype=np.int8), size=(3, net.n))
+    dyn = "metropolis" if name.startswith("lattice") and schedule != "synchronous" else "glauber"
+    for T, sweeps, average in ((0.0, 25, 0), (0.0, 3, 2), ([0.0, 1.5], 12, 4), (1.5, 8, 5)):
+        kw = dict(
+            T=T, sweeps=sweeps, average=average, seed=2, schedule=schedule, dynamics=dyn,
+            backend="torch", backend_options=options,
+        )  # fmt: skip
+        s = sn.sampler(net, T, chains=3, schedule=schedule, dynamics=dyn, backend="torch",
+                       backend_options=options, allow_asymmetric=True)  # fmt: skip
+        assert s.kernel.relaxes
+        a = relax(net, starts, xi, **kw)
+        with stepped:
+            b = relax(net, starts, xi, **kw)
+        _compare(a, b, averaged=average > 0)
+        assert a.params == b.params
+
+
+def test_the_device_loop_does_not_step_from_python(memory, monkeypatch):
+    xi, net = memory
+    calls = []
+    original = Sampler.step
+    monkeypatch.setattr(Sampler, "step", lambda *a, **k: calls.append(1) or original(*a, **k))
+    out = recall(net, xi, noise=0.2, T=[0.0, 0.3], sweeps=8, average=3, seed=0, backend="torch")
+    assert calls == [] and out.overlaps.shape == (2, 6, 6)
+
+
+def test_relax_leaves_its_input_state_and_returns_the_stepped_spins(memory):
+    """The input state stays valid; the returned spins are those the step loop reaches
+    after ``done_at`` sweeps (a fixed point stays fixed); the flat chain order is k = t ·
+    chains + c."""
+    xi, net = memory
+    s = sn.sampler(net, 0.0, chains=4, backend="torch", allow_asymmetric=True)
+    starts = random_patterns(4, net.n, seed=2)
+    state = s.init(init=starts[None], seed=3)
+    final, res = s.kernel.relax(state, s.betas, 40)
+    done = res.done_at[0]
+    assert np.all(done > 0) and len(np.unique(done)) > 1  # chains stop at different sweeps
+    np.testing.assert_array_equal(s.spins(state)[0], starts)
+    for c in range(4):
+        ref, _ = s.step(state, int(done[c]))
+        np.testing.assert_array_equal(s.spins(final)[0, c], s.spins(ref)[0, c])
+        before, _ = s.step(state, int(done[c]) - 1)
+        flips = s.step(before, 1)[1].flips[0, c]  # the sweep done_at flipped nothing ...
+        assert flips == 0
+        if done[c] > 1:  # ... and the one before it did (else done_at would be earlier)
+            assert s.step(s.step(state, int(done[c]) - 2)[0], 1)[1].flips[0, c] > 0
+    assert final.sweep >= done.max()
+
+
+@pytest.mark.parametrize(
+    "schedule, net, options",
+    [
+        ("sequential", "pattern", {"block_size": 16}),
+        ("synchronous", "pattern", None),
+        ("checkerboard", "lattice", None),
+        ("sequential", "lattice", {"block_size": 16}),
+        ("synchronous", "lattice", None),
+    ],
+)
+def test_device_relax_equals_numba_at_T0(memory, schedule, net, options):
+    """Deterministic T = 0 dynamics with exact fields: the numba backend's compiled relax
+    is an independent truth, state for state and sweep for sweep."""
+    rng = np.random.default_rng(4)
+    if net == "pattern":
+        xi, net = memory
+    else:
+        xi, net = None, sn.ising((8, 10))
+    starts = rng.choice(np.array([-1, 1], dtype=np.int8), size=(5, net.n))
+    dyn = "metropolis" if xi is None and schedule != "synchronous" else "glauber"
+    kw = dict(T=0.0, sweeps=40, seed=1, schedule=schedule, dynamics=dyn)
+    a = relax(net, starts, xi, backend="torch", backend_options=options, **kw)
+    b = relax(net, starts, xi, backend="numba", backend_options={"multispin": False}, **kw)
+    assert a.converged.any()
+    _compare(a, b, averaged=False)
+
+
+def _neel(shape):
+    """A Néel state: under synchronous T = 0 dynamics of a ferromagnet every spin flips,
+    forever (a 2-cycle: no chain ever converges)."""
+    grid = np.indices(shape).sum(0) % 2
+    return np.where(grid == 0, 1, -1).astype(np.int8).ravel()
+
+
+def _blocks(sweeps, cap):
+    """Block lengths 1, 2, 4, … ≤ cap covering ``sweeps``."""
+    out, t, b = [], 0, 1
+    while t < sweeps:
+        out.append(min(b, sweeps - t))
+        t += out[-1]
+        b = min(2 * b, cap)
+    return out
+
+
+@pytest.mark.parametrize("sweeps", [1, 7, 100, 300])
+def test_host_reads_grow_with_the_blocks_not_the_sweeps(host_reads, sweeps):  # noqa: F811
+    """A run that never converges (a synchronous 2-cycle): one scalar read per block but the
+    last, then one copy of the results (``cpu`` and ``numpy``); the spins of the result are
+    that copy (``Sampler.spins`` reads nothing more)."""
+    net = sn.ising((4, 6))
+    starts = np.stack([_neel((4, 6)), _neel((4, 6))])
+    out = relax(net, starts, T=0.0, sweeps=sweeps, schedule="synchronous", seed=0,
+                backend="torch")  # fmt: skip
+    assert not out.converged.any() and np.all(out.sweeps == sweeps)
+    blocks = len(_blocks(sweeps, torch_relax.MAX_BLOCK))
+    scalar = host_reads["__bool__"] + host_reads["item"]
+    assert scalar == blocks - 1, host_reads
+    assert host_reads["cpu"] == 1 and host_reads["numpy"] == 1, host_reads
+    assert sum(host_reads.values()) == scalar + 2, host_reads
+    if sweeps <= 2 * torch_relax.MAX_BLOCK:  # O(log sweeps) up to the cap
+        assert scalar <= math.ceil(math.log2(sweeps + 1))
+
+
+def test_a_converging_recall_reads_once_per_block_until_the_last_fixed_point(
+    memory,
+    host_reads,  # noqa: F811
+):
+    xi, net = memory
+    out = recall(net, xi, noise=0.3, T=0.0, sweeps=500, chains=3, seed=1, backend="torch",
+                 schedule="random")  # fmt: skip
+    assert out.converged.all()
+    last = int(out.sweeps.max())
+    # the loop runs blocks until one ends at or after the last done_at, then stops
+    ends = np.cumsum(_blocks(500, torch_relax.MAX_BLOCK))
+    blocks = int(np.searchsorted(ends, last)) + 1
+    assert host_reads["__bool__"] + host_reads["item"] == blocks, host_reads
+    assert host_reads["cpu"] == 1 and host_reads["numpy"] == 1, host_reads
+
+
+def test_mixed_temperatures_read_nothing_before_the_end(memory, host_reads):  # noqa: F811
+    """With a chain at T > 0 the run cannot stop early: no read until the one copy."""
+    xi, net = memory
+    recall(net, xi, noise=0.3, T=[0.0, 0.5], sweeps=50, average=10, seed=1, backend="torch")
+    assert host_reads["__bool__"] + host_reads["item"] == 0, host_reads
+    assert host_reads["cpu"] == 1 and host_reads["numpy"] == 1, host_reads
+
+
+def test_the_step_loop_reads_once_per_sweep(memory, host_reads, stepped):  # noqa: F811
+    """The baseline the device loop removes (the count the benchmark prints)."""
+    xi, net = memory
+    with stepped:
+        recall(net, xi, noise=0.3, T=[0.0, 0.5], sweeps=50, seed=1, backend="torch")
+    assert host_reads["cpu"] >= 50
