@@ -234,3 +234,86 @@ def test_cuda_tempering_samples_boltzmann_and_reads_back_once():
         p, _ = _boltzmann(net, 1.0 / temperature)
         hist = np.bincount(_codes(run.states[t]), minlength=2**net.n)
         assert chi_square_pvalue(hist, p) > 1e-4, temperature
+
+
+# -- recall / relax on the device (TorchKernel.relax) -----------------------------------------
+@pytest.mark.parametrize(
+    "name,schedule,kernel",
+    [
+        ("hopfield", "random", None),  # the default kernel: Triton blocks where installed
+        ("hopfield", "synchronous", None),
+        ("hopfield", "random", "torch"),  # int8 products (more than 16 chains)
+        ("hopfield", "permuted", "torch"),
+        ("dense64", "sequential", None),
+        ("ising2d", "checkerboard", None),  # multi-spin words where Triton applies
+        ("ising2d", "checkerboard", "torch"),  # compiled half-sweeps
+        ("ising3d", "random", "torch"),  # neighbour lists, every field checked
+    ],
+)
+def test_cuda_relax_equals_the_step_loop(name, schedule, kernel):
+    """recall/relax through the device loop equal the loop over ``step`` (one host copy of
+    the spins per sweep) on CUDA: states, sweeps and flags bit for bit, overlaps to 1e-12."""
+    from statnn.dynamics.torch.base import TorchKernel
+
+    net = NETS[name]
+    xi = net.patterns
+    starts = np.random.default_rng(2).choice(np.array([-1, 1], dtype=np.int8), (20, net.n))
+    options = {} if kernel is None else {"kernel": kernel}
+    s = sn.sampler(net, 0.0, chains=20, schedule=schedule, backend="torch", device="cuda",
+                   backend_options=options)  # fmt: skip
+    assert s.kernel.relaxes
+    for T, sweeps, average in ((0.0, 60, 0), ([0.0, 1.0], 20, 5)):
+        kw = dict(T=T, sweeps=sweeps, average=average, seed=1, schedule=schedule,
+                  backend="torch", device="cuda", backend_options=options)  # fmt: skip
+        a = sn.relax(net, starts, xi, **kw)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(TorchKernel, "relaxes", property(lambda self: False))
+            b = sn.relax(net, starts, xi, **kw)
+        for key in ("states", "sweeps", "converged"):
+            np.testing.assert_array_equal(a[key], b[key], err_msg=f"{key} at T={T}")
+        if xi is not None:
+            np.testing.assert_allclose(a.overlaps, b.overlaps, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("kernel", [None, "torch"])
+def test_cuda_relax_reads_once_per_block(kernel):
+    """A run that never converges (a synchronous 2-cycle from a Néel state): one scalar read
+    per block of sweeps but the last (blocks of 1, 2, 4, …, 64 sweeps), one copy at the end,
+    no other scalar read (``aten::_local_scalar_dense``)."""
+    from statnn.dynamics.torch.relax import MAX_BLOCK
+    from tests.dynamics.test_torch_records import _READS
+
+    net = NETS["ising2d"]
+    neel = np.where(np.indices((16, 16)).sum(0) % 2 == 0, 1, -1).astype(np.int8).ravel()
+    sweeps, blocks, t, b = 200, 0, 0, 1
+    while t < sweeps:
+        t, b, blocks = t + min(b, sweeps - t), min(2 * b, MAX_BLOCK), blocks + 1
+    counts = dict.fromkeys(_READS, 0)
+    saved = {name: getattr(torch.Tensor, name) for name in _READS}
+
+    def counting(name):
+        def wrapper(self, *a, **k):
+            counts[name] += 1
+            return saved[name](self, *a, **k)
+
+        return wrapper
+
+    options = {} if kernel is None else {"kernel": kernel}
+    kw = dict(T=0.0, sweeps=sweeps, schedule="synchronous", seed=0, backend="torch",
+              device="cuda", backend_options=options)  # fmt: skip
+    sn.relax(net, np.stack([neel, -neel]), **kw)  # compile and warm up
+    try:
+        for name in _READS:
+            setattr(torch.Tensor, name, counting(name))
+        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+            out = sn.relax(net, np.stack([neel, -neel]), **kw)
+    finally:
+        for name, original in saved.items():
+            setattr(torch.Tensor, name, original)
+    assert not out.converged.any()
+    assert counts["__bool__"] == blocks - 1, counts
+    assert counts["cpu"] == 1 and sum(counts.values()) == blocks + 1, counts
+    scalar = sum(
+        e.name() == "aten::_local_scalar_dense" for e in prof.profiler.kineto_results.events()
+    )
+    assert scalar == blocks - 1
