@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python benchmarks/bench_torch.py [--device cuda] [--case lattice|hopfield|dense|all]
 [--L 1024] [--N 2000] [--P 200] [--chains 64] [--sweeps 5] [--block-size 64] [--threads N] [--no-numba]
-[--records | --counts | --tempering]``
+[--records | --counts | --tempering | --recall]``
 
 On a shared CPU, ``--threads 1`` avoids OpenMP threads spinning against other processes.
 
@@ -51,6 +51,13 @@ with the exchange in the device record loop, and the same tempering run through 
 Python loop (``step`` + numpy + ``ReplicaExchange`` between calls, what the backend ran
 before its device exchange; forced here by hiding ``TorchKernel.exchange_state``), with
 the host reads of each.
+
+``--recall`` times ``sn.recall`` of 16 cues (Hopfield, N × P from ``--N``/``--P``, random
+and synchronous schedules) and ``sn.relax`` of 16 random states (Ising 64², checkerboard)
+through the device loop (``TorchKernel.relax``: one small host read per block of 1, 2,
+4, … 64 sweeps) and through the loop over ``step`` (a host copy of the spins per sweep),
+at T = 0 (cap 200 sweeps), at T = 0.3 (4 × ``--sweeps`` sweeps, overlaps averaged over the
+last half) and both side by side; prints both times, their ratio and the host reads of each.
 """
 
 from __future__ import annotations
@@ -385,6 +392,65 @@ def tempering(args):
           f"overhead {100 * (python / plain - 1):+5.1f} %   device loop {python / device:5.2f}× faster")  # fmt: skip
 
 
+def recall_paths(args):
+    """``sn.recall`` / ``sn.relax`` through the device loop (``TorchKernel.relax``) against
+    the loop over ``Sampler.step`` with a host copy of the spins per sweep (forced by
+    switching ``TorchKernel.relaxes`` off), same run, alternating; host reads of each."""
+    from statnn.dynamics.torch.base import TorchKernel
+
+    rng = np.random.default_rng(0)
+    xi = np.where(rng.random((args.P, args.N)) < 0.5, -1, 1).astype(np.int8)
+    hop = sn.hopfield(xi)
+    lattice = sn.ising((64, 64))
+    starts = rng.choice(np.array([-1, 1], dtype=np.int8), (16, lattice.n))
+    cases = [
+        # name, run(**kw) for the network, schedule
+        (f"pattern N={args.N} P={args.P}, 16 cues", "random",
+         lambda **kw: sn.recall(hop, xi, noise=0.2, cue=np.arange(16), seed=0, **kw)),
+        (f"pattern N={args.N} P={args.P}, 16 cues", "synchronous",
+         lambda **kw: sn.recall(hop, xi, noise=0.2, cue=np.arange(16), seed=0, **kw)),
+        ("Ising 64², 16 random states", "checkerboard",
+         lambda **kw: sn.relax(lattice, starts, seed=0, **kw)),
+    ]  # fmt: skip
+    runs = {
+        "T=0": dict(T=0.0, sweeps=200),
+        "avg": dict(T=0.3, sweeps=4 * args.sweeps, average=2 * args.sweeps),
+        "mixed": dict(T=[0.0, 0.3], sweeps=4 * args.sweeps, average=args.sweeps),
+    }
+    compiled = TorchKernel.relaxes
+    stepped = property(lambda self: False)
+    print(f"recall: device loop vs step loop, best of {args.repeats}")
+    for name, schedule, run in cases:
+        for label, extra in runs.items():
+            kw = dict(schedule=schedule, backend="torch", device=args.device, **extra)
+            paths = {"device": lambda kw=kw, run=run: run(**kw)}
+
+            def step_loop(kw=kw, run=run):
+                TorchKernel.relaxes = stepped
+                try:
+                    return run(**kw)
+                finally:
+                    TorchKernel.relaxes = compiled
+
+            paths["steps"] = step_loop
+            times = dict.fromkeys(paths, np.inf)
+            for fn in paths.values():
+                out = fn()  # warm-up
+            for _ in range(args.repeats):  # the paths in turn: a load change hits both
+                for key, fn in paths.items():
+                    t0 = time.perf_counter()
+                    fn()
+                    times[key] = min(times[key], time.perf_counter() - t0)
+            reads = {key: count_host_reads(fn)[1] for key, fn in paths.items()}
+            print(
+                f"  {name:34s} {schedule:12s} {label:5s} sweeps ≤ {np.max(out.sweeps):4d}  "
+                f"device {times['device']:8.3f} s  steps {times['steps']:8.3f} s  "
+                f"steps/device {times['steps'] / times['device']:5.2f}  "
+                f"host reads device {reads['device']:4d}  steps {reads['steps']:4d}",
+                flush=True,
+            )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
@@ -408,7 +474,13 @@ def main(argv=None):
         "--tempering", action="store_true",
         help="simulate vs simulate(tempering=True) on the torch backend (device and Python loop)",
     )  # fmt: skip
-    parser.add_argument("--repeats", type=int, default=3, help="--records, --tempering: best of")
+    parser.add_argument(
+        "--recall", action="store_true",
+        help="recall/relax through the device loop vs the step loop, host reads of each",
+    )  # fmt: skip
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="--records, --tempering, --recall: best of"
+    )
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     args = parser.parse_args(argv)
     if args.counts and not args.device.startswith("cuda"):
@@ -425,6 +497,9 @@ def main(argv=None):
         print(f"GPU: {torch.cuda.get_device_name(torch.device(args.device))}")
     if args.tempering:
         tempering(args)
+        return
+    if args.recall:
+        recall_paths(args)
         return
     for name, case in CASES.items():
         if args.case in (name, "all"):
