@@ -272,3 +272,32 @@ def test_the_step_loop_reads_once_per_sweep(memory, host_reads, stepped):  # noq
     with stepped:
         recall(net, xi, noise=0.3, T=[0.0, 0.5], sweeps=50, seed=1, backend="torch")
     assert host_reads["cpu"] >= 50
+
+
+@pytest.mark.parametrize("schedule", ["random", "permuted", "sequential"])
+def test_dense_memory_indexes_on_the_device_without_reads(schedule, host_reads):  # noqa: F811
+    """Off the CPU the dense-memory kernel indexes its sites with device tensors
+    (``host_order`` False): the same updates as the host-indexed CPU path, and a step reads
+    back only its flips; relax then reads once per block."""
+    net = _dense_memory()
+    s = sn.sampler(net, [0.0, 0.8], chains=3, schedule=schedule, backend="torch")
+    state = s.init(seed=1)
+    assert s.kernel.host_order
+    a, fa = s.step(state, 4)
+    s.kernel.host_order = False
+    for key in host_reads:
+        host_reads[key] = 0
+    b, fb = s.step(state, 4)
+    assert host_reads["cpu"] == 1 and sum(host_reads.values()) == 2, host_reads
+    np.testing.assert_array_equal(fa.flips, fb.flips)
+    assert fa.flips.sum() > 0
+    np.testing.assert_array_equal(s.spins(a), s.spins(b))
+    assert torch.equal(a.cache, b.cache)
+    for key in host_reads:
+        host_reads[key] = 0
+    zero = sn.sampler(net, 0.0, chains=3, schedule=schedule, backend="torch")
+    zero.kernel.host_order = False
+    _, res = zero.kernel.relax(zero.init(seed=2), zero.betas, 30)
+    blocks = int(np.searchsorted(np.cumsum(_blocks(30, torch_relax.MAX_BLOCK)), res.done_at.max()))
+    assert np.all(res.done_at > 0)
+    assert host_reads["__bool__"] == blocks + 1 and host_reads["cpu"] == 1, host_reads

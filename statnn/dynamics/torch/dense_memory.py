@@ -13,7 +13,8 @@ h_i = [E(S_i = −1) − E(S_i = +1)]/2, costs O(P) per state from r_μ = M_μ �
 the formulas of the numpy reference. Single-site schedules update one neuron at a time for
 every state at once: per sweep the site order (``randint`` / ``randperm``, shared by all
 chains, as the block kernels do) and then the uniforms (K, N) are drawn from the state's
-generator; after each update M ← M + (S_i' − S_i) ξ_i (exact). There is no coupling matrix,
+generator (the order is read back to the host once per sweep on the CPU only, see
+:attr:`DenseMemoryKernel.host_order`); after each update M ← M + (S_i' − S_i) ξ_i (exact). There is no coupling matrix,
 so no block product: one update is a handful of (K × P) operations, which suits many chains
 and a GPU rather than one chain on a CPU. Synchronous sweeps compute every field from the
 old projections (in site blocks of bounded memory), then recompute M = S ξᵀ.
@@ -49,6 +50,11 @@ class DenseMemoryKernel(TorchKernel):
         self.beta_f = float(c.beta)
         self.bias = torch.as_tensor(np.ascontiguousarray(net.bias, dtype=np.float64), device=dev)
         self._arange = torch.arange(self.n, device=dev)
+        #: Single-site schedules index the sites from a host copy of the sweep's order (one
+        #: read per sweep, the faster indexing on the CPU, where the read costs a copy), or,
+        #: where False (the default off the CPU), by one-element index tensors on the device,
+        #: with nothing read back; the same updates either way.
+        self.host_order = dev.type == "cpu"
 
     def _cache(self, S):
         flat = S.reshape(self.K, self.n).to(torch.float64)
@@ -88,19 +94,26 @@ class DenseMemoryKernel(TorchKernel):
                 S.copy_(new)
                 M.copy_(M_new)
                 continue
-            # the site order on the host: one read per sweep (random, permuted), none for
-            # the fixed order
             order = self._order(gen)
-            order = range(self.n) if self.schedule == "sequential" else order.tolist()
+            if self.host_order:  # plain integer indexing: one read of the order per sweep
+                order = range(self.n) if self.schedule == "sequential" else order.tolist()
             for start, u in self._uniform_chunks(gen, torch.float64, 1):
                 for t in range(u.shape[1]):
-                    i = order[start + t]
-                    row = self.xi[i]
-                    old = S[:, i].to(torch.float64)
-                    h = self._field(M, row, old) + self.bias[i]
+                    if self.host_order:
+                        i = order[start + t]
+                        row, old, b = self.xi[i], S[:, i].to(torch.float64), self.bias[i]
+                    else:  # a one-element index tensor: nothing is read back
+                        i = order[start + t : start + t + 1]
+                        row = self.xi.index_select(0, i)[0]
+                        old = S.index_select(1, i)[:, 0].to(torch.float64)
+                        b = self.bias.index_select(0, i)
+                    h = self._field(M, row, old) + b
                     new = new_spins(self.rule, old, h, u[:, t], beta, zero_keeps, self.tol)
                     d = new - old
-                    S[:, i] = new.to(torch.int8)
+                    if self.host_order:
+                        S[:, i] = new.to(torch.int8)
+                    else:
+                        S.index_copy_(1, i, new.to(torch.int8)[:, None])
                     M.addr_(d, row)
                     flips += d != 0
 
