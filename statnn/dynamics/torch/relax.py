@@ -12,11 +12,12 @@ After sweep t, on the device:
   ``sums`` (K, N) int32, or, for the pattern form with ``overlaps``, the exact overlaps
   M_μ = Σ_i ξ_i^μ S_i to ``osums`` (K, P) int64: the numerators of time averages.
 
-The host asks whether every chain is done only between blocks of sweeps whose lengths grow
-1, 2, 4, … up to :data:`MAX_BLOCK` (one small read per block: a recall that converges in 3
-sweeps runs 3 or 4, one that runs for ``sweeps`` costs O(log sweeps + sweeps / MAX_BLOCK)
-reads). At the end of a block that ended at sweep t, a T = 0 chain that is not yet done is
-found done when its last sweep flipped nothing (``last < t``) and its state is a fixed
+When every chain is at T = 0, the host asks whether every chain is done only between
+blocks of sweeps whose lengths grow 1, 2, 4, … up to :data:`MAX_BLOCK` (one small read per
+block: a recall that converges in 3 sweeps runs 3 or 4, one that runs for ``sweeps`` costs
+O(log sweeps + sweeps / MAX_BLOCK) reads); otherwise nothing can stop the run early, and
+the chains are examined once, after the last sweep. At the end of a block that ended at
+sweep t, a T = 0 chain that is not yet done is found done when its last sweep flipped nothing (``last < t``) and its state is a fixed
 point of the zero-temperature rule, S_i h_i ≥ −tol for every i (a tie keeps the spin). A
 sweep that visits every site (sequential, permuted, checkerboard, synchronous) and flips
 nothing is that test itself; after random-order sweeps, which may miss sites, every field is
@@ -42,6 +43,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from statnn.dynamics.backends import Relaxed
+
 #: Longest block of sweeps between two host reads (the blocks grow 1, 2, 4, … up to this).
 MAX_BLOCK = 64
 
@@ -55,8 +58,6 @@ def relax(kernel, state, betas, sweeps, *, window=0, overlaps=False, max_block=M
     ``window`` sweeps, t > sweeps − window, up to ``done_at``. ``max_block``: the longest
     block of sweeps between two host reads.
     """
-    from statnn.dynamics.numba.kernel import Relaxed
-
     k = kernel
     n_T, chains = k.shape
     K, n, dev = k.K, k.n, k.device
@@ -90,16 +91,13 @@ def relax(kernel, state, betas, sweeps, *, window=0, overlaps=False, max_block=M
                     else:
                         sums += S
             block = min(2 * block, max_block)
-            if not any_zero:
-                continue
-            found = zero & (done_at < 0) & (last < t)
-            if check:
-                k._sync_spins(run, S, cache)
-                found &= k._stable(S, cache)
-            done_at = torch.where(found, last + 1, done_at)
-            if all_zero and t < sweeps and bool((done_at > 0).all()):  # the block's one read
-                break
+            if all_zero and t < sweeps:  # else nothing can stop the run early
+                done_at = _mark(k, run, S, cache, zero, last, done_at, t, check)
+                if bool((done_at > 0).all()):  # the block's one read
+                    break
         ran = t
+        if any_zero and ran == sweeps:  # (a fixed point keeps its `last`: found now as well)
+            done_at = _mark(k, run, S, cache, zero, last, done_at, ran, check)
         k._sync_spins(run, S, cache)
         if window:  # trim a done chain's sums to the window sweeps up to done_at
             upto = torch.where(done_at > 0, done_at.clamp(min=start), ran)
@@ -128,3 +126,14 @@ def relax(kernel, state, betas, sweeps, *, window=0, overlaps=False, max_block=M
         overlap_sums=osums_host if window and P else None,
         overlaps=final_host if P else None,
     )
+
+
+def _mark(k, run, S, cache, zero, last, done_at, t, check):
+    """``done_at`` with the T = 0 chains found done after sweep t: not done yet, no flip in
+    sweep t (``last < t``) and, after random-order sweeps, every S_i h_i ≥ −tol; each gets
+    ``last + 1``."""
+    found = zero & (done_at < 0) & (last < t)
+    if check:
+        k._sync_spins(run, S, cache)
+        found &= k._stable(S, cache)
+    return torch.where(found, last + 1, done_at)
