@@ -54,9 +54,9 @@ the host reads of each.
 
 ``--recall`` times ``sn.recall`` of 16 cues (Hopfield, N × P from ``--N``/``--P``, random
 and synchronous schedules) and ``sn.relax`` of 16 random states (Ising 64², checkerboard)
-through the device loop (``TorchKernel.relax``: one small host read per block of 1, 2,
-4, … 64 sweeps) and through the loop over ``step`` (a host copy of the spins per sweep),
-at T = 0 (cap 200 sweeps), at T = 0.3 (4 × ``--sweeps`` sweeps, overlaps averaged over the
+through the device loop (``TorchKernel.relax``: one small host read per block of sweeps,
+half the sweeps run so far, at most 64) and through the loop over ``step`` (a host copy of
+the spins per sweep), at T = 0 (cap 200 sweeps), at T = 0.3 (4 × ``--sweeps`` sweeps, overlaps averaged over the
 last half) and both side by side; prints both times, their ratio and the host reads of each.
 """
 

@@ -278,16 +278,16 @@ def test_cuda_relax_equals_the_step_loop(name, schedule, kernel):
 @pytest.mark.parametrize("kernel", [None, "torch"])
 def test_cuda_relax_reads_once_per_block(kernel):
     """A run that never converges (a synchronous 2-cycle from a Néel state): one scalar read
-    per block of sweeps but the last (blocks of 1, 2, 4, …, 64 sweeps), one copy at the end,
+    per block of sweeps but the last (after t sweeps a block of t // 2, 1 to 64), one copy at the end,
     no other scalar read (``aten::_local_scalar_dense``)."""
     from statnn.dynamics.torch.relax import MAX_BLOCK
     from tests.dynamics.test_torch_records import _READS
 
     net = NETS["ising2d"]
     neel = np.where(np.indices((16, 16)).sum(0) % 2 == 0, 1, -1).astype(np.int8).ravel()
-    sweeps, blocks, t, b = 200, 0, 0, 1
+    sweeps, blocks, t = 200, 0, 0
     while t < sweeps:
-        t, b, blocks = t + min(b, sweeps - t), min(2 * b, MAX_BLOCK), blocks + 1
+        t, blocks = t + min(max(1, t // 2), MAX_BLOCK, sweeps - t), blocks + 1
     counts = dict.fromkeys(_READS, 0)
     saved = {name: getattr(torch.Tensor, name) for name in _READS}
 

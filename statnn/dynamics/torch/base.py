@@ -299,9 +299,10 @@ class TorchKernel:
         """Run every chain to a fixed point (T = 0) or for ``sweeps`` sweeps, on the device
         (:mod:`statnn.dynamics.torch.relax`): the results of :meth:`NumbaKernel.relax
         <statnn.dynamics.numba.kernel.NumbaKernel.relax>` and of the step loop of
-        :func:`statnn.recall`, with one small host read per block of sweeps (blocks of 1,
-        2, 4, … up to :data:`~statnn.dynamics.torch.relax.MAX_BLOCK` sweeps) and one copy
-        of the results at the end.
+        :func:`statnn.recall`, with one small host read per block of sweeps (blocks of half
+        the sweeps run so far, up to :data:`~statnn.dynamics.torch.relax.MAX_BLOCK` sweeps:
+        :func:`~statnn.dynamics.torch.relax.block_after`) and one copy of the results at the
+        end.
 
         A T = 0 chain is done after the first sweep t that flips no spin and leaves a fixed
         point (S_i h_i ≥ −tol for every i): ``done_at`` = t. Over its last ``window``

@@ -13,10 +13,12 @@ After sweep t, on the device:
   M_μ = Σ_i ξ_i^μ S_i to ``osums`` (K, P) int64: the numerators of time averages.
 
 When every chain is at T = 0, the host asks whether every chain is done only between
-blocks of sweeps whose lengths grow 1, 2, 4, … up to :data:`MAX_BLOCK` (one small read per
-block: a recall that converges in 3 sweeps runs 3 or 4, one that runs for ``sweeps`` costs
-O(log sweeps + sweeps / MAX_BLOCK) reads); otherwise nothing can stop the run early, and
-the chains are examined once, after the last sweep. At the end of a block that ended at
+blocks of sweeps, one small read per block. The block after t sweeps is t // 2 sweeps long,
+at least 1, at most :data:`MAX_BLOCK` (:func:`block_after`: 1, 1, 1, 1, 2, 3, 4, 6, 9, …):
+a recall that converges in 4 sweeps runs exactly 4, and a run overshoots its last fixed
+point by at most half the sweeps it needed (and by less than MAX_BLOCK), for
+O(log sweeps + sweeps / MAX_BLOCK) reads. Otherwise nothing can stop the run early, and the
+chains are examined once, after the last sweep. At the end of a block that ended at
 sweep t, a T = 0 chain that is not yet done is found done when its last sweep flipped nothing (``last < t``) and its state is a fixed
 point of the zero-temperature rule, S_i h_i ≥ −tol for every i (a tie keeps the spin). A
 sweep that visits every site (sequential, permuted, checkerboard, synchronous) and flips
@@ -45,8 +47,14 @@ import torch
 
 from statnn.dynamics.backends import Relaxed
 
-#: Longest block of sweeps between two host reads (the blocks grow 1, 2, 4, … up to this).
+#: Longest block of sweeps between two host reads (see :func:`block_after`).
 MAX_BLOCK = 64
+
+
+def block_after(t: int, max_block: int = MAX_BLOCK) -> int:
+    """Sweeps in the block that follows sweep t: t // 2, at least 1, at most ``max_block``
+    (a block never runs more than half again the sweeps done so far)."""
+    return min(max(1, t // 2), max_block)
 
 
 def relax(kernel, state, betas, sweeps, *, window=0, overlaps=False, max_block=MAX_BLOCK):
@@ -77,9 +85,9 @@ def relax(kernel, state, betas, sweeps, *, window=0, overlaps=False, max_block=M
         zero = k._upload(zero_host, torch.bool)
         sums = torch.zeros((K, n if window and not P else 0), dtype=torch.int32, device=dev)
         osums = torch.zeros((K, P if window else 0), dtype=torch.int64, device=dev)
-        t, block = 0, 1
+        t = 0
         while t < sweeps:
-            for _ in range(min(block, sweeps - t)):
+            for _ in range(min(block_after(t, max_block), sweeps - t)):
                 flips.zero_()
                 k._advance(run, S, cache, gen, state.sweep + t, 1, flips)
                 t += 1
@@ -90,7 +98,6 @@ def relax(kernel, state, betas, sweeps, *, window=0, overlaps=False, max_block=M
                         osums += k._overlap_sums(S, cache)[:, :P].to(torch.int64)
                     else:
                         sums += S
-            block = min(2 * block, max_block)
             if all_zero and t < sweeps:  # else nothing can stop the run early
                 done_at = _mark(k, run, S, cache, zero, last, done_at, t, check)
                 if bool((done_at > 0).all()):  # the block's one read
