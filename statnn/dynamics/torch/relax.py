@@ -19,11 +19,12 @@ a recall that converges in 4 sweeps runs exactly 4, and a run overshoots its las
 point by at most half the sweeps it needed (and by less than MAX_BLOCK), for
 O(log sweeps + sweeps / MAX_BLOCK) reads. Otherwise nothing can stop the run early, and the
 chains are examined once, after the last sweep. At the end of a block that ended at
-sweep t, a T = 0 chain that is not yet done is found done when its last sweep flipped nothing (``last < t``) and its state is a fixed
-point of the zero-temperature rule, S_i h_i ≥ −tol for every i (a tie keeps the spin). A
-sweep that visits every site (sequential, permuted, checkerboard, synchronous) and flips
-nothing is that test itself; after random-order sweeps, which may miss sites, every field is
-checked (the kernel's ``_local_fields``). Then ``done_at = last + 1``: a fixed point flips
+sweep t, a T = 0 chain that is not yet done is found done when its last sweep flipped
+nothing (``last < t``) and its state is a fixed point of the zero-temperature rule,
+S_i h_i ≥ −tol for every i (a tie keeps the spin). A sweep that visits every site
+(sequential, permuted, checkerboard, synchronous) and flips nothing is that test itself;
+after random-order sweeps, which may miss sites, every field is checked (the kernel's
+``_local_fields``, summed afresh). Then ``done_at = last + 1``: a fixed point flips
 nothing at T = 0 ever after, and a state before ``last`` was not one (it flipped later), so
 ``last + 1`` is the first sweep after which the chain was at its fixed point — the sweep at
 which the step loop of :func:`statnn.memory.retrieval._run_steps` finds it, exactly.
