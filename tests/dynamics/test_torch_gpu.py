@@ -248,6 +248,7 @@ def test_cuda_tempering_samples_boltzmann_and_reads_back_once():
         ("ising2d", "checkerboard", None),  # multi-spin words where Triton applies
         ("ising2d", "checkerboard", "torch"),  # compiled half-sweeps
         ("ising3d", "random", "torch"),  # neighbour lists, every field checked
+        ("dense_memory", "random", None),  # sites indexed by device tensors (no read)
     ],
 )
 def test_cuda_relax_equals_the_step_loop(name, schedule, kernel):
@@ -255,13 +256,18 @@ def test_cuda_relax_equals_the_step_loop(name, schedule, kernel):
     the spins per sweep) on CUDA: states, sweeps and flags bit for bit, overlaps to 1e-12."""
     from statnn.dynamics.torch.base import TorchKernel
 
-    net = NETS[name]
+    if name == "dense_memory":
+        xi = np.where(np.random.default_rng(4).random((4, 32)) < 0.5, 1, -1).astype(np.int8)
+        net = sn.dense_memory(xi, interaction="poly", degree=3)
+    else:
+        net = NETS[name]
     xi = net.patterns
     starts = np.random.default_rng(2).choice(np.array([-1, 1], dtype=np.int8), (20, net.n))
     options = {} if kernel is None else {"kernel": kernel}
     s = sn.sampler(net, 0.0, chains=20, schedule=schedule, backend="torch", device="cuda",
                    backend_options=options)  # fmt: skip
     assert s.kernel.relaxes
+    assert getattr(s.kernel, "host_order", False) is False
     for T, sweeps, average in ((0.0, 60, 0), ([0.0, 1.0], 20, 5)):
         kw = dict(T=T, sweeps=sweeps, average=average, seed=1, schedule=schedule,
                   backend="torch", device="cuda", backend_options=options)  # fmt: skip
