@@ -66,14 +66,14 @@ class Records(NamedTuple):
 
 
 class Relaxed(NamedTuple):
-    """What a kernel's ``relax`` found (the loop under :func:`statnn.recall`; torch:
-    :meth:`TorchKernel.relax <statnn.dynamics.torch.base.TorchKernel.relax>`, with the
-    fields of the numba backend's ``Relaxed``), by flat chain index k = t · chains + c."""
+    """What a kernel's ``relax`` found (the loop under :func:`statnn.recall`: numba's
+    ``NumbaKernel.relax``, torch's :meth:`TorchKernel.relax
+    <statnn.dynamics.torch.base.TorchKernel.relax>`), by flat chain index k = t · chains + c."""
 
     done_at: np.ndarray  # (n_T, chains) sweep after which a T = 0 chain was a fixed point, or −1
     spin_sums: np.ndarray | None  # (K, N) int32: Σ S over the window sweeps each chain ran
-    overlap_sums: np.ndarray | None  # (K, P) int64: Σ M over those sweeps (pattern form)
-    overlaps: np.ndarray | None  # (K, P) final M_μ = Σ_i ξ_i^μ S_i (pattern form)
+    overlap_sums: np.ndarray | None  # (K, P) int64: Σ M over those sweeps (cached M only)
+    overlaps: np.ndarray | None  # (K, P) final M_μ = Σ_i ξ_i^μ S_i (cached M only)
 
 
 class Kernel(Protocol):

@@ -49,7 +49,7 @@ from statnn.core.couplings import (
     SparseCouplings,
 )
 from statnn.core.dense_memory import DenseMemoryCouplings
-from statnn.dynamics.backends import Records, SamplerState, check_numpy_spins
+from statnn.dynamics.backends import Records, Relaxed, SamplerState, check_numpy_spins
 from statnn.dynamics.numba.dense import (
     dense_fields,
     dense_records,
@@ -670,15 +670,6 @@ class ExchangeState(NamedTuple):
             tried=np.zeros_like(self.tried),
             accepted=np.zeros_like(self.accepted),
         )
-
-
-class Relaxed(NamedTuple):
-    """What :meth:`NumbaKernel.relax` found, by flat chain index k = t · chains + c."""
-
-    done_at: np.ndarray  # (n_T, chains) sweep after which a T = 0 chain was a fixed point, or −1
-    spin_sums: np.ndarray | None  # (K, N) int32: Σ S over the window sweeps each chain ran
-    overlap_sums: np.ndarray | None  # (K, P) int64: Σ M over those sweeps (cached M only)
-    overlaps: np.ndarray | None  # (K, P) final M_μ = Σ_i ξ_i^μ S_i (cached M only)
 
 
 class NumbaKernel:
