@@ -62,7 +62,7 @@ def dense_fields(S, H, JT, bias):
         _refresh_chain(S[k], H[k], JT, bias, np.empty(S.shape[1]))
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _async_loop(s, h, JT, bias, b, st, order, schedule, tol, sweeps, done, refresh, perm, acc, mode):
     """:func:`_chain_async` for one ``mode`` (a constant at each call site)."""
     n = s.shape[0]
@@ -105,7 +105,7 @@ def _chain_async(
     )  # fmt: skip
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _sync_loop(s, h, JT, bias, b, st, tol, sweeps, done, refresh, new, acc, mode):
     """:func:`_chain_sync` for one ``mode`` (a constant at each call site)."""
     n = s.shape[0]
@@ -167,7 +167,7 @@ def dense_synchronous(S, H, JT, bias, beta, rng, rule, tol, sweeps, done, refres
         )
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def dense_energy(s, h, bias):
     """E = −½ Σ_i S_i (h_i + b_i) from the cached fields h = J S + b (float64 sum).
 
@@ -204,7 +204,7 @@ def dense_records(
                 k = units[u, w]
                 if k < 0:
                     continue
-                if sync:
+                if sync is not None and sync:
                     c = _chain_sync(
                         S[k], H[k], JT, bias, beta[k], rng[k], rule, tol, every, clock, refresh,
                         new, acc,

@@ -141,6 +141,14 @@ _NO_ORDER = np.empty(0, dtype=np.int64)
 _NO_ENERGY = np.empty(0, dtype=np.float64)
 
 
+def _sync(kernel):
+    """The ``sync`` argument of the records and relax kernels: True for synchronous sweeps,
+    None for single-neuron ones. numba compiles a kernel per argument type and drops the
+    branches that test ``sync is not None`` when it is None, so a single-neuron run never
+    compiles the synchronous loops (about half the first-call compile time)."""
+    return True if kernel.schedule == "synchronous" else None
+
+
 # -- representations -----------------------------------------------------------------------------
 class Representation:
     """How one coupling representation runs in the numba backend.
@@ -246,7 +254,7 @@ class Dense(Representation):
         E, MS, O, Q, rec0 = rec
         dense_records(
             self.flat(native), cache, self.JT, k.bias, beta, rng, k.order, k.code,
-            k.schedule == "synchronous", k.rule, k.tol, done, self.refresh,
+            _sync(k), k.rule, k.tol, done, self.refresh,
             units, n_rec, every, E, MS, Q, rec0, flips,
         )  # fmt: skip
 
@@ -254,7 +262,7 @@ class Dense(Representation):
         k = self.kernel
         dense_relax(
             self.flat(native), cache, self.JT, k.bias, beta, rng, k.order, k.code,
-            k.schedule == "synchronous", k.rule, k.tol, done, self.refresh,
+            _sync(k), k.rule, k.tol, done, self.refresh,
             sweeps, window, check, sums, done_at,
         )  # fmt: skip
 
@@ -328,7 +336,7 @@ class Patterns(Representation):
         slot, (probs, half) = tables
         pattern_records(
             self.flat(native), cache, self.xiT, self.scale, k.bias, self.biased, beta, rng,
-            k.order, k.code, k.schedule == "synchronous", k.rule, k.tol,
+            k.order, k.code, _sync(k), k.rule, k.tol,
             units, n_rec, every, E, MS, O, Q, rec0, flips, self.ahead, slot, probs, half,
         )  # fmt: skip
 
@@ -337,7 +345,7 @@ class Patterns(Representation):
         slot, (probs, half) = self._ladder(beta)
         pattern_relax(
             self.flat(native), cache, self.xiT, self.scale, k.bias, beta, rng, k.order, k.code,
-            k.schedule == "synchronous", k.rule, k.tol, sweeps, window, check, sums, osums,
+            _sync(k), k.rule, k.tol, sweeps, window, check, sums, osums,
             done_at, self.ahead, slot, probs, half,
         )  # fmt: skip
 
@@ -394,7 +402,7 @@ class Sparse(Representation):
         E, MS, O, Q, rec0 = rec
         sparse_records(
             self.flat(native), *self.csr, k.bias, beta, rng, k.order, k.code,
-            k.schedule == "synchronous", k.rule, k.tol, self._energy(cache), done,
+            _sync(k), k.rule, k.tol, self._energy(cache), done,
             SPARSE_REFRESH, units, n_rec, every, E, MS, Q, rec0, flips,
         )  # fmt: skip
 
@@ -402,7 +410,7 @@ class Sparse(Representation):
         k = self.kernel
         sparse_relax(
             self.flat(native), *self.csr, k.bias, beta, rng, k.order, k.code,
-            k.schedule == "synchronous", k.rule, k.tol, sweeps, window, check, sums, done_at,
+            _sync(k), k.rule, k.tol, sweeps, window, check, sums, done_at,
         )  # fmt: skip
 
 

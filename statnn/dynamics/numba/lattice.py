@@ -38,7 +38,7 @@ from statnn.dynamics.numba.rules import (
 from statnn.dynamics.numba.schedule import FIXED, RANDOM, order_buffer, start_sweep
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _neighbour_sum(s, nbr, i):
     total = 0
     for c in range(nbr.shape[1]):
@@ -48,7 +48,7 @@ def _neighbour_sum(s, nbr, i):
     return total
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _tables(rule, J, b0, beta, degree, tol):
     """:func:`~statnn.dynamics.numba.rules.probability` per (spin, neighbour sum): Glauber
     P(+1), Metropolis P(flip); row (s + 1) / 2, column n + degree, h = J n + b0."""
@@ -73,7 +73,7 @@ def _update(rule, old, ns, i, J, bias, uniform_bias, table, degree, b, tol, st):
     return new_spin(rule, old, J * ns + bias[i], b, tol, st)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _async_loop(
     s, nbr, J, bias, uniform_bias, b, st, order, schedule, tol, sweeps, perm, table, mode
 ):  # fmt: skip
@@ -170,7 +170,7 @@ def lattice_synchronous(S, nbr, J, bias, uniform_bias, beta, rng, rule, tol, swe
         )
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _step_index(x, size, periodic, step):
     """Neighbour coordinate x + step (step = ±1) along an axis of ``size``; −1 if none."""
     y = x + step
@@ -181,7 +181,7 @@ def _step_index(x, size, periodic, step):
     return y
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _chain_checkerboard(s, dims, periodic, J, bias, uniform_bias, b, st, rule, tol, sweeps):
     """``sweeps`` checkerboard sweeps of one chain; returns the flips made."""
     A, B, C = dims[0], dims[1], dims[2]
@@ -263,7 +263,7 @@ def lattice_checkerboard(
         )
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _dot(s, a, b, m):
     """Σ_{x < m} s[a + x] s[b + x] (exact; a contiguous loop that vectorises)."""
     acc = 0
@@ -294,7 +294,7 @@ def lattice_bonds(s, dims, periodic):
     return bonds
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def lattice_energy(s, dims, periodic, J, bias, uniform_bias):
     """E = −J Σ_bonds S_i S_j − Σ_i b_i S_i (:func:`lattice_bonds`; the bias term from the
     exact spin sum when the bias is uniform)."""

@@ -19,7 +19,7 @@ from numba import njit
 from statnn.dynamics.numba.rng import uniform
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def spin_sum(s):
     """Σ_i S_i of one int8 chain (exact)."""
     total = 0
@@ -28,7 +28,7 @@ def spin_sum(s):
     return total
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def spin_product_sum(a, b):
     """Σ_i a_i b_i of two int8 chains (exact)."""
     total = 0
@@ -37,7 +37,7 @@ def spin_product_sum(a, b):
     return total
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def bias_sum(s, bias):
     """Σ_i b_i S_i (float64, in site order)."""
     total = 0.0

@@ -154,7 +154,7 @@ def _probability(mode, old, x, h, beta, tol, probs, t, half):
     return pr
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def dot_chunk(n, itemsize):
     """Patterns per int32-lane block: no lane of the block's sum can overflow.
 
@@ -369,7 +369,7 @@ def pattern_dot(m, xiT, i, chunk):
     return total
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _field(m, xiT, i, s_i, scale, p, b_i, chunk):
     """h_i = scale (Σ_μ ξ_i^μ m_μ − P s_i) + b_i with an exact integer sum."""
     return scale * np.float64(pattern_dot(m, xiT, i, chunk) - p * s_i) + b_i
@@ -386,7 +386,7 @@ def _add_pattern_row(m, xiT, i, new):
             m[mu] -= xiT[i, mu] + xiT[i, mu]
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _async_loop(
     s, m, xiT, scale, bias, b, st, order, schedule, tol, sweeps, perm, ahead, probs, t_row, half,
     mode,
@@ -460,7 +460,7 @@ def _chain_async(
     )  # fmt: skip
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _sync_loop(s, m, xiT, scale, bias, b, st, tol, sweeps, new, probs, t_row, half, mode):
     """:func:`_chain_sync` for one ``mode`` (a constant at each call site)."""
     n = s.shape[0]
@@ -535,7 +535,7 @@ def pattern_synchronous(
         )  # fmt: skip
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def pattern_energy(s, m, scale, bias, biased):
     """E = −½ s (Σ_μ M_μ² − P N) − Σ_i b_i S_i from the exact overlaps M_μ = ξ^μ · S.
 
@@ -571,7 +571,7 @@ def pattern_records(
                 k = units[u, w]
                 if k < 0:
                     continue
-                if sync:
+                if sync is not None and sync:
                     c = _chain_sync(
                         S[k], M[k], xiT, scale, bias, beta[k], rng[k], rule, tol, every, new,
                         probs, slot[k], half,

@@ -55,14 +55,14 @@ from statnn.dynamics.numba.sparse import _chain_sync as sparse_sync
 from statnn.dynamics.numba.sparse import _field as sparse_field
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _add(target, row):
     """target += row, elementwise in the dtype of target (an empty target is skipped)."""
     for j in range(target.shape[0]):
         target[j] += row[j]
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _in_window(t, sweeps, window):
     return t > sweeps - window
 
@@ -86,7 +86,7 @@ def pattern_relax(
         s = S[k]
         m = M[k]
         for t in range(1, sweeps + 1):
-            if sync:
+            if sync is not None and sync:
                 c = pattern_sync(
                     s, m, xiT, scale, bias, beta[k], rng[k], rule, tol, 1, new, probs, slot[k],
                     half,
@@ -129,7 +129,7 @@ def dense_relax(
         h = H[k]
         for t in range(1, sweeps + 1):
             clock = done + t - 1
-            if sync:
+            if sync is not None and sync:
                 c = dense_sync(
                     s, h, JT, bias, beta[k], rng[k], rule, tol, 1, clock, refresh, new, acc
                 )
@@ -166,7 +166,7 @@ def sparse_relax(
         zero = math.isinf(beta[k])
         s = S[k]
         for t in range(1, sweeps + 1):
-            if sync:
+            if sync is not None and sync:
                 c = sparse_sync(s, indptr, indices, data, bias, beta[k], rng[k], rule, tol, 1, new)
             else:
                 c, _, _ = sparse_async(

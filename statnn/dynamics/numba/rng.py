@@ -54,7 +54,7 @@ def next_u64_local(s0, s1, s2, s3):
     return result, s0, s1, s2, s3
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def next_u64(st):
     """Next 64-bit output of the xoshiro256** stream ``st`` (4 uint64 words, updated in place)."""
     result, s0, s1, s2, s3 = next_u64_local(st[0], st[1], st[2], st[3])
@@ -65,19 +65,19 @@ def next_u64(st):
     return result
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def to_uniform(x):
     """u = (x >> 11) · 2⁻⁵³ ∈ [0, 1) for a 64-bit output x."""
     return np.float64(x >> _U11) * _INV53
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def uniform(st):
     """A uniform float64 in [0, 1): the top 53 bits of the next output times 2⁻⁵³."""
     return np.float64(next_u64(st) >> _U11) * _INV53
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def bounded(st, n):
     """An unbiased uniform integer in [0, n) for 1 <= n < 2³² (Lemire 2019, 32-bit variant)."""
     un = np.uint64(n)
@@ -91,7 +91,7 @@ def bounded(st, n):
     return np.int64(m >> _U32)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def shuffle(order, st):
     """Fill ``order`` (int64, length n) with a uniformly random permutation of 0..n−1."""
     n = order.shape[0]

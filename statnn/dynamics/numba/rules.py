@@ -38,7 +38,7 @@ METROPOLIS = 1
 RULE_CODES = {"glauber": GLAUBER, "metropolis": METROPOLIS}
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def zero_temperature_spin(s, h, tol):
     """sign(h) at T = 0, and ``s`` itself when |h| ≤ ``tol`` (a tie keeps the state)."""
     if h > tol:
@@ -48,19 +48,19 @@ def zero_temperature_spin(s, h, tol):
     return s
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def glauber_plus(beta, h):
     """P(S = +1) = 1 / (1 + exp(−2βh)) at finite β."""
     return 1.0 / (1.0 + math.exp(-2.0 * beta * h))
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def metropolis_flip(beta, delta_e):
     """min(1, exp(−β ΔE)) at finite β: exactly 1.0 for ΔE ≤ 0."""
     return 1.0 if delta_e <= 0.0 else math.exp(-beta * delta_e)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def probability(rule, s, h, beta, tol):
     """The outcome probability for spin ``s`` in field ``h``: Glauber P(new = +1),
     Metropolis P(flip). At β = ∞ it is 0 or 1 by :func:`zero_temperature_spin`."""
@@ -92,7 +92,7 @@ def new_spin(rule, s, h, beta, tol, st):
 ZERO_TEMPERATURE = 2
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def loop_mode(rule, beta):
     """The mode of a loop at this β: :data:`ZERO_TEMPERATURE` at β = ∞, else the rule.
 
@@ -105,7 +105,7 @@ def loop_mode(rule, beta):
     return ZERO_TEMPERATURE if math.isinf(beta) else rule
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def needs_draw(mode, s, h):
     """Whether an update in ``mode`` draws a uniform: always for Glauber, for ΔE = 2sh > 0
     for Metropolis, never at T = 0 (as :func:`new_spin` draws)."""
@@ -116,7 +116,7 @@ def needs_draw(mode, s, h):
     return False
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def outcome(mode, s, h, p, u, tol):
     """The new spin in ``mode`` from the outcome probability p (:func:`probability`) and the
     uniform u drawn where :func:`needs_draw` says so: the value :func:`new_spin` returns."""
@@ -127,7 +127,7 @@ def outcome(mode, s, h, p, u, tol):
     return zero_temperature_spin(s, h, tol)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def mode_spin(mode, s, h, beta, tol, st):
     """:func:`new_spin` in a loop specialised for ``mode`` (:func:`loop_mode`): the same
     value and draws, with the other modes' branches compiled away."""

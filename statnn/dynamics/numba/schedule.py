@@ -33,20 +33,20 @@ PERMUTED = 2
 SCHEDULE_CODES = {"random": RANDOM, "sequential": FIXED, "permuted": PERMUTED}
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def order_buffer(schedule, n):
     """The per-chain permutation buffer: n sites for ``PERMUTED``, empty otherwise."""
     return np.empty(n if schedule == PERMUTED else 0, dtype=np.int64)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def start_sweep(schedule, perm, st):
     """At the start of a sweep: a fresh permutation for ``PERMUTED`` (draws from ``st``)."""
     if schedule == PERMUTED:
         shuffle(perm, st)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def site(schedule, t, n, order, perm, st):
     """The site of attempt t of a sweep (``RANDOM`` draws it from ``st``)."""
     if schedule == RANDOM:
@@ -67,7 +67,7 @@ def add_row_twice(target, row, new):
             target[j] -= row[j] + row[j]
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def signed_row_sum(acc, s, rows):
     """acc += Σ_j s_j · rows[j] for spins s_j = ±1, row by row in order j = 0, 1, …
 

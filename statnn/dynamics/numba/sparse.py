@@ -51,7 +51,7 @@ def _field(s, i, indptr, indices, data, b_i):
 _CSR = (int64[::1], int64[::1], float64[::1])
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def sparse_energy(s, indptr, indices, data, bias):
     """E = −½ Σ_i S_i Σ_j J_ij S_j − Σ_i b_i S_i (float64, row by row; for asymmetric J
     the quadratic form of the symmetric part)."""
@@ -61,7 +61,7 @@ def sparse_energy(s, indptr, indices, data, bias):
     return -e
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _async_loop(
     s, indptr, indices, data, bias, b, st, order, schedule, tol, sweeps, perm, track, e, done,
     refresh, mode,
@@ -115,7 +115,7 @@ def _chain_async(
     )  # fmt: skip
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _sync_loop(s, indptr, indices, data, bias, b, st, tol, sweeps, new, mode):
     """:func:`_chain_sync` for one ``mode`` (a constant at each call site)."""
     n = s.shape[0]
@@ -211,7 +211,7 @@ def sparse_records(
                 k = units[u, w]
                 if k < 0:
                     continue
-                if sync:
+                if sync is not None and sync:
                     c = _chain_sync(
                         S[k], indptr, indices, data, bias, beta[k], rng[k], rule, tol, every, new
                     )
