@@ -9,9 +9,10 @@ asynchronous driver: per sweep, N update attempts at sites drawn by the schedule
 * ``PERMUTED``: a fresh uniform permutation per sweep (one Fisher–Yates shuffle per sweep);
 
 and differs only in how it reads the local field and what it updates after a flip. The
-helpers here are ``inline="always"``: numba pastes them into each kernel, so the kernels
-compile to the code they had when each wrote them out, and draw the same random numbers in
-the same order.
+helpers here are ordinary compiled functions, which LLVM inlines into the kernels where
+they are small (a shuffle stays one call per sweep); only :func:`next_site`, which LLVM would leave as a call per update, is inlined by
+numba (``inline="always"``, which re-types the callee in every caller and costs compile
+time). Either way the kernels draw the same random numbers in the same order.
 
 The row helpers :func:`add_row_twice` and :func:`signed_row_sum` serve both caches that are
 linear in the spins: dense fields (rows = columns of J) and pattern overlaps (rows =
