@@ -127,7 +127,7 @@ def outcome(mode, s, h, p, u, tol):
     return zero_temperature_spin(s, h, tol)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def mode_spin(mode, s, h, beta, tol, st):
     """:func:`new_spin` in a loop specialised for ``mode`` (:func:`loop_mode`): the same
     value and draws, with the other modes' branches compiled away."""
