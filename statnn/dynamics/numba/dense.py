@@ -21,13 +21,15 @@ import numpy as np
 from numba import njit, prange
 
 from statnn.dynamics.numba.measure import spin_product_sum, spin_sum
-from statnn.dynamics.numba.rng import bounded
+from statnn.dynamics.numba.rng import bounded, uniform
 from statnn.dynamics.numba.rules import (
     GLAUBER,
     METROPOLIS,
     ZERO_TEMPERATURE,
     loop_mode,
-    mode_spin,
+    needs_draw,
+    outcome,
+    probability,
 )
 from statnn.dynamics.numba.schedule import (
     FIXED,
@@ -73,7 +75,12 @@ def _async_loop(s, h, JT, bias, b, st, order, schedule, tol, sweeps, done, refre
         for t in range(n):
             i = bounded(st, n) if schedule == RANDOM else sites[t]
             old = np.int64(s[i])
-            new = mode_spin(mode, old, np.float64(h[i]), b, tol, st)
+            # :func:`~statnn.dynamics.numba.rules.mode_spin` written out: inlined, its
+            # stream argument cost a reference count increment and decrement per update
+            hi = np.float64(h[i])
+            p = 0.0 if mode == ZERO_TEMPERATURE else probability(mode, old, hi, b, tol)
+            u = uniform(st) if needs_draw(mode, old, hi) else 0.0
+            new = outcome(mode, old, hi, p, u, tol)
             if new != old:
                 s[i] = new
                 count += 1
@@ -112,7 +119,11 @@ def _sync_loop(s, h, JT, bias, b, st, tol, sweeps, done, refresh, new, acc, mode
     count = 0
     for sweep in range(sweeps):
         for i in range(n):
-            new[i] = mode_spin(mode, np.int64(s[i]), np.float64(h[i]), b, tol, st)
+            old = np.int64(s[i])
+            hi = np.float64(h[i])  # mode_spin written out, as in _async_loop
+            p = 0.0 if mode == ZERO_TEMPERATURE else probability(mode, old, hi, b, tol)
+            u = uniform(st) if needs_draw(mode, old, hi) else 0.0
+            new[i] = outcome(mode, old, hi, p, u, tol)
         for i in range(n):
             if new[i] != s[i]:
                 s[i] = new[i]

@@ -38,7 +38,7 @@ from statnn.dynamics.numba.rules import (
 from statnn.dynamics.numba.schedule import FIXED, RANDOM, order_buffer, start_sweep
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _neighbour_sum(s, nbr, i):
     total = 0
     for c in range(nbr.shape[1]):

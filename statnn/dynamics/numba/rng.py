@@ -54,7 +54,7 @@ def next_u64_local(s0, s1, s2, s3):
     return result, s0, s1, s2, s3
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def next_u64(st):
     """Next 64-bit output of the xoshiro256** stream ``st`` (4 uint64 words, updated in place)."""
     result, s0, s1, s2, s3 = next_u64_local(st[0], st[1], st[2], st[3])
@@ -71,13 +71,13 @@ def to_uniform(x):
     return np.float64(x >> _U11) * _INV53
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def uniform(st):
     """A uniform float64 in [0, 1): the top 53 bits of the next output times 2⁻⁵³."""
     return np.float64(next_u64(st) >> _U11) * _INV53
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def bounded(st, n):
     """An unbiased uniform integer in [0, n) for 1 <= n < 2³² (Lemire 2019, 32-bit variant)."""
     un = np.uint64(n)

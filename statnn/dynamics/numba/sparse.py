@@ -26,13 +26,15 @@ import numpy as np
 from numba import float64, int64, njit, prange
 
 from statnn.dynamics.numba.measure import spin_product_sum, spin_sum
-from statnn.dynamics.numba.rng import bounded
+from statnn.dynamics.numba.rng import bounded, uniform
 from statnn.dynamics.numba.rules import (
     GLAUBER,
     METROPOLIS,
     ZERO_TEMPERATURE,
     loop_mode,
-    mode_spin,
+    needs_draw,
+    outcome,
+    probability,
 )
 from statnn.dynamics.numba.schedule import FIXED, RANDOM, order_buffer, start_sweep
 
@@ -77,7 +79,11 @@ def _async_loop(
             i = bounded(st, n) if schedule == RANDOM else sites[t]
             old = np.int64(s[i])
             h = _field(s, i, indptr, indices, data, bias[i])
-            new = mode_spin(mode, old, h, b, tol, st)
+            # :func:`~statnn.dynamics.numba.rules.mode_spin` written out: inlined, its
+            # stream argument cost a reference count increment and decrement per update
+            p = 0.0 if mode == ZERO_TEMPERATURE else probability(mode, old, h, b, tol)
+            u = uniform(st) if needs_draw(mode, old, h) else 0.0
+            new = outcome(mode, old, h, p, u, tol)
             if new != old:
                 s[i] = new
                 count += 1
@@ -123,7 +129,10 @@ def _sync_loop(s, indptr, indices, data, bias, b, st, tol, sweeps, new, mode):
     for _ in range(sweeps):
         for i in range(n):
             h = _field(s, i, indptr, indices, data, bias[i])
-            new[i] = mode_spin(mode, np.int64(s[i]), h, b, tol, st)
+            old = np.int64(s[i])  # mode_spin written out, as in _async_loop
+            p = 0.0 if mode == ZERO_TEMPERATURE else probability(mode, old, h, b, tol)
+            u = uniform(st) if needs_draw(mode, old, h) else 0.0
+            new[i] = outcome(mode, old, h, p, u, tol)
         for i in range(n):
             if new[i] != s[i]:
                 count += 1
