@@ -10,9 +10,11 @@ asynchronous driver: per sweep, N update attempts at sites drawn by the schedule
 
 and differs only in how it reads the local field and what it updates after a flip. The
 helpers here are ordinary compiled functions, which LLVM inlines into the kernels where
-they are small (a shuffle stays one call per sweep); only :func:`next_site`, which LLVM would leave as a call per update, is inlined by
-numba (``inline="always"``, which re-types the callee in every caller and costs compile
-time). Either way the kernels draw the same random numbers in the same order.
+they are small (a shuffle stays one call per sweep); :func:`site` and :func:`next_site`,
+which take arrays and run per update, are inlined by numba (``inline="always"``: a call
+costs a reference count increment and decrement per update; numba's inlining re-types the
+callee in every caller and costs compile time). Either way the kernels draw the same random
+numbers in the same order.
 
 The row helpers :func:`add_row_twice` and :func:`signed_row_sum` serve both caches that are
 linear in the spins: dense fields (rows = columns of J) and pattern overlaps (rows =
@@ -47,7 +49,7 @@ def start_sweep(schedule, perm, st):
         shuffle(perm, st)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def site(schedule, t, n, order, perm, st):
     """The site of attempt t of a sweep (``RANDOM`` draws it from ``st``)."""
     if schedule == RANDOM:
