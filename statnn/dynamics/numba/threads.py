@@ -57,14 +57,11 @@ def threads_for(pieces: int):
     before = numba.get_num_threads()
     outer = getattr(_outer, "threads", None)
     _outer.threads = before if outer is None else outer
-    wanted = max(1, min(_outer.threads, pieces))
-    if wanted != before:  # numba's setter takes a lock and checks its pool: skip it if we can
-        numba.set_num_threads(wanted)
+    numba.set_num_threads(max(1, min(_outer.threads, pieces)))
     try:
         yield
     finally:
-        if wanted != before:
-            numba.set_num_threads(before)
+        numba.set_num_threads(before)
         _outer.threads = outer
 
 
