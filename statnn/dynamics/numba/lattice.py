@@ -263,7 +263,7 @@ def lattice_checkerboard(
         )
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")  # per row of a record: a call would count references
 def _dot(s, a, b, m):
     """Σ_{x < m} s[a + x] s[b + x] (exact; a contiguous loop that vectorises)."""
     acc = 0
