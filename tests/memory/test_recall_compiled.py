@@ -14,37 +14,15 @@ import statnn as sn
 from statnn.dynamics.numba.kernel import NumbaKernel, set_num_threads
 from statnn.dynamics.sampling import Sampler
 from statnn.memory import hopfield, random_patterns, recall, relax
+from tests.memory.recall_checks import StepLoop, as_dict, compare
 
 SCHEDULES = ("random", "sequential", "permuted", "synchronous")
 
 
 @pytest.fixture
-def stepped(monkeypatch):
-    """A context in which recall/relax take the Python step loop on the numba backend."""
-
-    class Switch:
-        def __enter__(self):
-            monkeypatch.setattr(NumbaKernel, "relaxes", property(lambda self: False))
-
-        def __exit__(self, *exc):
-            monkeypatch.undo()
-
-    return Switch()
-
-
-def _compare(a, b, averaged):
-    for key in ("states", "sweeps", "converged"):
-        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
-    if a["overlaps"] is None:
-        assert b["overlaps"] is None
-    elif averaged:
-        np.testing.assert_allclose(a["overlaps"], b["overlaps"], rtol=0, atol=1e-12)
-    else:
-        np.testing.assert_array_equal(a["overlaps"], b["overlaps"])
-
-
-def _as_dict(out):
-    return {k: getattr(out, k) for k in ("states", "sweeps", "converged", "overlaps")}
+def stepped():
+    """A context in which recall/relax take the Python step loop on this backend."""
+    return StepLoop(NumbaKernel)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +48,7 @@ def test_recall_compiled_equals_step_loop(memory, stepped, schedule, T, sweeps, 
     a = recall(net, xi, **kw)
     with stepped:
         b = recall(net, xi, **kw)
-    _compare(_as_dict(a), _as_dict(b), averaged=average > 0)
+    compare(as_dict(a), as_dict(b), averaged=average > 0)
     if not average:
         np.testing.assert_array_equal(a.overlap, b.overlap)
     assert a.params == b.params
@@ -141,7 +119,7 @@ def test_relax_compiled_equals_step_loop_every_representation(name, net, xi, sch
         a = relax(net, starts, xi, **kw)
         with stepped:
             b = relax(net, starts, xi, **kw)
-        _compare(a, b, averaged=average > 0)
+        compare(a, b, averaged=average > 0)
         assert a.params == b.params
 
 
@@ -189,8 +167,8 @@ def test_other_stored_patterns_are_projected(memory, stepped):
     with stepped:
         b = relax(net, starts, other, **kw)
         c = relax(net, starts, xi, **kw)
-    _compare(a, b, averaged=True)
-    _compare(copy, c, averaged=True)
+    compare(a, b, averaged=True)
+    compare(copy, c, averaged=True)
 
 
 def test_multispin_lattice_agrees_with_the_one_spin_kernel_at_T0():
@@ -248,7 +226,7 @@ def test_dense_memory_recall_compiled_equals_step_loop(name, net, schedule, step
         a = recall(net, **kw)
         with stepped:
             b = recall(net, **kw)
-        _compare(_as_dict(a), _as_dict(b), averaged=average > 0)
+        compare(as_dict(a), as_dict(b), averaged=average > 0)
         if not average:
             np.testing.assert_array_equal(a.overlap, b.overlap)
         assert a.params == b.params
@@ -268,7 +246,7 @@ def test_dense_memory_relax_other_patterns_and_random_starts(name, net, schedule
             a = relax(net, starts, xi, **kw)
             with stepped:
                 b = relax(net, starts, xi, **kw)
-            _compare(a, b, averaged=average > 0)
+            compare(a, b, averaged=average > 0)
 
 
 def test_dense_memory_chains_stop_at_their_own_fixed_point():
@@ -365,7 +343,7 @@ def test_multispin_relax_compiled_equals_step_loop(name, net, dyn, stepped):
         a = relax(net, starts, np.ones((1, net.n), dtype=np.int8), **kw)
         with stepped:
             b = relax(net, starts, np.ones((1, net.n), dtype=np.int8), **kw)
-        _compare(a, b, averaged=average > 0)
+        compare(a, b, averaged=average > 0)
 
 
 def test_multispin_chains_stop_at_their_own_fixed_point():

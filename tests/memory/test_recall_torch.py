@@ -27,39 +27,15 @@ import statnn.dynamics.torch.fields as torch_fields  # noqa: E402
 from statnn.dynamics.torch import relax as torch_relax  # noqa: E402
 from statnn.dynamics.torch.base import TorchKernel  # noqa: E402
 from tests.dynamics.test_torch_records import host_reads  # noqa: E402, F401 (a fixture)
+from tests.memory.recall_checks import StepLoop, as_dict, compare  # noqa: E402
 
 SCHEDULES = ("random", "sequential", "permuted", "synchronous")
 
 
 @pytest.fixture
 def stepped():
-    """A context in which recall/relax take the Python step loop on the torch backend
-    (its own patch: the test's other patches stay)."""
-
-    class Switch:
-        def __enter__(self):
-            self.patch = pytest.MonkeyPatch()
-            self.patch.setattr(TorchKernel, "relaxes", property(lambda self: False))
-
-        def __exit__(self, *exc):
-            self.patch.undo()
-
-    return Switch()
-
-
-def _compare(a, b, averaged):
-    for key in ("states", "sweeps", "converged"):
-        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
-    if a["overlaps"] is None:
-        assert b["overlaps"] is None
-    elif averaged:
-        np.testing.assert_allclose(a["overlaps"], b["overlaps"], rtol=0, atol=1e-12)
-    else:
-        np.testing.assert_array_equal(a["overlaps"], b["overlaps"])
-
-
-def _as_dict(out):
-    return {k: getattr(out, k) for k in ("states", "sweeps", "converged", "overlaps")}
+    """A context in which recall/relax take the Python step loop on this backend."""
+    return StepLoop(TorchKernel)
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +63,7 @@ def test_recall_on_the_device_equals_step_loop(memory, stepped, schedule, T, swe
     a = recall(net, xi, **kw)
     with stepped:
         b = recall(net, xi, **kw)
-    _compare(_as_dict(a), _as_dict(b), averaged=average > 0)
+    compare(as_dict(a), as_dict(b), averaged=average > 0)
     if not average:
         np.testing.assert_array_equal(a.overlap, b.overlap)
     assert a.params == b.params
@@ -144,7 +120,7 @@ def test_relax_on_the_device_equals_step_loop_every_kernel(
         a = relax(net, starts, xi, **kw)
         with stepped:
             b = relax(net, starts, xi, **kw)
-        _compare(a, b, averaged=average > 0)
+        compare(a, b, averaged=average > 0)
         assert a.params == b.params
 
 
@@ -204,7 +180,7 @@ def test_device_relax_equals_numba_at_T0(memory, schedule, net, options):
     a = relax(net, starts, xi, backend="torch", backend_options=options, **kw)
     b = relax(net, starts, xi, backend="numba", backend_options={"multispin": False}, **kw)
     assert a.converged.any()
-    _compare(a, b, averaged=False)
+    compare(a, b, averaged=False)
 
 
 def _neel(shape):
