@@ -101,13 +101,19 @@ def multispin_applies(shape, periodic, uniform_bias) -> bool:
     return n <= 64 or n % 64 == 0
 
 
+@njit(cache=True, nogil=True)
+def n_blocks(rows):
+    """Blocks of :data:`ROWS_PER_BLOCK` rows (the last may be shorter)."""
+    return (rows + ROWS_PER_BLOCK - 1) // ROWS_PER_BLOCK
+
+
 def geometry(shape):
     """(A, B, C, n, nw, rows, nblocks) of a lattice shape (leading axes padded with 1)."""
     A, B, C = (1,) * (3 - len(shape)) + tuple(int(s) for s in shape)
     n = C // 2
     nw = (n + 63) // 64
     rows = A * B
-    nblocks = (rows + ROWS_PER_BLOCK - 1) // ROWS_PER_BLOCK
+    nblocks = n_blocks(rows)
     return A, B, C, n, nw, rows, nblocks
 
 
@@ -563,11 +569,6 @@ def _block(P, k, color, q, A, B, n, nw, aligned, glauber, rcls, rgrp, cnt, dcls,
 #   flips (K,): int64[::1]
 
 
-def n_blocks(rows: int) -> int:
-    """Blocks of :data:`ROWS_PER_BLOCK` rows (the last may be shorter)."""
-    return (rows + ROWS_PER_BLOCK - 1) // ROWS_PER_BLOCK
-
-
 @njit(parallel=True, cache=True, nogil=True)
 def msc_sweeps_chains(P, rng, rows_at, A, B, n, aligned, glauber, rcls, rgrp, cnt, dcls, tb, sweeps, flips):
     """``sweeps`` checkerboard sweeps, chains in parallel (each thread runs whole chains)."""
@@ -585,7 +586,7 @@ def msc_sweeps_chains(P, rng, rows_at, A, B, n, aligned, glauber, rcls, rgrp, cn
 def msc_sweeps_blocks(P, rng, rows_at, A, B, n, aligned, glauber, rcls, rgrp, cnt, dcls, tb, sweeps, flips):
     """``sweeps`` checkerboard sweeps, every half-sweep's (chain, row block) pairs in parallel."""
     K, _, rows, nw = P.shape
-    nblocks = (rows + ROWS_PER_BLOCK - 1) // ROWS_PER_BLOCK
+    nblocks = n_blocks(rows)
     per_block = np.zeros(K * nblocks, dtype=np.int64)
     for _ in range(sweeps):
         for color in range(2):
@@ -610,7 +611,7 @@ def _chain_sweeps(P, rng, rows_at, k, A, B, n, aligned, glauber, rcls, rgrp, cnt
     """``sweeps`` checkerboard sweeps of chain k (its row blocks in order); flips made.
     ``W``: :data:`SCRATCH` words of scratch."""
     rows, nw = P.shape[2], P.shape[3]
-    nblocks = (rows + ROWS_PER_BLOCK - 1) // ROWS_PER_BLOCK
+    nblocks = n_blocks(rows)
     total = 0
     for _ in range(sweeps):
         for color in range(2):
@@ -775,7 +776,7 @@ def msc_records_split(
     whatever thread runs it, so the records equal those of :func:`msc_records` bit for bit.
     """
     rows = P.shape[2]
-    nblocks = (rows + ROWS_PER_BLOCK - 1) // ROWS_PER_BLOCK
+    nblocks = n_blocks(rows)
     n_sites = 2 * n * rows
     U = units.shape[0]
     ks = np.empty(2 * U, dtype=np.int64)

@@ -42,7 +42,7 @@ from statnn.dynamics.numba.lattice import _chain_async as lattice_async
 from statnn.dynamics.numba.lattice import _chain_checkerboard as lattice_checkerboard
 from statnn.dynamics.numba.lattice import _chain_sync as lattice_sync
 from statnn.dynamics.numba.lattice import _neighbour_sum
-from statnn.dynamics.numba.multispin import ROWS_PER_BLOCK, SCRATCH
+from statnn.dynamics.numba.multispin import ROWS_PER_BLOCK, SCRATCH, n_blocks
 from statnn.dynamics.numba.multispin import _block as multispin_block
 from statnn.dynamics.numba.multispin import _chain_sweeps as multispin_sweeps
 from statnn.dynamics.numba.patterns import _chain_async as pattern_async
@@ -331,7 +331,7 @@ def multispin_relax_split(
     own stream, so the result is that of :func:`multispin_relax` bit for bit); the window
     sums unpack by row block too."""
     K, _, rows, nw = P.shape
-    nblocks = (rows + ROWS_PER_BLOCK - 1) // ROWS_PER_BLOCK
+    nblocks = n_blocks(rows)
     ks = np.empty(K, dtype=np.int64)
     made = np.zeros(K * nblocks, dtype=np.int64)
     for t in range(1, sweeps + 1):
