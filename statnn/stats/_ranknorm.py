@@ -31,9 +31,9 @@ def z_scale(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     r"""Normal scores of the pooled draws of (L, K, n): z = Φ⁻¹((r − 3/8) / (S + 1/4)).
 
     r is the rank of a draw among the S = K n draws of its row, ties given their average
-    rank (Blom 1958). An average rank is (i + j + 2)/2 for the 0-based sorted positions
-    i ≤ j of the first and last of its tied values, so all the normal scores of a row are
-    entries of one table indexed by i + j.
+    rank (Blom 1958): a run of equal values at the 0-based sorted positions i … j has
+    rank (i + j + 2)/2, so Φ⁻¹ is evaluated once per distinct value (once per position
+    of a row when there are no ties, the same table for every row).
 
     Returns
     -------
@@ -52,22 +52,19 @@ def z_scale(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     s = a.ravel()[order].reshape(n_rows, size)
     starts = np.ones((n_rows, size), dtype=bool)  # first of a run of equal values
     np.not_equal(s[:, 1:], s[:, :-1], out=starts[:, 1:])
-    if starts.all():  # no ties: i = j
-        pos = np.tile(np.arange(size) * 2, n_rows)
-    else:
-        starts = starts.ravel()
-        ends = np.ones(total, dtype=bool)  # last of a run (runs never cross rows)
-        ends[:-1] = starts[1:]
-        idx = np.arange(total)
-        first = np.maximum.accumulate(np.where(starts, idx, 0))
-        last = np.minimum.accumulate(np.where(ends, idx, total - 1)[::-1])[::-1]
-        pos = (first + last).reshape(n_rows, size)
-        pos -= (np.arange(n_rows) * (2 * size))[:, None]
-        pos = pos.ravel()
-    rank = (np.arange(2 * size - 1) + 2) / 2.0
-    table = ndtri((rank - _BLOM_C) / (size - 2 * _BLOM_C + 1))
+    scale = size - 2 * _BLOM_C + 1
     z = np.empty(total)
-    z[order] = table[pos]
+    if starts.all():  # no ties: rank i + 1 at sorted position i, in every row
+        table = ndtri((np.arange(1, size + 1) - _BLOM_C) / scale)
+        z[order] = np.tile(table, n_rows)
+        return z.reshape(a.shape), s
+    first = np.flatnonzero(starts)  # raveled sorted positions; runs never cross rows
+    last = np.empty_like(first)
+    last[:-1] = first[1:] - 1
+    last[-1] = total - 1
+    offset = 2 * (first // size) * size  # back to positions within the row
+    rank = (first + last - offset + 2) / 2.0
+    z[order] = np.repeat(ndtri((rank - _BLOM_C) / scale), last - first + 1)
     return z.reshape(a.shape), s
 
 
