@@ -299,7 +299,7 @@ def test_packed_counts_give_the_network_energy(shape):
     numba_msc.pack(S, P, A, B, C)
     D = 2 * len(shape)
     for k in range(3):
-        aligned, ones = numba_msc.packed_counts(P, k, A, B, n)
+        aligned, ones = numba_msc.packed_counts(P, P.reshape(3, 2, rows * nw), k, A, B, n)
         general = numba_msc._counts_rows(P, k, A, B, n, 0, rows)
         assert (aligned, ones) == general
         energy = float(net.energy(S[k].astype(np.float64)))

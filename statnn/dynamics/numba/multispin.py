@@ -624,25 +624,27 @@ def _chain_sweeps(P, rng, rows_at, k, A, B, n, aligned, glauber, rcls, rgrp, cnt
 
 
 @njit(cache=True, nogil=True)
-def packed_counts(P, k, A, B, n):
+def packed_counts(P, words, k, A, B, n):
     """(aligned bonds, spins up) of chain k by popcount over its packed words.
 
     Every bond joins a colour-0 site to a colour-1 site, so the bonds are counted once from
-    the colour-0 words: Σ_bonds S_i S_j = 2 · aligned − N·D/2.
+    the colour-0 words: Σ_bonds S_i S_j = 2 · aligned − N·D/2. ``words`` is ``P`` seen as
+    (K, 2, rows · nw), made once by the caller: the one-word path then reads contiguous
+    rows (a view made here, per call, would cost more than the count on small lattices).
     """
     if P.shape[3] == 1:
-        return _counts_one_word(P, k, A, B, n)
+        return _counts_one_word(words, k, A, B, n)
     return _counts_rows(P, k, A, B, n, 0, P.shape[2])
 
 
 @njit(cache=True, nogil=True)
-def _counts_one_word(P, k, A, B, n):
-    """:func:`packed_counts` for rows of one word, bond by bond type: loops over
-    contiguous rows that the compiler vectorises. Counted as D · (sites of colour 0) minus
-    the bonds whose ends differ, popcount(s XOR x)."""
+def _counts_one_word(words, k, A, B, n):
+    """:func:`packed_counts` for rows of one word (``words``: (K, 2, rows)), bond by bond
+    type: loops over contiguous rows that the compiler vectorises. Counted as D · (sites
+    of colour 0) minus the bonds whose ends differ, popcount(s XOR x)."""
     full, valid, top = _row_bits(n)
-    own = P[k, 0, :, 0]
-    nb = P[k, 1, :, 0]
+    own = words[k, 0]
+    nb = words[k, 1]
     differ = np.uint64(0)
     ones = np.uint64(0)
     for a in range(A):
@@ -708,20 +710,23 @@ def _counts_rows(P, k, A, B, n, r0, r1):
 
 
 @njit(cache=True, nogil=True)
-def packed_product_sum(P, a, b, n_sites):
-    """Σ_i S_i^a S_i^b of chains a and b: N − 2 · (number of differing bits)."""
+def packed_product_sum(words, a, b, n_sites):
+    """Σ_i S_i^a S_i^b of chains a and b: N − 2 · (number of differing bits); ``words``:
+    the packed chains seen as (K, 2, rows · nw) (see :func:`packed_counts`)."""
     diff = np.uint64(0)
     for c in range(2):
-        for r in range(P.shape[2]):
-            for j in range(P.shape[3]):
-                diff += popcount(P[a, c, r, j] ^ P[b, c, r, j])
+        x = words[a, c]
+        y = words[b, c]
+        for i in range(x.shape[0]):
+            diff += popcount(x[i] ^ y[i])
     return n_sites - 2 * np.int64(diff)
 
 
 @njit(cache=True, nogil=True)
-def packed_energy(P, k, A, B, n, D, J, b0):
-    """(E, Σ_i S_i) of chain k: E = −J Σ_bonds S_i S_j − b Σ_i S_i, exact integer sums."""
-    aligned, ones = packed_counts(P, k, A, B, n)
+def packed_energy(P, words, k, A, B, n, D, J, b0):
+    """(E, Σ_i S_i) of chain k: E = −J Σ_bonds S_i S_j − b Σ_i S_i, exact integer sums
+    (``words``: see :func:`packed_counts`)."""
+    aligned, ones = packed_counts(P, words, k, A, B, n)
     return _energy_from_counts(aligned, ones, 2 * n * P.shape[2], D, J, b0)
 
 
@@ -745,6 +750,7 @@ def msc_records(
     each block (as :func:`statnn.dynamics.numba.dense.dense_records`). Chain k uses the
     probability tables of row ``tidx[k]`` (its temperature)."""
     n_sites = 2 * n * P.shape[2]
+    words = P.reshape(P.shape[0], 2, P.shape[2] * P.shape[3])
     for uu in prange(units.shape[0]):
         u = np.int64(uu)
         W = np.empty(SCRATCH, dtype=np.uint64)
@@ -758,11 +764,12 @@ def msc_records(
                     P, rng, rows_at, k, A, B, n, aligned, glauber,
                     rcls[t], rgrp[t], cnt[t], dcls[t], tb[t], every, W,
                 )  # fmt: skip
-                e, total = packed_energy(P, k, A, B, n, D, J, b0)
+                e, total = packed_energy(P, words, k, A, B, n, D, J, b0)
                 E[k, rec0 + r] = e
                 MS[k, rec0 + r] = total
             if units[u, 1] >= 0:
-                Q[units[u, 2], rec0 + r] = packed_product_sum(P, units[u, 0], units[u, 1], n_sites)
+                a, b = units[u, 0], units[u, 1]
+                Q[units[u, 2], rec0 + r] = packed_product_sum(words, a, b, n_sites)
 
 
 @njit(parallel=True, cache=True, nogil=True)
@@ -778,6 +785,7 @@ def msc_records_split(
     rows = P.shape[2]
     nblocks = n_blocks(rows)
     n_sites = 2 * n * rows
+    words = P.reshape(P.shape[0], 2, rows * P.shape[3])
     U = units.shape[0]
     ks = np.empty(2 * U, dtype=np.int64)
     M = 0
@@ -824,7 +832,8 @@ def msc_records_split(
             MS[k, rec0 + r] = total
         for u in range(U):
             if units[u, 1] >= 0:
-                Q[units[u, 2], rec0 + r] = packed_product_sum(P, units[u, 0], units[u, 1], n_sites)
+                a, b = units[u, 0], units[u, 1]
+                Q[units[u, 2], rec0 + r] = packed_product_sum(words, a, b, n_sites)
     for m in range(M):
         total = 0
         for q in range(nblocks):
@@ -837,6 +846,8 @@ def packed_pair_sums(P, who, Q, r, n_sites):
     """As :func:`statnn.dynamics.numba.measure.pair_sums` for packed chains."""
     n_T, chains = who.shape
     pairs = chains // 2
+    words = P.reshape(P.shape[0], 2, P.shape[2] * P.shape[3])
     for t in range(n_T):
         for p in range(pairs):
-            Q[t * pairs + p, r] = packed_product_sum(P, who[t, 2 * p], who[t, 2 * p + 1], n_sites)
+            a, b = who[t, 2 * p], who[t, 2 * p + 1]
+            Q[t * pairs + p, r] = packed_product_sum(words, a, b, n_sites)
