@@ -68,8 +68,6 @@ from statnn.dynamics.numba.lattice import (
     lattice_sweeps,
     lattice_synchronous,
 )
-from statnn.dynamics.numba.measure import exchange as exchange_round
-from statnn.dynamics.numba.measure import pair_sums, store
 from statnn.dynamics.numba.multispin import (
     MAXQ,
     geometry,
@@ -79,7 +77,6 @@ from statnn.dynamics.numba.multispin import (
     msc_sweeps_chains,
     multispin_applies,
     pack,
-    packed_pair_sums,
     row_table,
     seed_row_states,
     tables,
@@ -113,6 +110,15 @@ from statnn.dynamics.numba.sparse import (
     sparse_records,
     sparse_sweeps,
     sparse_synchronous,
+)
+from statnn.dynamics.numba.temper import (
+    DenseBlock,
+    DenseMemoryBlock,
+    LatticeBlock,
+    MultispinBlock,
+    PatternBlock,
+    SparseBlock,
+    lockstep_records,
 )
 
 set_num_threads = numba_threads.set_num_threads
@@ -198,8 +204,15 @@ class Representation:
         """Per-temperature tables the records kernel reads (none by default)."""
         return None
 
-    def pair_sums(self, native, who, Q, r):
-        pair_sums(self.flat(native), who, Q, r)
+    def block(self, native, cache, tables):
+        """The fixed arguments of this representation's records driver for the compiled
+        lock-step loop (a named tuple of :mod:`statnn.dynamics.numba.temper`); ``tables``
+        is what :meth:`prepare` returned for the ladder."""
+        raise NotImplementedError
+
+    def block_threads(self, K):
+        """The pieces of parallel work of one block of K single chains."""
+        return K
 
 
 class Dense(Representation):
@@ -256,6 +269,13 @@ class Dense(Representation):
             self.flat(native), cache, self.JT, k.bias, beta, rng, k.order, k.code,
             _sync(k), k.rule, k.tol, done, self.refresh,
             units, n_rec, every, E, MS, Q, rec0, flips,
+        )  # fmt: skip
+
+    def block(self, native, cache, tables):
+        k = self.kernel
+        return DenseBlock(
+            self.flat(native), cache, self.JT, k.bias, k.order, k.code, _sync(k), k.rule, k.tol,
+            self.refresh,
         )  # fmt: skip
 
     def relax(self, native, cache, beta, rng, done, sweeps, window, check, sums, osums, done_at):
@@ -340,6 +360,14 @@ class Patterns(Representation):
             units, n_rec, every, E, MS, O, Q, rec0, flips, self.ahead, slot, probs, half,
         )  # fmt: skip
 
+    def block(self, native, cache, tables):
+        k = self.kernel
+        probs, half = tables
+        return PatternBlock(
+            self.flat(native), cache, self.xiT, self.scale, k.bias, self.biased, k.order, k.code,
+            _sync(k), k.rule, k.tol, self.ahead, probs, half,
+        )  # fmt: skip
+
     def relax(self, native, cache, beta, rng, done, sweeps, window, check, sums, osums, done_at):
         k = self.kernel
         slot, (probs, half) = self._ladder(beta)
@@ -406,6 +434,13 @@ class Sparse(Representation):
             SPARSE_REFRESH, units, n_rec, every, E, MS, Q, rec0, flips,
         )  # fmt: skip
 
+    def block(self, native, cache, tables):
+        k = self.kernel
+        return SparseBlock(
+            self.flat(native), *self.csr, k.bias, k.order, k.code, _sync(k), k.rule, k.tol,
+            self._energy(cache), SPARSE_REFRESH,
+        )  # fmt: skip
+
     def relax(self, native, cache, beta, rng, done, sweeps, window, check, sums, osums, done_at):
         k = self.kernel
         sparse_relax(
@@ -453,6 +488,13 @@ class Lattice(Representation):
             self.flat(native), self.nbr, self.dims, self.periodic, self.J, k.bias,
             self.uniform_bias, beta, rng, k.order, k.code, self.mode, k.rule, k.tol,
             units, n_rec, every, E, MS, Q, rec0, flips,
+        )  # fmt: skip
+
+    def block(self, native, cache, tables):
+        k = self.kernel
+        return LatticeBlock(
+            self.flat(native), self.nbr, self.dims, self.periodic, self.J, k.bias,
+            self.uniform_bias, k.order, k.code, self.mode, k.rule, k.tol,
         )  # fmt: skip
 
     def relax(self, native, cache, beta, rng, done, sweeps, window, check, sums, osums, done_at):
@@ -576,8 +618,17 @@ class Multispin(Representation):
                 E, MS, Q, rec0, flips,
             )  # fmt: skip
 
-    def pair_sums(self, native, who, Q, r):
-        packed_pair_sums(native, who, Q, r, self.kernel.net.n)
+    def block(self, native, cache, tables):
+        A, B, C, n, nw, rows, nblocks = self.geometry
+        rcls, rgrp, counts, dcls, tbits = tables
+        return MultispinBlock(
+            native, self.rows_at, A, B, n, self.degree, self.J, self.b0, self.aligned,
+            not self.aligned, rcls, rgrp, counts, dcls, tbits, self.kernel.net.n,
+            True if self._split(native.shape[0]) else None,
+        )  # fmt: skip
+
+    def block_threads(self, K):
+        return K * self.geometry[-1] if self._split(K) else K
 
     def relax(self, native, cache, beta, rng, done, sweeps, window, check, sums, osums, done_at):
         A, B, C, n, nw, rows, nblocks = self.geometry
@@ -630,6 +681,13 @@ class DenseMemory(Representation):
             self.flat(native), cache, *self.arrays.args, k.bias, self.biased, beta, rng,
             k.order, k.code, k.schedule == "synchronous", k.rule, k.tol,
             units, n_rec, every, E, MS, O, Q, rec0, flips,
+        )  # fmt: skip
+
+    def block(self, native, cache, tables):
+        k = self.kernel
+        return DenseMemoryBlock(
+            self.flat(native), cache, self.arrays.args, k.bias, self.biased, k.order, k.code,
+            k.schedule == "synchronous", k.rule, k.tol,
         )  # fmt: skip
 
     def relax(self, native, cache, beta, rng, done, sweeps, window, check, sums, osums, done_at):
@@ -986,52 +1044,32 @@ class NumbaKernel:
         M1 = np.empty((K, 1), dtype=np.int64)
         O1 = np.empty((K, 1, P))
         Q1 = np.empty((0, 1), dtype=np.int64)
-        block = (E1, M1, O1, Q1, 0)
-        table_rows = self.rep.prepare(betas)
         scratch = np.zeros(K, dtype=np.int64)
         by_slot = np.zeros(K, dtype=np.int64)  # flips per temperature slot while recording
-        columns = np.arange(K) % chains
-        blocks = []
-        if tempering and burn_in:
-            full, part = divmod(burn_in, every)
-            blocks += [(every, -1)] * full + ([(part, -1)] if part else [])
-        elif burn_in:
+        if burn_in and not tempering:
             with numba_threads.threads_for(K):
                 self.rep.sweep(native, cache, beta, rng, burn_in, done, scratch)
             done += burn_in
-        blocks += [(every, r) for r in range(R)]
-        with numba_threads.threads_for(K):
-            for length, r in blocks:
-                if r == 0 and tempering and burn_in:
-                    for counts in ("tried", "accepted", "trips"):
-                        ex[counts][:] = 0
-                scratch[:] = 0
-                self.rep.records(
-                    native,
-                    cache,
-                    beta,
-                    rng,
-                    done,
-                    singles,
-                    1,
-                    length,
-                    block,
-                    scratch,
-                    (slot, table_rows),
-                )
-                done += length
-                if r >= 0:
-                    by_slot[slot * chains + columns] += scratch
-                if tempering:
-                    exchange_round(
-                        E1[:, 0], beta, betas, who, slot, chains, ex["parity"], ex["rng"],
-                        ex["tried"], ex["accepted"], ex["heading"], ex["trips"],
-                    )  # fmt: skip
-                    ex["parity"] = 1 - ex["parity"]
-                if r >= 0:
-                    store(E1, M1, O1, energy, ms, overlaps, slot, chains, r)
-                    if pairs:
-                        self.rep.pair_sums(native, who, qsum, r)
+            burn_in = 0
+        if not tempering:  # placeholders the loop does not touch
+            ex = dict(
+                rng=np.zeros(4, dtype=np.uint64),
+                tried=np.zeros(0, dtype=np.int64),
+                accepted=np.zeros(0, dtype=np.int64),
+                heading=np.zeros(0, dtype=np.int8),
+                trips=np.zeros(0, dtype=np.int64),
+                parity=0,
+            )
+        args = self.rep.block(native, cache, self.rep.prepare(betas))
+        with numba_threads.threads_for(self.rep.block_threads(K)):
+            done, parity = lockstep_records(
+                args, beta, betas, who, slot, rng, done, singles, int(every), int(burn_in), R,
+                tempering, E1, M1, O1, Q1, scratch, energy, ms, overlaps, qsum, by_slot,
+                ex["rng"], ex["parity"], ex["tried"], ex["accepted"], ex["heading"], ex["trips"],
+            )  # fmt: skip
+        ex["parity"] = int(parity)
+        if not tempering:
+            ex = None
         src = who.ravel()
         new = self._rows(SamplerState(native, rng, done, cache), src, rng=True)
         result = self._finish(energy, ms, overlaps, qsum, by_slot, ex, src)
