@@ -14,11 +14,15 @@ representation (:class:`DenseBlock`, :class:`PatternBlock`, …) holding the arr
 settings of its driver that stay fixed during a call. numba compiles the loop once per
 tuple type and caches it on disk (the tuple types are module-level classes, so the cache
 key is the same in every process; a driver passed as a function argument or closed over
-would not be: numba keys those by an identifier drawn per process).
+would not be: numba keys those by an identifier drawn per process). numba checks only the
+source of the cached function itself, so the loop also closes over a digest of the sources
+it compiles in (:func:`sources_digest`): an edit of a kernel module recompiles it.
 """
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from numba import njit, types
@@ -242,59 +246,90 @@ def _run_pairs(args, who, Q, r):
     return impl
 
 
-@njit(cache=True, nogil=True)
-def lockstep_records(
-    args, beta, betas, who, slot, rng, done, units, every, burn_in, n_rec, tempering,
-    E1, M1, O1, Q1, scratch, energy, ms, overlaps, qsum, by_slot,
-    ex_rng, parity, tried, accepted, heading, trips,
-):  # fmt: skip
-    """Burn-in blocks, then ``n_rec`` record blocks of ``every`` sweeps; returns (sweeps
-    done, next exchange parity).
+#: The modules whose compiled functions :func:`lockstep_records` compiles in.
+COMPILED_IN = (
+    "dense", "dense_memory", "lattice", "measure", "multispin", "patterns", "rng", "rules",
+    "schedule", "sparse",
+)  # fmt: skip
 
-    The burn-in runs as ⌊burn_in / every⌋ blocks of ``every`` sweeps and one of the
-    remainder (if any), unrecorded. Each block runs :func:`run_block` on ``units`` (single
-    chains) with the measurements in column 0 of E1, M1, O1 and its flips in ``scratch``;
-    then, for record block r, the flips are added to ``by_slot`` at the row of each chain's
-    temperature slot (slot[k] · chains + k mod chains). With ``tempering`` one round of
-    :func:`~statnn.dynamics.numba.measure.exchange` of parity ``parity`` follows every
-    block (the parity alternates; ``tried``, ``accepted`` and ``trips`` restart at zero
-    before the first record block when there was a burn-in), which updates ``beta``,
-    ``slot`` (configuration → slot) and ``who`` (slot → configuration). Then record block r
-    stores the measurements at column r of ``energy``, ``ms`` and ``overlaps`` (rows by
-    slot, :func:`~statnn.dynamics.numba.measure.store`) and, with chain pairs,
-    q-sums Σ_i S_i^a S_i^b of the pairs a, b = who[t, 2p], who[t, 2p + 1] at column r of
-    ``qsum`` (:func:`run_pairs`).
+
+def sources_digest() -> int:
+    """A 56-bit digest of the sources of :data:`COMPILED_IN` (0 where they cannot be read).
+
+    numba's disk cache checks only the source file of the cached function itself, so a
+    loop compiled with the records drivers of other modules would keep running their old
+    code after an edit; the digest, closed over by the loop, is part of its cache key.
     """
-    chains = who.shape[1]
-    full = burn_in // every
-    part = burn_in - full * every
-    n_burn = full + (1 if part > 0 else 0)
-    for b in range(n_burn + n_rec):
-        length = every
-        r = b - n_burn
-        if b == full and part > 0:
-            length = part
-        if r == 0 and tempering and burn_in > 0:
-            tried[:] = 0
-            accepted[:] = 0
-            trips[:] = 0
-        scratch[:] = 0
-        run_block(args, beta, slot, rng, done, units, length, E1, M1, O1, Q1, scratch)
-        done += length
-        if r >= 0:
-            for k in range(slot.shape[0]):
-                by_slot[slot[k] * chains + k % chains] += scratch[k]
-        if tempering:
-            exchange(
-                E1[:, 0], beta, betas, who, slot, chains, parity, ex_rng, tried, accepted,
-                heading, trips,
-            )  # fmt: skip
-            parity = 1 - parity
-        if r >= 0:
-            store(E1, M1, O1, energy, ms, overlaps, slot, chains, r)
-            if chains >= 2:
-                run_pairs(args, who, qsum, r)
-    return done, parity
+    h = hashlib.sha256()
+    here = Path(__file__).parent
+    try:
+        for name in COMPILED_IN:
+            h.update((here / f"{name}.py").read_bytes())
+    except OSError:
+        return 0
+    return int.from_bytes(h.digest()[:7], "little")
+
+
+def _make_lockstep_records(sources):
+    @njit(cache=True, nogil=True)
+    def lockstep_records(
+        args, beta, betas, who, slot, rng, done, units, every, burn_in, n_rec, tempering,
+        E1, M1, O1, Q1, scratch, energy, ms, overlaps, qsum, by_slot,
+        ex_rng, parity, tried, accepted, heading, trips,
+    ):  # fmt: skip
+        """Burn-in blocks, then ``n_rec`` record blocks of ``every`` sweeps; returns (sweeps
+        done, next exchange parity).
+
+        The burn-in runs as ⌊burn_in / every⌋ blocks of ``every`` sweeps and one of the
+        remainder (if any), unrecorded. Each block runs :func:`run_block` on ``units`` (single
+        chains) with the measurements in column 0 of E1, M1, O1 and its flips in ``scratch``;
+        then, for record block r, the flips are added to ``by_slot`` at the row of each chain's
+        temperature slot (slot[k] · chains + k mod chains). With ``tempering`` one round of
+        :func:`~statnn.dynamics.numba.measure.exchange` of parity ``parity`` follows every
+        block (the parity alternates; ``tried``, ``accepted`` and ``trips`` restart at zero
+        before the first record block when there was a burn-in), which updates ``beta``,
+        ``slot`` (configuration → slot) and ``who`` (slot → configuration). Then record block r
+        stores the measurements at column r of ``energy``, ``ms`` and ``overlaps`` (rows by
+        slot, :func:`~statnn.dynamics.numba.measure.store`) and, with chain pairs,
+        q-sums Σ_i S_i^a S_i^b of the pairs a, b = who[t, 2p], who[t, 2p + 1] at column r of
+        ``qsum`` (:func:`run_pairs`).
+        """
+        _sources = sources  # noqa: F841  (in the cache key: see _make_lockstep_records)
+        chains = who.shape[1]
+        full = burn_in // every
+        part = burn_in - full * every
+        n_burn = full + (1 if part > 0 else 0)
+        for b in range(n_burn + n_rec):
+            length = every
+            r = b - n_burn
+            if b == full and part > 0:
+                length = part
+            if r == 0 and tempering and burn_in > 0:
+                tried[:] = 0
+                accepted[:] = 0
+                trips[:] = 0
+            scratch[:] = 0
+            run_block(args, beta, slot, rng, done, units, length, E1, M1, O1, Q1, scratch)
+            done += length
+            if r >= 0:
+                for k in range(slot.shape[0]):
+                    by_slot[slot[k] * chains + k % chains] += scratch[k]
+            if tempering:
+                exchange(
+                    E1[:, 0], beta, betas, who, slot, chains, parity, ex_rng, tried, accepted,
+                    heading, trips,
+                )  # fmt: skip
+                parity = 1 - parity
+            if r >= 0:
+                store(E1, M1, O1, energy, ms, overlaps, slot, chains, r)
+                if chains >= 2:
+                    run_pairs(args, who, qsum, r)
+        return done, parity
+
+    return lockstep_records
+
+
+lockstep_records = _make_lockstep_records(sources_digest())
 
 
 __all__ = [
@@ -305,6 +340,7 @@ __all__ = [
     "PatternBlock",
     "SparseBlock",
     "lockstep_records",
+    "sources_digest",
     "run_block",
     "run_pairs",
 ]
