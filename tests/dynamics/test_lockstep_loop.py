@@ -227,3 +227,26 @@ def test_compiled_lockstep_loop_with_split_multispin_blocks(monkeypatch, threads
     compiled = kernel.record(state, betas, lockstep=True, **kwargs)
     python = python_record(kernel, state, betas, **kwargs)
     _assert_same(compiled, python)
+
+
+def test_the_cache_digest_covers_every_module_the_loop_compiles_in():
+    """numba's disk cache checks only temper.py: every kernel module temper imports,
+    directly or through another, must be in the digest that keys the loop's cache."""
+    import ast
+    import pathlib
+
+    from statnn.dynamics.numba import temper
+
+    here = pathlib.Path(temper.__file__).parent
+    prefix = "statnn.dynamics.numba."
+    seen, todo = set(), ["temper"]
+    while todo:
+        tree = ast.parse((here / f"{todo.pop()}.py").read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(prefix):
+                name = node.module[len(prefix) :]
+                if name not in seen:
+                    seen.add(name)
+                    todo.append(name)
+    assert seen == set(temper.COMPILED_IN)
+    assert temper.lockstep_records.py_func.__closure__[0].cell_contents == temper.sources_digest()

@@ -24,7 +24,8 @@ kernel runs. Kernels are compiled on first use (and cached on disk), so a call c
 only what it runs.
 The sampler state keeps each adapter's own form of the chains (packed words, or int8
 spins with their cache) between calls; :meth:`NumbaKernel.record` runs ``simulate``'s
-whole record loop compiled (measurements in :mod:`.measure`), :meth:`NumbaKernel.relax`
+whole record loop compiled (measurements in :mod:`.measure`; the lock-step loop of parallel
+tempering in :mod:`.temper`), :meth:`NumbaKernel.relax`
 the fixed-point loop of ``recall`` / ``relax`` (:mod:`.relax`).
 
 The update rule and the random draws are described in :mod:`statnn.dynamics.numba.rules`
