@@ -16,6 +16,7 @@ scripts in ``experiments/`` call it.
 
 from __future__ import annotations
 
+import importlib
 import sys
 import time
 from collections.abc import Callable
@@ -32,29 +33,31 @@ from statnn.experiments._common import (
     resolve_seed,
     save_dataset,
 )
-from statnn.experiments.dense import dense_capacity_study
-from statnn.experiments.feedforward import (
-    first_neurons,
-    perceptron_capacity,
-    seed_examples,
-    xor_digits,
-)
-from statnn.experiments.hopfield import basins, hopfield_phase_diagram, hopfield_recall
-from statnn.experiments.learning import inverse_ising
-from statnn.experiments.magnets import curie_weiss, ising_2d, sk_glass
-from statnn.experiments.sequences import sequence_recall
-from statnn.experiments.sparse import sparse_patterns
 from statnn.results import check_output_dir, os_error_text
 
 
 @dataclass(frozen=True)
 class Experiment:
-    """A named study: its function, the script that runs it and what its figure shows."""
+    """A named study: its function, the script that runs it and what its figure shows.
+
+    ``target`` is the function, or its import path ``"module:function"``: the registry
+    names the functions by path so that listing the experiments (``statnn --help``)
+    imports none of their modules (the feedforward ones load scikit-learn); a module is
+    imported when its experiment's :attr:`function` is first asked for.
+    """
 
     name: str
-    function: Callable
+    target: Callable | str
     script: str
     figure: str
+
+    @property
+    def function(self) -> Callable:
+        """The experiment's function (its module imported on first use)."""
+        if callable(self.target):
+            return self.target
+        module, attribute = self.target.split(":")
+        return getattr(importlib.import_module(module), attribute)
 
     @property
     def summary(self) -> str:
@@ -68,35 +71,35 @@ EXPERIMENTS: dict[str, Experiment] = {
     for e in (
         Experiment(
             "hopfield-recall",
-            hopfield_recall,
+            "statnn.experiments.hopfield:hopfield_recall",
             "experiments/hopfield_recall.py",
             "final overlap vs load α at several T, one panel per learning rule, "
             "with the AGS curve m(α, T) and α_c = 0.138",
         ),
         Experiment(
             "hopfield-phase",
-            hopfield_phase_diagram,
+            "statnn.experiments.hopfield:hopfield_phase_diagram",
             "experiments/hopfield_phase.py",
             "mean overlap on the (α, T) plane from a retrieval start, with T_g = 1 + √α, "
             "T_M(α) (the α_c line) and the global-minimum line T_c(α)",
         ),
         Experiment(
             "dense-capacity",
-            dense_capacity_study,
+            "statnn.experiments.dense:dense_capacity_study",
             "experiments/dense_capacity.py",
             "retrieval and fixed-point fraction vs P / P_max for dense memories n = 2, 3, 4 "
             "and exp at two N and two T, with the signal-to-noise curves (1 − ε)^N",
         ),
         Experiment(
             "sequence-recall",
-            sequence_recall,
+            "statnn.experiments.sequences:sequence_recall",
             "experiments/sequence_recall.py",
             "overlap trace m_ν(t) of a sequence memory under synchronous dynamics at several "
             "T, with the mean-field trace",
         ),
         Experiment(
             "sparse-patterns",
-            sparse_patterns,
+            "statnn.experiments.sparse:sparse_patterns",
             "experiments/sparse_patterns.py",
             "final overlap vs load for biased patterns (covariance rule, optimal threshold, "
             "and no threshold) with the replica-symmetric m(α), and α_c(a) with the measured "
@@ -104,54 +107,54 @@ EXPERIMENTS: dict[str, Experiment] = {
         ),
         Experiment(
             "ising-2d",
-            ising_2d,
+            "statnn.experiments.magnets:ising_2d",
             "experiments/ising_2d.py",
             "energy, magnetization, C, χ and the Binder cumulant vs T for several L, "
             "Onsager's exact curves, the Binder crossing near T_c = 2.269",
         ),
         Experiment(
             "curie-weiss",
-            curie_weiss,
+            "statnn.experiments.magnets:curie_weiss",
             "experiments/curie_weiss.py",
             "magnetization and energy per spin vs T for two N against m = tanh(m/T) and e = −m²/2",
         ),
         Experiment(
             "sk-glass",
-            sk_glass,
+            "statnn.experiments.magnets:sk_glass",
             "experiments/sk_glass.py",
             "energy, replica overlap q and the Binder parameter g vs T with parallel "
             "tempering, against the replica-symmetric solution",
         ),
         Experiment(
             "basins",
-            basins,
+            "statnn.experiments.hopfield:basins",
             "experiments/basins.py",
             "final vs initial overlap for several loads and rules, with the AGS retrieval overlap",
         ),
         Experiment(
             "perceptron-capacity",
-            perceptron_capacity,
+            "statnn.experiments.feedforward:perceptron_capacity",
             "experiments/perceptron_capacity.py",
             "fraction of random dichotomies learned vs α = P/N for several N, "
             "against Cover's C(P, N)/2^P",
         ),
         Experiment(
             "xor-digits",
-            xor_digits,
+            "statnn.experiments.feedforward:xor_digits",
             "experiments/xor_digits.py",
             "XOR decision maps of a perceptron and an MLP; loss and accuracy per epoch "
             "on the 8×8 digits",
         ),
         Experiment(
             "first-neurons",
-            first_neurons,
+            "statnn.experiments.feedforward:first_neurons",
             "experiments/first_neurons.py",
             "km → miles by one linear neuron (learned vs exact 0.621371) and the "
             "apples-vs-oranges perceptron decision line",
         ),
         Experiment(
             "inverse-ising",
-            inverse_ising,
+            "statnn.experiments.learning:inverse_ising",
             "experiments/inverse_ising.py",
             "reconstruction error of SK couplings vs sample count for each inverse-Ising "
             "method at several β, and recall by a Hopfield network learned from noisy examples",
@@ -326,6 +329,27 @@ def script_main(name: str, argv: list[str] | None = None) -> int:
     print(f"{name} ({size}) done in {res.wall_time:.1f} s")
     print(f"  data:   {res.data}\n  figure: {res.figure}")
     return 0
+
+
+#: The experiment functions, importable from here (PEP 562): loaded on first use, so that
+#: ``import statnn.experiments`` stays light.
+_FUNCTIONS = {
+    **{e.target.split(":")[1]: e.target for e in EXPERIMENTS.values()},
+    "seed_examples": "statnn.experiments.feedforward:seed_examples",
+}
+
+
+def __getattr__(name: str):
+    if name not in _FUNCTIONS:
+        raise AttributeError(f"module 'statnn.experiments' has no attribute {name!r}")
+    module, attribute = _FUNCTIONS[name].split(":")
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_FUNCTIONS))
 
 
 __all__ = [

@@ -21,6 +21,25 @@ from scipy.special import erf
 
 from statnn._validation import param_error
 
+
+def brentq(*args, **kwargs):
+    """:func:`scipy.optimize.brentq`; scipy.optimize is imported on the first call only.
+
+    ``import statnn`` loads this package, and most runs never solve a saddle point: the
+    solvers' import (a tenth of a second or more) is paid by the runs that use them.
+    """
+    from scipy.optimize import brentq as solve
+
+    return solve(*args, **kwargs)
+
+
+def minimize_scalar(*args, **kwargs):
+    """:func:`scipy.optimize.minimize_scalar`, imported on the first call (see :func:`brentq`)."""
+    from scipy.optimize import minimize_scalar as solve
+
+    return solve(*args, **kwargs)
+
+
 SQRT2 = math.sqrt(2.0)
 SQRT2PI = math.sqrt(2.0 * math.pi)
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)

@@ -52,14 +52,15 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
-from scipy.optimize import brentq, minimize_scalar
 from scipy.special import erf, erfc
 
 from statnn._validation import param_error
 from statnn.theory._common import (
     SQRT2,
     SQRT_2_OVER_PI,
+    brentq,
     gauss_averages,
+    minimize_scalar,
     real_array,
     temperature_array,
     vectorize,

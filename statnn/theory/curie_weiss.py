@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import math
 
-from scipy.optimize import brentq
-
 from statnn._validation import check_real
-from statnn.theory._common import real_array, temperature_array, vectorize
+from statnn.theory._common import brentq, real_array, temperature_array, vectorize
 
 __all__ = ["curie_weiss_magnetization"]
 

@@ -6,10 +6,9 @@ import math
 from fractions import Fraction
 
 import numpy as np
-from scipy.optimize import brentq
 from scipy.special import bdtr, erfcx, ndtr
 
-from statnn.theory._common import SQRT2, SQRT2PI, int_array, real_array, vectorize
+from statnn.theory._common import SQRT2, SQRT2PI, brentq, int_array, real_array, vectorize
 
 __all__ = ["cover_count", "cover_probability", "gardner_capacity", "gardner_margin"]
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from scipy.optimize import brentq
-
-from statnn.theory._common import SQRT_2_OVER_PI, gauss_averages, temperature_array, vectorize
+from statnn.theory._common import (
+    SQRT_2_OVER_PI,
+    brentq,
+    gauss_averages,
+    temperature_array,
+    vectorize,
+)
 
 __all__ = ["SK_GROUND_STATE_ENERGY", "sk_rs_overlap", "sk_rs_energy"]
 

@@ -43,10 +43,9 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from scipy.optimize import brentq, minimize_scalar
 
 from statnn._validation import param_error
-from statnn.theory._common import real_array
+from statnn.theory._common import brentq, minimize_scalar, real_array
 
 _SQRT2 = math.sqrt(2.0)
 _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
