@@ -2,6 +2,6 @@
 
 import sys
 
-from statnn.cli import main
+from statnn.cli import console_main
 
-sys.exit(main())
+sys.exit(console_main())

@@ -43,6 +43,7 @@ import os
 import re
 import secrets
 import socket
+import sys
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -793,7 +794,30 @@ def netcdf_bytes(ds) -> bytes:
     """
     ds = ds.copy(deep=False)
     ds.attrs = {k: _netcdf_attr(v) for k, v in ds.attrs.items()}
-    return bytes(ds.to_netcdf(engine="h5netcdf", invalid_netcdf=False))
+    with _no_distributed_import():
+        return bytes(ds.to_netcdf(engine="h5netcdf", invalid_netcdf=False))
+
+
+@contextlib.contextmanager
+def _no_distributed_import():
+    """While inside: ``import distributed`` fails, if it has not been imported yet.
+
+    xarray's ``to_netcdf`` asks whether the active dask scheduler is a
+    ``distributed.Client`` (to close the file between the writes of dask-chunked data),
+    and asking imports dask.distributed: a tenth of a second or more, in every process
+    that saves a result. Where ``distributed`` was never imported no Client can exist, and
+    the answer xarray gets when the import fails (no distributed scheduler) is the true
+    one. A process that uses dask.distributed has imported it, and is left alone.
+    """
+    if "distributed" in sys.modules:
+        yield
+        return
+    sys.modules["distributed"] = None  # the import system's mark of a module that is absent
+    try:
+        yield
+    finally:
+        if "distributed" in sys.modules and sys.modules["distributed"] is None:
+            del sys.modules["distributed"]
 
 
 def save_dataset(ds, path: str | os.PathLike) -> Path:
