@@ -235,9 +235,15 @@ class Dense(Representation):
         return (K, self.kernel.net.n), self.J.dtype
 
     def fresh_cache(self, flat):
-        H = np.empty(flat.shape, dtype=self.J.dtype)
-        dense_fields(flat, H, self.JT, self.kernel.bias)
-        return H
+        """H = S Jᵀ + b per chain, O(N²) each, computed once per distinct state: chains
+        that start alike (a cue repeated at every temperature) share the result, which
+        does not depend on which other chains are computed with it."""
+        distinct, inverse = np.unique(flat, axis=0, return_inverse=True)
+        if len(distinct) == len(flat):
+            distinct, inverse = flat, None
+        H = np.empty(distinct.shape, dtype=self.J.dtype)
+        dense_fields(np.ascontiguousarray(distinct), H, self.JT, self.kernel.bias)
+        return H if inverse is None else H[inverse.reshape(-1)]
 
     def sweep(self, native, cache, beta, rng, sweeps, done, flips):
         k = self.kernel
