@@ -185,17 +185,20 @@ def _alpha_max(T: float) -> float:
     return _edge(T)[1]
 
 
-def _retrieval_positive(alpha: float, T: float) -> tuple[float, float, float, float, float]:
-    """T in (0, 1), alpha <= alpha_M(T): (m, sigma, q, C, r) of the retrieval state."""
+def _retrieval_m(alpha: float, T: float) -> float:
+    """T in (0, 1), alpha <= alpha_M(T): the overlap m of the retrieval state."""
     m_star, a_max, m_cw = _edge(T)
     if alpha == 0.0:
-        m, sigma = m_cw, 0.0
-    elif alpha >= a_max:
-        m = m_star
-        sigma = _sigma_of_m(m, T)
-    else:
-        m = brentq(lambda x: _branch_point(x, T)[0] - alpha, m_star, m_cw, xtol=1e-14, rtol=1e-15)
-        sigma = _sigma_of_m(m, T)
+        return m_cw
+    if alpha >= a_max:
+        return m_star
+    return brentq(lambda x: _branch_point(x, T)[0] - alpha, m_star, m_cw, xtol=1e-14, rtol=1e-15)
+
+
+def _retrieval_positive(alpha: float, T: float) -> tuple[float, float, float, float, float]:
+    """T in (0, 1), alpha <= alpha_M(T): (m, sigma, q, C, r) of the retrieval state."""
+    m = _retrieval_m(alpha, T)
+    sigma = 0.0 if alpha == 0.0 else _sigma_of_m(m, T)
     _, q, _, C, _ = gauss_averages(m, sigma, T)
     return m, sigma, q, C, q / (1.0 - C) ** 2
 
@@ -253,6 +256,15 @@ def _state(alpha: float, T: float) -> tuple[float, float, float, bool]:
         return m, q, r, True
     _, q, _, r = _spin_glass_positive(alpha, T)
     return 0.0, q, r, False
+
+
+def _overlap(alpha: float, T: float) -> float:
+    """The m of :func:`_state`, without the (q, r) that only the full state needs."""
+    if T == 0.0:
+        return _retrieval_zero(alpha)[0] if alpha <= _edge_zero()[1] else 0.0
+    if T < 1.0 and alpha <= _edge(T)[1]:
+        return _retrieval_m(alpha, T)
+    return 0.0
 
 
 def _free_energies(alpha: float, T: float) -> tuple[float, float]:
@@ -384,7 +396,7 @@ def ags_overlap(alpha, T=0.0):
     """
     a_arr, T_arr, scalar = _alpha_T(alpha, T, "ags_overlap")
     return vectorize(
-        lambda a, t: _state(a, t)[0],
+        _overlap,
         (a_arr, T_arr),
         scalar,
         names=("alpha", "T"),

@@ -153,3 +153,14 @@ def test_shapes():
     grid = th.ags_overlap(np.array([[0.01], [0.05]]), np.array([0.0, 0.3]))
     assert grid.shape == (2, 2)
     assert isinstance(th.ags_overlap(0.05, 0.1), float)
+
+
+def test_ags_overlap_is_the_m_of_the_full_solution():
+    """ags_overlap skips the (q, r) of the state; its m is ags_solution's, bit for bit, on
+    the retrieval branch, at its edge, beyond it (m = 0), at alpha = 0 and at T >= 1."""
+    alpha = np.concatenate([[0.0], np.linspace(0.002, 0.3, 40), [0.5]])
+    T = np.array([0.0, 0.2, 0.4, 0.9, 1.0, 1.3])
+    m = th.ags_overlap(alpha[None, :], T[:, None])
+    full = th.ags_solution(alpha[None, :], T[:, None]).m
+    np.testing.assert_array_equal(m, full)
+    assert (m[:2, 1] > 0.9).all() and (m[:, -1] == 0.0).all()
