@@ -157,6 +157,23 @@ def _sync(kernel):
 
 
 # -- representations -----------------------------------------------------------------------------
+def _per_state(flat, compute):
+    """``compute(flat)`` for (K, N) spins, run on the distinct rows only and copied out.
+
+    Chains often start alike (recall repeats each cue at every temperature; ``'ones'``);
+    ``compute`` must work chain by chain, so that a row's result does not depend on the
+    rows computed with it. Returns a new (K, …) array, one row per chain.
+    """
+    first: dict[bytes, int] = {}
+    inverse = np.fromiter(
+        (first.setdefault(row.tobytes(), len(first)) for row in flat), np.int64, len(flat)
+    )
+    if len(first) == len(flat):
+        return compute(flat)
+    distinct = np.ascontiguousarray(flat[np.unique(inverse, return_index=True)[1]])
+    return compute(distinct)[inverse]
+
+
 class Representation:
     """How one coupling representation runs in the numba backend.
 
@@ -235,15 +252,14 @@ class Dense(Representation):
         return (K, self.kernel.net.n), self.J.dtype
 
     def fresh_cache(self, flat):
-        """H = S Jᵀ + b per chain, O(N²) each, computed once per distinct state: chains
-        that start alike (a cue repeated at every temperature) share the result, which
-        does not depend on which other chains are computed with it."""
-        distinct, inverse = np.unique(flat, axis=0, return_inverse=True)
-        if len(distinct) == len(flat):
-            distinct, inverse = flat, None
-        H = np.empty(distinct.shape, dtype=self.J.dtype)
-        dense_fields(np.ascontiguousarray(distinct), H, self.JT, self.kernel.bias)
-        return H if inverse is None else H[inverse.reshape(-1)]
+        """H = S Jᵀ + b per chain, O(N²) each, once per distinct state (:func:`_per_state`)."""
+
+        def fields(S):
+            H = np.empty(S.shape, dtype=self.J.dtype)
+            dense_fields(S, H, self.JT, self.kernel.bias)
+            return H
+
+        return _per_state(flat, fields)
 
     def sweep(self, native, cache, beta, rng, sweeps, done, flips):
         k = self.kernel
@@ -315,9 +331,14 @@ class Patterns(Representation):
         return (K, self.xiT.shape[1]), overlap_dtype(self.kernel.net.n)
 
     def fresh_cache(self, flat):
-        M = np.empty((flat.shape[0], self.xiT.shape[1]), dtype=overlap_dtype(self.kernel.net.n))
-        pattern_overlaps(flat, M, self.xiT)
-        return M
+        """M = S ξᵀ per chain, O(N P) each, once per distinct state (:func:`_per_state`)."""
+
+        def overlaps(S):
+            M = np.empty((S.shape[0], self.xiT.shape[1]), dtype=overlap_dtype(self.kernel.net.n))
+            pattern_overlaps(S, M, self.xiT)
+            return M
+
+        return _per_state(flat, overlaps)
 
     def n_overlaps(self):
         return self.xiT.shape[1]
