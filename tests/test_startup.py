@@ -88,3 +88,23 @@ xr.testing.assert_identical(back[0], back[1])
 xr.testing.assert_identical(back[0].drop_attrs(), ds.drop_attrs())
 """
     assert "xarray" in _modules_after(code)
+
+
+def test_statnn_run_process_writes_what_run_experiment_writes(tmp_path):
+    """``python -m statnn run`` (imports preloaded, objects frozen) gives the data of an
+    in-process run_experiment with the same arguments."""
+    import xarray as xr
+
+    from statnn.experiments import run_experiment
+
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONWARNINGS": "ignore"}
+    cmd = [sys.executable, "-m", "statnn", "run", "curie-weiss", "--tiny", "--seed", "3"]
+    cmd += ["--backend", "numpy", "--out", str(tmp_path / "cli"), "--no-progress"]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "done in" in done.stdout and (tmp_path / "cli" / "curie-weiss.png").stat().st_size
+    res = run_experiment("curie-weiss", "tiny", seed=3, backend="numpy", plot=False)
+    cli = xr.load_dataset(tmp_path / "cli" / "curie-weiss.nc", engine="h5netcdf")
+    for ds in (cli, res.dataset):
+        ds.attrs = {k: v for k, v in ds.attrs.items() if k not in ("wall_time_s", "created")}
+    xr.testing.assert_identical(cli, res.dataset)
