@@ -375,7 +375,8 @@ def _execute(args) -> int:
 
 def _preload_run(args) -> None:
     """Import what ``statnn run NAME`` uses (the experiment's module with xarray, the
-    backend, the plotting module) with the garbage collector paused, then freeze them.
+    backend, the plotting module) with the garbage collector paused, then freeze them;
+    mark dask, which the run does not use, as absent.
 
     Importing them allocates some 300 000 objects that live as long as the process, and
     the collector, run every few thousand allocations, walked them again and again (about
@@ -386,6 +387,12 @@ def _preload_run(args) -> None:
     from statnn.dynamics.backends import DEFAULT_BACKEND, load_backend
     from statnn.experiments import DEPRECATED_NAMES, EXPERIMENTS
 
+    # The experiments compute in numpy arrays and never use dask (only 'statnn sweep'
+    # may). Installed, dask would still be imported by xarray, to check whether each
+    # array is a dask array (dask.array: 0.3 s), and by xarray's netCDF writer, to ask
+    # for its scheduler; marked absent, both get the true answer: no dask arrays.
+    if "dask" not in sys.modules:
+        sys.modules["dask"] = None
     gc.disable()
     try:
         with contextlib.suppress(Exception):

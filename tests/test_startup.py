@@ -108,3 +108,23 @@ def test_statnn_run_process_writes_what_run_experiment_writes(tmp_path):
     for ds in (cli, res.dataset):
         ds.attrs = {k: v for k, v in ds.attrs.items() if k not in ("wall_time_s", "created")}
     xr.testing.assert_identical(cli, res.dataset)
+
+
+def test_statnn_run_needs_no_dask():
+    """'statnn run' marks dask absent (xarray would import dask.array only to check for
+    dask arrays): every experiment module, the plotting and the netCDF writer must work
+    without it."""
+    code = """
+sys.modules["dask"] = None
+import numpy as np, xarray as xr
+from statnn.experiments import EXPERIMENTS
+import statnn.plotting
+from statnn.results import netcdf_bytes
+for e in EXPERIMENTS.values():
+    assert callable(e.function)
+ds = xr.Dataset({"m": ("T", np.arange(3.0), {"units": "1"})}, coords={"T": [1.0, 2.0, 3.0]})
+back = xr.load_dataset(__import__("io").BytesIO(netcdf_bytes(ds)), engine="h5netcdf")
+xr.testing.assert_identical(back, ds)
+assert sys.modules["dask"] is None and not [m for m in sys.modules if m.startswith("dask.")]
+"""
+    assert "xarray" in _modules_after(code)  # ran to the end
