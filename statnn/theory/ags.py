@@ -157,8 +157,10 @@ def _sigma_of_m(m: float, T: float) -> float:
     )
 
 
+@lru_cache(maxsize=4096)
 def _branch_point(m: float, T: float) -> tuple[float, float, float, float]:
-    """(alpha, sigma, q, C) on the T > 0 retrieval branch at overlap m."""
+    """(alpha, sigma, q, C) on the T > 0 retrieval branch at overlap m (memoised: every
+    root search along the branch starts at its edge m*)."""
     sigma = _sigma_of_m(m, T)
     _, q, _, C, _ = gauss_averages(m, sigma, T)
     return sigma * sigma * (1.0 - C) ** 2 / q, sigma, q, C
