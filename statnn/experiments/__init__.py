@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from statnn._validation import check_bool, check_choice, param_error
 from statnn.errors import StatnnError
@@ -34,6 +34,17 @@ from statnn.experiments._common import (
     save_dataset,
 )
 from statnn.results import check_output_dir, os_error_text
+
+if TYPE_CHECKING:  # for type checkers and the API reference; at run time see __getattr__
+    from statnn.experiments.feedforward import (
+        first_neurons,
+        perceptron_capacity,
+        seed_examples,
+        xor_digits,
+    )
+    from statnn.experiments.hopfield import basins, hopfield_phase_diagram, hopfield_recall
+    from statnn.experiments.learning import inverse_ising
+    from statnn.experiments.magnets import curie_weiss, ising_2d, sk_glass
 
 
 @dataclass(frozen=True)
