@@ -19,7 +19,9 @@ pattern form, sparse) and backend, one run times, side by side:
 
 A rate is single-spin update attempts per second (sweeps × N × chains / best time of
 ``--repeats`` after a warm-up that pays for compilation; wall time, or CPU time with
-``--clock cpu``). Ratios compare rows of this run;
+``--clock cpu``). The raw step and the ``simulate`` variants of a row, and each tempering
+pair, are timed in rounds (each once per round), so a slow spell of a shared machine
+falls on both sides of a ratio. Ratios compare rows of this run;
 "simulate beyond the sweeps" is the time a ``simulate`` call spends on top of its sweeps
 (setting up, the convergence diagnostics, the Run), which a short run pays in full.
 The targets printed at the end are those of the record-loop work: simulate(record_every=1)
@@ -36,7 +38,7 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from timing import CLOCK, best, use_clock
+from timing import CLOCK, best, best_interleaved, use_clock
 
 import statnn as sn
 
@@ -72,18 +74,13 @@ def measure(name, net, T, rule, schedule, backend, sweeps, repeats, recall_patte
     kw = dict(dynamics=rule, schedule=schedule, backend=backend, backend_options=options)
     s = sn.sampler(net, T=T, chains=1, **kw)
     state = s.init("random", seed=0)
-    out = {}
-    out["step"] = rate(net, sweeps, 1, best(lambda: s.step(state, sweeps), repeats))
+    timed = {"step": lambda: s.step(state, sweeps)}
     for every in (1, 10, 100) if "simulate" in paths else ():
-        if every > sweeps:
-            continue
-        t = best(
-            lambda e=every: sn.simulate(
+        if every <= sweeps:
+            timed[f"sim/{every}"] = lambda e=every: sn.simulate(
                 net, T=T, sweeps=sweeps, burn_in=0, record_every=e, seed=0, **kw
-            ),
-            repeats,
-        )
-        out[f"sim/{every}"] = rate(net, sweeps, 1, t)
+            )
+    out = {k: rate(net, sweeps, 1, t) for k, t in best_interleaved(timed, repeats).items()}
     if "tempering" in paths:
         out.update(tempering_rates(net, T, sweeps, repeats, kw))
     if "recall" in paths:
@@ -95,19 +92,16 @@ def measure(name, net, T, rule, schedule, backend, sweeps, repeats, recall_patte
 def tempering_rates(net, T, sweeps, repeats, kw):
     """Plain ``simulate`` and ``simulate(tempering=True)`` on 4 temperatures T … 1.5 T."""
     grid = np.linspace(T, 1.5 * T, 4)
-    t_plain = best(
-        lambda: sn.simulate(net, T=grid, sweeps=sweeps // 4, burn_in=0, seed=0, **kw), repeats
-    )
-    t_temp = best(
-        lambda: sn.simulate(
-            net, T=grid, sweeps=sweeps // 4, burn_in=0, seed=0, tempering=True, **kw
-        ),
+    t = best_interleaved(
+        {
+            "sim 4T": lambda: sn.simulate(net, T=grid, sweeps=sweeps // 4, burn_in=0, seed=0, **kw),
+            "temper 4T": lambda: sn.simulate(
+                net, T=grid, sweeps=sweeps // 4, burn_in=0, seed=0, tempering=True, **kw
+            ),
+        },
         repeats,
     )
-    return {
-        "sim 4T": rate(net, sweeps // 4, 4, t_plain),
-        "temper 4T": rate(net, sweeps // 4, 4, t_temp),
-    }
+    return {k: rate(net, sweeps // 4, 4, v) for k, v in t.items()}
 
 
 def recall_rates(net, T, rule, schedule, backend, sweeps, repeats, patterns, options):
@@ -156,9 +150,14 @@ def tempering_target(repeats, quick):
               dynamics="metropolis", schedule="checkerboard")  # fmt: skip
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence warnings of the short runs
-        plain = best(lambda: sn.simulate(net, **kw), repeats)
-        temp = best(lambda: sn.simulate(net, tempering=True, **kw), repeats)
-    return plain, temp
+        t = best_interleaved(
+            {
+                "plain": lambda: sn.simulate(net, **kw),
+                "tempering": lambda: sn.simulate(net, tempering=True, **kw),
+            },
+            repeats,
+        )
+    return t["plain"], t["tempering"]
 
 
 def python_tempering(repeats, quick):
