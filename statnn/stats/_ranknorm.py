@@ -1,6 +1,7 @@
 r"""Rank-normalised split-R̂ and bulk ESS, vectorised over the leading axes.
 
-The definitions are those of ArviZ (``arviz_stats`` ``_rhat_rank`` and ``_ess_bulk``),
+The definitions are those of ArviZ (``arviz_stats`` ``_rhat_rank``, ``_ess_bulk``,
+``_ess_tail``, ``_ess_mean`` and ``_mcse_mean``),
 step by step, computed for all leading indices at once: one argsort for the ranks, one
 FFT for the autocovariances, and Geyer's sequences written as array operations over the
 lag pairs instead of a loop over lags. :mod:`statnn.stats.diagnostics` wraps them
@@ -169,6 +170,31 @@ def ess_from_autocov(acov: np.ndarray, chain_mean: np.ndarray) -> np.ndarray:
     out = size / tau
     out[np.isnan(rho).any(axis=-1)] = np.nan
     return out
+
+
+def mean_ess(y: np.ndarray) -> np.ndarray:
+    """ESS of the mean of (L, K, D) series (ArviZ ``_ess_mean``): :func:`ess_of` the split
+    chains of the draws themselves."""
+    return ess_of(split_chains(y))
+
+
+def tail_ess(y: np.ndarray, prob: float) -> np.ndarray:
+    r"""Tail ESS of (L, K, D) series (ArviZ ``_ess_tail``): the smaller of the ESS of the
+    indicator series 1[x ≤ q_p] and 1[x ≤ q_{1−p}] (:func:`mean_ess` of each), q the
+    quantiles of all the draws of a row by linear interpolation (NumPy's default, type 7 of
+    Hyndman & Fan)."""
+    n_rows = y.shape[0]
+    q = np.quantile(y.reshape(n_rows, -1), sorted((prob, 1.0 - prob)), axis=-1)  # (2, L)
+    below = (y[None] <= q[:, :, None, None]).astype(np.float64)  # (2, L, K, D)
+    e = mean_ess(below.reshape((2 * n_rows,) + y.shape[1:])).reshape(2, n_rows)
+    return np.where(e[1] < e[0], e[1], e[0])  # min(low, high) as ArviZ takes it
+
+
+def mcse_mean(y: np.ndarray) -> np.ndarray:
+    """Monte Carlo standard error of the mean of (L, K, D) series (ArviZ ``_mcse_mean``):
+    the standard deviation (ddof 1) of all the draws of a row over √(:func:`mean_ess`)."""
+    sd = y.reshape(y.shape[0], -1).std(axis=-1, ddof=1)
+    return sd / np.sqrt(mean_ess(y))
 
 
 def bulk_ess(y: np.ndarray) -> np.ndarray:

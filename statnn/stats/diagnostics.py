@@ -18,11 +18,10 @@ chain, record) arrays of a run -- and returns one value per leading index.
   ``tail`` (the smaller of the ESS of the 5 % and 95 % quantiles).
 * :func:`mcse` -- Monte Carlo standard error of the mean, σ / √ESS_mean.
 
-They equal ArviZ's definitions (:mod:`arviz_stats`): R̂ and bulk ESS are computed here,
-vectorised over all leading indices (one sort for the ranks, one FFT for the
-autocovariances, Geyer's initial positive and monotone sequences as array operations),
-and tested against ArviZ on the same arrays; tail ESS and MCSE call ArviZ (imported on
-first use, so that ``import statnn`` does not pay for it). One chain is treated as two:
+They equal ArviZ's definitions (:mod:`arviz_stats`), computed here vectorised over all
+leading indices (one sort for the ranks, one quantile call for the tails, one FFT for the
+autocovariances, Geyer's initial positive and monotone sequences as array operations)
+and tested against ArviZ on the same arrays. One chain is treated as two:
 its halves are the chains (and each is split again). A series that holds one single value (a frozen
 T = 0 run) has R̂ = 1, ESS = the number of draws and MCSE = 0: nothing to converge.
 
@@ -42,14 +41,14 @@ sequences", Statistical Science 7, 457 (1992).
 
 from __future__ import annotations
 
-import warnings
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from statnn._validation import check_choice, check_real
 from statnn.stats._inputs import _as_float_array, _check_c
-from statnn.stats._ranknorm import bulk_ess, rank_rhat
+from statnn.stats._ranknorm import bulk_ess, mcse_mean, mean_ess, rank_rhat, tail_ess
 from statnn.stats._ranknorm import rhat_and_bulk_ess as _rhat_and_bulk_ess
 from statnn.stats.autocorr import _tau_int
 
@@ -80,16 +79,6 @@ class ConvergenceWarning(RuntimeWarning):
     """The chains of a run disagree (R̂ too large) or are too short (ESS too small)."""
 
 
-def _array_stats():
-    try:
-        from arviz_stats.base import array_stats
-    except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise ImportError(
-            "Convergence diagnostics need the 'arviz-stats' package: pip install arviz-stats"
-        ) from exc
-    return array_stats
-
-
 def _chains(x: Any, caller: str) -> np.ndarray:
     """(..., chains, draws) float array; a 1-D array is one chain; one chain → two halves."""
     y = _as_float_array(x, "x", caller)
@@ -105,15 +94,6 @@ def _constant(y: np.ndarray) -> np.ndarray:
     if y.shape[-1] == 0:
         return np.zeros(y.shape[:-2], dtype=bool)
     return y.max(axis=(-2, -1)) == y.min(axis=(-2, -1))
-
-
-def _call(name: str, y: np.ndarray, **kwargs) -> np.ndarray:
-    """ArviZ's array function ``name`` on (..., chains, draws), its warnings silenced."""
-    func = getattr(_array_stats(), name)
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        out = func(y, chain_axis=-2, draw_axis=-1, **kwargs)
-    return np.asarray(out, dtype=np.float64).reshape(y.shape[:-2])
 
 
 def _out(a: np.ndarray) -> Any:
@@ -178,11 +158,14 @@ def ess(x: Any, method: str = "bulk") -> np.ndarray:
     """
     method = check_choice(method, "method", "ess", ("bulk", "tail", "mean"))
     y = _chains(x, "ess")
-    kwargs = {"prob": _TAIL_PROB} if method == "tail" else {}
     n = float(y.shape[-2] * y.shape[-1])
     if method == "bulk":
-        return _out(np.where(_constant(y), n, _vectorised(bulk_ess, y)))
-    return _out(np.where(_constant(y), n, _call("ess", y, method=method, **kwargs)))
+        func = bulk_ess
+    elif method == "tail":
+        func = partial(tail_ess, prob=_TAIL_PROB)
+    else:
+        func = mean_ess
+    return _out(np.where(_constant(y), n, _vectorised(func, y)))
 
 
 def mcse(x: Any) -> np.ndarray:
@@ -194,7 +177,7 @@ def mcse(x: Any) -> np.ndarray:
         Shape (...); 0 for a constant series.
     """
     y = _chains(x, "mcse")
-    return _out(np.where(_constant(y), 0.0, _call("mcse", y, method="mean")))
+    return _out(np.where(_constant(y), 0.0, _vectorised(mcse_mean, y)))
 
 
 def diagnose(x: Any, *, c: float = 5.0) -> dict[str, np.ndarray]:

@@ -1,4 +1,5 @@
-"""statnn's vectorised R̂ and bulk ESS against ArviZ's, series by series.
+"""statnn's vectorised R̂, bulk and tail ESS, ESS and MCSE of the mean against ArviZ's,
+series by series.
 
 The independent truth is ArviZ itself (``arviz_stats.base.array_stats``: its rank
 normalisation via ``scipy.stats.rankdata``, its per-series Python loops over the lags of
@@ -24,7 +25,7 @@ from arviz_stats.base import array_stats
 from scipy.signal import lfilter
 
 from statnn.errors import ValidationError
-from statnn.stats.diagnostics import ess, rhat, rhat_and_bulk_ess
+from statnn.stats.diagnostics import ess, mcse, rhat, rhat_and_bulk_ess
 
 
 def ar1(phi: float, shape: tuple[int, ...], seed: int) -> np.ndarray:
@@ -54,11 +55,25 @@ def arviz(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return r, e
 
 
+def arviz_tail_mean_mcse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    y = as_chains(x)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        tail = np.asarray(array_stats.ess(y, method="tail", prob=0.05), dtype=float)
+        mean = np.asarray(array_stats.ess(y, method="mean"), dtype=float)
+        se = np.asarray(array_stats.mcse(y, method="mean"), dtype=float)
+    return tail, mean, se
+
+
 def assert_equal_to_arviz(x: np.ndarray) -> None:
     r_ref, e_ref = arviz(x)
     r, e = rhat(x), ess(x, "bulk")
     np.testing.assert_allclose(r, r_ref, rtol=1e-10, atol=0, equal_nan=True)
     np.testing.assert_allclose(e, e_ref, rtol=1e-10, atol=0, equal_nan=True)
+    # tail ESS (quantile indicators), ESS of the mean and the MCSE of the mean
+    mine_all = (ess(x, "tail"), ess(x, "mean"), mcse(x))
+    for mine, ref in zip(mine_all, arviz_tail_mean_mcse(x), strict=True):
+        np.testing.assert_allclose(mine, ref, rtol=1e-10, atol=0, equal_nan=True)
     both = rhat_and_bulk_ess(x)
     np.testing.assert_array_equal(both[0], r)
     np.testing.assert_array_equal(both[1], e)
