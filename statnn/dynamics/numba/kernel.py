@@ -757,6 +757,12 @@ class ExchangeState(NamedTuple):
     tried: np.ndarray
     accepted: np.ndarray
 
+    @classmethod
+    def idle(cls) -> ExchangeState:
+        """An exchange state of no replicas (what the lock-step loop gets without tempering)."""
+        empty = np.zeros(0, dtype=np.int64)
+        return cls(np.zeros(4, np.uint64), 0, np.zeros(0, np.int8), empty, empty, empty)
+
     def reset_counts(self) -> ExchangeState:
         """The same state with the swap and round-trip counts at zero (headings kept)."""
         return self._replace(
@@ -1034,13 +1040,12 @@ class NumbaKernel:
                 f"the ExchangeState of a {n_T} x {chains} ladder (see exchange_state)",
                 f"<an ExchangeState of {exchange.heading.shape[0]} replicas>",
             )
+        if burn_in and not tempering:  # without exchanges the burn-in is plain sweeps
+            with numba_threads.threads_for(K):
+                self.rep.sweep(native, cache, beta, rng, burn_in, done, np.zeros(K, np.int64))
+            done += burn_in
+            burn_in = 0
         if not tempering and not lockstep:
-            if burn_in:
-                with numba_threads.threads_for(K):
-                    self.rep.sweep(native, cache, beta, rng, burn_in, done, flips)
-                done += burn_in
-                flips[:] = 0
-                burn_in = 0  # done: the lock-step path below must not burn in again
             units = _units(n_T, chains, pairs_together=True)
             if pairs and len(units) < min(K, numba_threads.get_num_threads()):
                 units = None  # too few pairs to keep the threads busy: lock step below
@@ -1057,16 +1062,16 @@ class NumbaKernel:
         betas = np.asarray(betas, dtype=np.float64)
         who = np.arange(K, dtype=np.int64).reshape(n_T, chains)
         slot = np.repeat(np.arange(n_T, dtype=np.int64), chains)
-        ex = None
-        if tempering:
-            ex = dict(
-                rng=exchange.rng.copy(),
-                tried=exchange.tried.copy(),
-                accepted=exchange.accepted.copy(),
-                heading=exchange.heading.copy(),
-                trips=exchange.trips.copy(),
-                parity=int(exchange.parity),
-            )
+        # without tempering the loop gets an empty exchange state, which it does not touch
+        start = exchange if tempering else ExchangeState.idle()
+        ex = dict(
+            rng=start.rng.copy(),
+            tried=start.tried.copy(),
+            accepted=start.accepted.copy(),
+            heading=start.heading.copy(),
+            trips=start.trips.copy(),
+            parity=int(start.parity),
+        )
         singles = _units(n_T, chains, pairs_together=False)
         E1 = np.empty((K, 1))
         M1 = np.empty((K, 1), dtype=np.int64)
@@ -1074,20 +1079,6 @@ class NumbaKernel:
         Q1 = np.empty((0, 1), dtype=np.int64)
         scratch = np.zeros(K, dtype=np.int64)
         by_slot = np.zeros(K, dtype=np.int64)  # flips per temperature slot while recording
-        if burn_in and not tempering:
-            with numba_threads.threads_for(K):
-                self.rep.sweep(native, cache, beta, rng, burn_in, done, scratch)
-            done += burn_in
-            burn_in = 0
-        if not tempering:  # placeholders the loop does not touch
-            ex = dict(
-                rng=np.zeros(4, dtype=np.uint64),
-                tried=np.zeros(0, dtype=np.int64),
-                accepted=np.zeros(0, dtype=np.int64),
-                heading=np.zeros(0, dtype=np.int8),
-                trips=np.zeros(0, dtype=np.int64),
-                parity=0,
-            )
         args = self.rep.block(native, cache, self.rep.prepare(betas))
         with numba_threads.threads_for(self.rep.block_threads(K)):
             done, parity = lockstep_records(
