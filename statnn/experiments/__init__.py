@@ -47,6 +47,12 @@ if TYPE_CHECKING:  # for type checkers and the API reference; at run time see __
     from statnn.experiments.magnets import curie_weiss, ising_2d, sk_glass
 
 
+def _load(target: str) -> Callable:
+    """The object at the import path ``"module:attribute"`` (the module imported if needed)."""
+    module, attribute = target.split(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
 @dataclass(frozen=True)
 class Experiment:
     """A named study: its function, the script that runs it and what its figure shows.
@@ -65,10 +71,7 @@ class Experiment:
     @property
     def function(self) -> Callable:
         """The experiment's function (its module imported on first use)."""
-        if callable(self.target):
-            return self.target
-        module, attribute = self.target.split(":")
-        return getattr(importlib.import_module(module), attribute)
+        return self.target if callable(self.target) else _load(self.target)
 
     @property
     def summary(self) -> str:
@@ -353,8 +356,7 @@ _FUNCTIONS = {
 def __getattr__(name: str):
     if name not in _FUNCTIONS:
         raise AttributeError(f"module 'statnn.experiments' has no attribute {name!r}")
-    module, attribute = _FUNCTIONS[name].split(":")
-    value = getattr(importlib.import_module(module), attribute)
+    value = _load(_FUNCTIONS[name])
     globals()[name] = value
     return value
 
