@@ -138,7 +138,10 @@ class Sampler:
             init = check_choice(init, "init", caller, ("random", "ones"))
             if init == "ones":
                 return np.ones(shape, dtype=np.int8)
-            return (2 * rng.integers(0, 2, size=shape) - 1).astype(np.int8)
+            spins = rng.integers(0, 2, size=shape).astype(np.int8)
+            spins <<= 1
+            spins -= 1  # 2 · {0, 1} − 1, without int64 temporaries
+            return spins
         if isinstance(init, int | np.integer) and not isinstance(init, bool):
             patterns = self.net.patterns
             if patterns is None or not 0 <= init < len(patterns):

@@ -57,11 +57,14 @@ def threads_for(pieces: int):
     before = numba.get_num_threads()
     outer = getattr(_outer, "threads", None)
     _outer.threads = before if outer is None else outer
-    numba.set_num_threads(max(1, min(_outer.threads, pieces)))
+    wanted = max(1, min(_outer.threads, pieces))
+    if wanted != before:  # each set costs a few µs: a one-chain call makes several
+        numba.set_num_threads(wanted)
     try:
         yield
     finally:
-        numba.set_num_threads(before)
+        if wanted != before:
+            numba.set_num_threads(before)
         _outer.threads = outer
 
 
