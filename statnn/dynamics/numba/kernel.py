@@ -554,8 +554,9 @@ class Multispin(Representation):
         wanted = kernel.use_multispin and schedule == "checkerboard"
         if not (wanted and isinstance(c, LatticeCouplings)):
             return False
-        bias = np.asarray(net.bias)
-        return multispin_applies(c.shape, c.periodic, bool(np.all(bias == bias.flat[0])))
+        bias = np.asarray(net.bias)  # a uniform field is usually a broadcast scalar
+        uniform = bias.strides == (0,) or bool(np.all(bias == bias.flat[0]))
+        return multispin_applies(c.shape, c.periodic, uniform)
 
     def __init__(self, kernel):
         super().__init__(kernel)
