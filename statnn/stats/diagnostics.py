@@ -48,8 +48,6 @@ import numpy as np
 
 from statnn._validation import check_choice, check_real
 from statnn.stats._inputs import _as_float_array, _check_c
-from statnn.stats._ranknorm import bulk_ess, mcse_mean, mean_ess, rank_rhat, tail_ess
-from statnn.stats._ranknorm import rhat_and_bulk_ess as _rhat_and_bulk_ess
 from statnn.stats.autocorr import _tau_int
 
 __all__ = [
@@ -100,8 +98,16 @@ def _out(a: np.ndarray) -> Any:
     return a[()] if a.ndim == 0 else a
 
 
+def _compiled():
+    """:mod:`statnn.stats._ranknorm_compiled`, imported (with numba) at first use."""
+    from statnn.stats import _ranknorm_compiled
+
+    return _ranknorm_compiled
+
+
 def _vectorised(func, y: np.ndarray) -> np.ndarray:
-    """``func`` of :mod:`statnn.stats._ranknorm` on (..., chains, draws); nan below 4 draws."""
+    """``func`` of :mod:`statnn.stats._ranknorm_compiled` on (..., chains, draws); nan
+    below 4 draws."""
     lead = y.shape[:-2]
     if y.shape[-1] < _MIN_DRAWS:
         return np.full(lead, np.nan)
@@ -121,7 +127,7 @@ def rhat_and_bulk_ess(x: Any) -> tuple[Any, Any]:
     if y.shape[-1] < _MIN_DRAWS:
         r = e = np.full(lead, np.nan)
     else:
-        r, e = _rhat_and_bulk_ess(y.reshape((-1,) + y.shape[-2:]))
+        r, e = _compiled().rhat_and_bulk_ess(y.reshape((-1,) + y.shape[-2:]))
         r, e = r.reshape(lead), e.reshape(lead)
     constant = _constant(y)
     n = float(y.shape[-2] * y.shape[-1])
@@ -137,7 +143,7 @@ def rhat(x: Any) -> np.ndarray:
         Shape (...); 1 for a constant series, nan with fewer than 4 draws per chain.
     """
     y = _chains(x, "rhat")
-    return _out(np.where(_constant(y), 1.0, _vectorised(rank_rhat, y)))
+    return _out(np.where(_constant(y), 1.0, _vectorised(_compiled().rank_rhat, y)))
 
 
 def ess(x: Any, method: str = "bulk") -> np.ndarray:
@@ -159,12 +165,13 @@ def ess(x: Any, method: str = "bulk") -> np.ndarray:
     method = check_choice(method, "method", "ess", ("bulk", "tail", "mean"))
     y = _chains(x, "ess")
     n = float(y.shape[-2] * y.shape[-1])
+    compiled = _compiled()
     if method == "bulk":
-        func = bulk_ess
+        func = compiled.bulk_ess
     elif method == "tail":
-        func = partial(tail_ess, prob=_TAIL_PROB)
+        func = partial(compiled.tail_ess, prob=_TAIL_PROB)
     else:
-        func = mean_ess
+        func = compiled.mean_ess
     return _out(np.where(_constant(y), n, _vectorised(func, y)))
 
 
@@ -177,7 +184,7 @@ def mcse(x: Any) -> np.ndarray:
         Shape (...); 0 for a constant series.
     """
     y = _chains(x, "mcse")
-    return _out(np.where(_constant(y), 0.0, _vectorised(mcse_mean, y)))
+    return _out(np.where(_constant(y), 0.0, _vectorised(_compiled().mcse_mean, y)))
 
 
 def diagnose(x: Any, *, c: float = 5.0) -> dict[str, np.ndarray]:
