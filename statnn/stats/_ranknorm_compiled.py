@@ -39,7 +39,7 @@ DIRECT_LAGS = 96
 
 #: A row whose ρ̂(8) exceeds this goes to the FFT after 8 lags: were ρ̂ geometric, its
 #: sequence would run past ~64 lags (8 ln 0.05 / ln 0.7 ≈ 67).
-_SLOW_RHO8 = 0.7
+SLOW_RHO8 = 0.7
 
 #: Tables of Φ⁻¹ per draw count S kept between calls (the most recent ones), each
 #: 2S + 1 doubles; larger S get a table for the call only.
@@ -266,12 +266,13 @@ _REFERENCE = -2.0
 
 
 @njit(**_JIT)
-def _row_ess(x, k, n, max_lag, xc, rho):
+def _row_ess(x, k, n, max_lag, slow_rho8, xc, rho):
     """ESS of the k chains of n draws x (k n,) by direct lag sums, or a mark.
 
     Writes the centred chains into xc and returns (ess, var_means), var_means the variance
     (ddof 1) of the chain means. A row whose values span less than the float resolution
-    has ESS = k n.
+    has ESS = k n. Lags are summed in blocks (8, 16, 32, … lags) up to ``max_lag``; a row
+    with ρ̂(8) > ``slow_rho8`` is marked after the first block.
     """
     size = k * n
     lo = np.inf
@@ -325,7 +326,7 @@ def _row_ess(x, k, n, max_lag, xc, rho):
         ess = _geyer(rho[: done - done % 2], j_max, size)
         if ess != _MORE_LAGS or done == n_lags:
             return ess, var_means
-        if done == 9 and rho[8] > _SLOW_RHO8:
+        if done == 9 and rho[8] > slow_rho8:
             return _MORE_LAGS, var_means
         block *= 2
 
@@ -336,7 +337,7 @@ _RAW, _SCORES, _RHAT = 0, 1, 2
 
 
 @njit(**_JIT)
-def _rows(y, order, k, n, table, mode, want_ess, max_lag):
+def _rows(y, order, k, n, table, mode, want_ess, max_lag, slow_rho8):
     """R̂ and ESS of the rows of y (L, k n), the split chains of each row one after another.
 
     Returns rhat (L,) (nan unless ``mode`` is ``_RHAT``), ess (L,) (nan unless
@@ -365,7 +366,7 @@ def _rows(y, order, k, n, table, mode, want_ess, max_lag):
         else:
             series = y[row]
         if want_ess:
-            ess[row], var_means[row] = _row_ess(series, k, n, max_lag, centred[row], rho)
+            ess[row], var_means[row] = _row_ess(series, k, n, max_lag, slow_rho8, centred[row], rho)
     return rhat, ess, var_means, centred
 
 
@@ -385,8 +386,9 @@ def _power_mean(f):
 
 
 @njit(**_JIT)
-def _ess_from_mean_autocov(acov, k, n, var_means):
-    """ESS of rows from n · (mean over their k chains of the autocovariance) (L, ≥ n).
+def _ess_from_mean_autocov(acov, divisor, k, n, var_means):
+    """ESS of rows of k chains of n draws from ``acov`` / ``divisor`` (L, ≥ n), the mean
+    over the chains of their autocovariances, and the variance of the chain means (L,).
 
     The steps of :func:`statnn.stats._ranknorm.ess_from_autocov` (nan where a ρ̂ is nan).
     """
@@ -396,12 +398,12 @@ def _ess_from_mean_autocov(acov, k, n, var_means):
     out = np.empty(n_rows)
     rho = np.empty(n)
     for row in range(n_rows):
-        mean_var = acov[row, 0] / (n - 1.0)
+        mean_var = acov[row, 0] / divisor * n / (n - 1.0)
         var_plus = mean_var * (n - 1.0) / n + var_means[row]
         has_nan = False
         rho[0] = 1.0
         for t in range(1, n):
-            rho[t] = 1.0 - (mean_var - acov[row, t] / n) / var_plus
+            rho[t] = 1.0 - (mean_var - acov[row, t] / divisor) / var_plus
             if math.isnan(rho[t]):
                 has_nan = True
         out[row] = np.nan if has_nan else _geyer(rho[: 2 * j_max + 2], j_max, size)
@@ -432,7 +434,7 @@ def _finish_ess(ess, var_means, centred, k, n, raw) -> np.ndarray:
         m = next_fast_len(2 * n, real=True)
         f = np.fft.rfft(centred[more].reshape(more.size, k, n), n=m, axis=-1)
         acov = np.fft.irfft(_power_mean(f), n=m, axis=-1)
-        ess[more] = _ess_from_mean_autocov(acov, k, n, var_means[more])
+        ess[more] = _ess_from_mean_autocov(acov, float(n), k, n, var_means[more])
     other = np.flatnonzero(ess == _REFERENCE)
     if other.size:
         ess[other] = ess_of(raw[other])
@@ -449,7 +451,9 @@ def _run(y: np.ndarray, mode: int, want_ess: bool) -> tuple[np.ndarray, np.ndarr
     else:
         order = np.empty((0, 0), dtype=np.intp)
         table = np.empty(0)
-    r, e, var_means, centred = _rows(flat, order, k, n, table, mode, want_ess, DIRECT_LAGS)
+    r, e, var_means, centred = _rows(
+        flat, order, k, n, table, mode, want_ess, DIRECT_LAGS, SLOW_RHO8
+    )
     if want_ess and (e < 0.0).any():
         raw = sp if mode == _RAW else None
         e = _finish_ess(e, var_means, centred, k, n, raw)
