@@ -343,7 +343,8 @@ def _rows(y, order, k, n, table, mode, want_ess, max_lag, slow_rho8):
     Returns rhat (L,) (nan unless ``mode`` is ``_RHAT``), ess (L,) (nan unless
     ``want_ess``; else the ESS or a mark of :func:`_row_ess`), the variance of the chain
     means (L,) and the centred chains (L, k n) of the series whose ESS is taken (the
-    normal scores, or y itself in ``_RAW`` mode).
+    normal scores, or y itself in ``_RAW`` mode), written only in the rows marked
+    :data:`_MORE_LAGS`.
     """
     n_rows = y.shape[0]
     size = k * n
@@ -356,6 +357,7 @@ def _rows(y, order, k, n, table, mode, want_ess, max_lag, slow_rho8):
     s = np.empty(size)
     fs = np.empty(size)
     fpos = np.empty(size, dtype=np.int64)
+    xc = np.empty(size)
     rho = np.empty(max_lag + 2)
     for row in range(n_rows):
         if mode != _RAW:
@@ -366,7 +368,9 @@ def _rows(y, order, k, n, table, mode, want_ess, max_lag, slow_rho8):
         else:
             series = y[row]
         if want_ess:
-            ess[row], var_means[row] = _row_ess(series, k, n, max_lag, slow_rho8, centred[row], rho)
+            ess[row], var_means[row] = _row_ess(series, k, n, max_lag, slow_rho8, xc, rho)
+            if ess[row] == _MORE_LAGS:  # the FFT needs them; other rows are not written
+                centred[row] = xc
     return rhat, ess, var_means, centred
 
 
