@@ -144,28 +144,33 @@ def _scores(s, pos, table, scale, z):
         i = j + 1
 
 
+@njit(**_JIT, fastmath={"reassoc", "contract"})
+def _chain_moments(x):
+    """Mean and Σ (x − mean)² of one chain; exactly (x₀, 0) if all its draws are equal."""
+    first = x[0]
+    m = 0.0
+    same = 0
+    for t in range(x.shape[0]):
+        m += x[t]
+        same += x[t] == first
+    if same == x.shape[0]:  # whatever the rounding of the sum
+        return first, 0.0
+    m /= x.shape[0]
+    v = 0.0
+    for t in range(x.shape[0]):
+        d = x[t] - m
+        v += d * d
+    return m, v
+
+
 @njit(**_JIT)
 def _classic_rhat(z, k, n):
     """√((B/W + n − 1)/n) of the draws z (k n,) of k chains of n, chain c at z[c n:(c+1) n]."""
     means = np.empty(k)
     within = 0.0
     for c in range(k):
-        first = z[c * n]
-        m = 0.0
-        constant = True
-        for t in range(n):
-            m += z[c * n + t]
-            constant &= z[c * n + t] == first
-        if constant:  # its mean and variance exactly, whatever the rounding of the sum
-            means[c] = first
-            continue
-        m /= n
-        v = 0.0
-        for t in range(n):
-            d = z[c * n + t] - m
-            v += d * d
+        means[c], v = _chain_moments(z[c * n : (c + 1) * n])
         within += v / (n - 1)
-        means[c] = m
     within /= k
     grand = 0.0
     for c in range(k):
