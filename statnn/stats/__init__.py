@@ -24,7 +24,8 @@ Modules: :mod:`statnn.stats.autocorr` (ρ(t), τ_int, :func:`mean_error`,
 :func:`blocking_error`), :mod:`statnn.stats.resampling` (:func:`jackknife`),
 :mod:`statnn.stats.thermodynamics` (C, χ, Binder U) and :mod:`statnn.stats.summary`
 (:class:`Summary`, :func:`summarize`) and :mod:`statnn.stats.diagnostics` (R̂, ESS,
-MCSE through ArviZ, imported on first use). Imports nothing from the dynamics.
+MCSE as ArviZ defines them, compiled with numba loaded at first use). Imports nothing
+from the dynamics.
 """
 
 from statnn.stats.autocorr import (

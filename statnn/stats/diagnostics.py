@@ -18,10 +18,11 @@ chain, record) arrays of a run -- and returns one value per leading index.
   ``tail`` (the smaller of the ESS of the 5 % and 95 % quantiles).
 * :func:`mcse` -- Monte Carlo standard error of the mean, σ / √ESS_mean.
 
-They equal ArviZ's definitions (:mod:`arviz_stats`), computed here vectorised over all
-leading indices (one sort for the ranks, one quantile call for the tails, one FFT for the
-autocovariances, Geyer's initial positive and monotone sequences as array operations)
-and tested against ArviZ on the same arrays. One chain is treated as two:
+They equal ArviZ's definitions (:mod:`arviz_stats`), computed for all leading indices
+in one call to compiled code (numba, loaded at the first call): one sort per call for the
+ranks, Φ⁻¹ once per distinct rank, the autocorrelations summed lag by lag until Geyer's
+initial positive sequence ends (or by FFT, all lags at once, for a slowly mixing series),
+and tested against ArviZ and against a numpy reference on the same arrays. One chain is treated as two:
 its halves are the chains (and each is split again). A series that holds one single value (a frozen
 T = 0 run) has R̂ = 1, ESS = the number of draws and MCSE = 0: nothing to converge.
 
