@@ -27,6 +27,8 @@ below that, as ArviZ does).
 from __future__ import annotations
 
 import math
+import sys
+from pathlib import Path
 
 import numpy as np
 from numba import njit
@@ -45,7 +47,13 @@ SLOW_RHO8 = 0.7
 #: 2S + 1 doubles; larger S get a table for the call only.
 _TABLES: dict[int, np.ndarray] = {}
 _TABLES_KEPT = 8
-_TABLE_MAX_SIZE = 1 << 20
+_TABLE_MAX_SIZE = 1 << 17
+
+#: Printed on stderr when this module is imported and numba has not cached it yet.
+MESSAGE = (
+    "statnn: compiling the convergence diagnostics (first run only: ~8 s of CPU time; "
+    "cached for later runs)…"
+)
 
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
 
@@ -504,3 +512,17 @@ def bulk_ess(y: np.ndarray) -> np.ndarray:
 def mean_ess(y: np.ndarray) -> np.ndarray:
     """ESS of the mean of (L, K, D) series: the ESS of the split chains of the draws."""
     return _run(y, _RAW, True)[1]
+
+
+def cached() -> bool:
+    """Whether numba's cache holds this module's compiled functions (its own record of
+    where: the cache directory of :func:`_rows`)."""
+    try:
+        directory = Path(_rows._cache._cache_path)
+    except Exception:  # numba's cache layout changed: assume cached, stay quiet
+        return True
+    return any(directory.glob(f"{__name__.rsplit('.', 1)[-1]}.*.nbi"))
+
+
+if not cached():
+    print(MESSAGE, file=sys.stderr, flush=True)

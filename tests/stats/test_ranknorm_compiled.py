@@ -258,3 +258,23 @@ def test_the_compiled_module_loads_at_first_use_only():
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     done = subprocess.run([sys.executable, "-c", probe], env=env, timeout=300)
     assert done.returncode == 0
+
+
+def test_notice_before_the_first_compilation_only(tmp_path):
+    """One line on stderr while numba's cache lacks the module, none once it has it."""
+    code = "import statnn.stats._ranknorm_compiled as c; print(c._rows._cache._cache_path)"
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "PYTHONWARNINGS": "ignore"}
+
+    def run():
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip(), done.stderr
+
+    directory, err = run()
+    assert err.strip() == compiled.MESSAGE
+    # an index file where numba keeps this module's functions: a later run is quiet
+    (tmp_path / directory).mkdir(parents=True, exist_ok=True)
+    (tmp_path / directory / "_ranknorm_compiled._rows-1.py311.nbi").write_bytes(b"")
+    assert run() == (directory, "")
