@@ -278,3 +278,26 @@ def test_notice_before_the_first_compilation_only(tmp_path):
     (tmp_path / directory).mkdir(parents=True, exist_ok=True)
     (tmp_path / directory / "_ranknorm_compiled._rows-1.py311.nbi").write_bytes(b"")
     assert run() == (directory, "")
+
+
+def test_random_shapes_ties_and_correlations_equal_the_reference(path):
+    """200 small arrays drawn at random: 1–6 rows, 1–5 chains, 4–300 draws (the shortest
+    the callers allow: halves of 2 draws), φ from −0.9 to 0.999, values rounded to a few
+    levels or not, a frozen chain now and then."""
+    rng = np.random.default_rng(2024)
+    for trial in range(200):
+        shape = (int(rng.integers(1, 7)), int(rng.integers(1, 6)), int(rng.integers(4, 301)))
+        x = ar1(float(rng.choice([-0.9, -0.5, 0.0, 0.5, 0.9, 0.99, 0.999])), shape, trial)
+        levels = rng.choice([0, 2, 5, 50])
+        if levels:
+            x = np.round(levels * x) / levels
+        if rng.random() < 0.2:
+            x[int(rng.integers(shape[0])), int(rng.integers(shape[1]))] = 0.5
+        with np.errstate(all="ignore"):
+            r_ref, e_ref = ref.rhat_and_bulk_ess(x)
+            r, e = compiled.rhat_and_bulk_ess(x)
+            m_ref, m = ref.mean_ess(x), compiled.mean_ess(x)
+        for got, want in ((r, r_ref), (e, e_ref), (m, m_ref)):
+            np.testing.assert_allclose(
+                got, want, rtol=1e-10, atol=0, equal_nan=True, err_msg=f"{trial}"
+            )
