@@ -17,8 +17,10 @@ instead of some sixty:
 * the ESS: Geyer's initial positive and monotone sequences need the autocorrelations
   only up to the lag where the sequence ends. They are summed directly, lag by lag, while
   that lag stays within :data:`DIRECT_LAGS`; a slowly mixing row whose sequence runs
-  further takes NumPy's FFT autocovariance of all lags at once (as the reference does)
-  and a compiled pass of Geyer's sequences over it.
+  further (or whose ρ̂(8) exceeds :data:`SLOW_RHO8`) takes the autocovariance of all lags
+  at once by NumPy's FFT, as the reference does (the chains' power spectra averaged
+  before the one inverse transform of the row), and a compiled pass of Geyer's
+  sequences over it.
 
 Input: finite float arrays (L, chains, draws) with draws ≥ 4 (the callers return nan
 below that, as ArviZ does).
