@@ -11,6 +11,7 @@ function validates everything first and then does its work on clean values.
 
 from __future__ import annotations
 
+import math
 import numbers
 import secrets
 from collections.abc import Iterable
@@ -104,6 +105,10 @@ def check_probability(value: Any, name: str, caller: str) -> float:
 def check_temperatures(T: Any, caller: str, name: str = "T") -> np.ndarray:
     """Temperatures as a 1-D float64 array of finite values >= 0 (a scalar becomes length 1)."""
     expected = "a float or array of floats >= 0"
+    if type(T) is float or type(T) is int:  # the common case, without numpy calls
+        if not 0.0 <= T < math.inf:
+            raise param_error(name, caller, expected, T)
+        return np.array([T], dtype=np.float64)
     try:
         arr = np.asarray(T, dtype=np.float64)
     except (TypeError, ValueError):

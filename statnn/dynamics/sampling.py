@@ -138,10 +138,9 @@ class Sampler:
             init = check_choice(init, "init", caller, ("random", "ones"))
             if init == "ones":
                 return np.ones(shape, dtype=np.int8)
-            # int32 draws the same values as the default int64, a little faster
-            spins = rng.integers(0, 2, size=shape, dtype=np.int32).astype(np.int8)
+            spins = rng.integers(0, 2, size=shape, dtype=np.int8)
             spins <<= 1
-            spins -= 1  # 2 · {0, 1} − 1, without int64 temporaries
+            spins -= 1  # 2 · {0, 1} − 1 in place: no temporary N-long arrays
             return spins
         if isinstance(init, int | np.integer) and not isinstance(init, bool):
             patterns = self.net.patterns

@@ -36,6 +36,7 @@ one per core); see :mod:`statnn.dynamics.numba.threads`.
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -562,7 +563,7 @@ class Multispin(Representation):
         super().__init__(kernel)
         c = kernel.net.couplings
         self.J = float(c.J)
-        self.b0 = float(kernel.bias[0])
+        self.b0 = float(kernel.net.bias[0])
         self.geometry = geometry(c.shape)
         self.rows_at = row_table(self.geometry[0], self.geometry[1])
         self.degree = 2 * c.ndim
@@ -791,7 +792,6 @@ class NumbaKernel:
         self.shape = (n_temps, chains)
         self.rule = RULE_CODES[rule]
         self.schedule = schedule
-        self.bias = np.ascontiguousarray(net.bias, dtype=np.float64)
         c = net.couplings
         n = c.n
         self.code = SCHEDULE_CODES.get(schedule, FIXED)
@@ -821,6 +821,12 @@ class NumbaKernel:
     def multispin(self) -> bool:
         """Whether checkerboard sweeps run with multi-spin coding (packed state)."""
         return self.rep.packed
+
+    @functools.cached_property
+    def bias(self) -> np.ndarray:
+        """The biases b_i, contiguous float64 (made at first use: the multi-spin kernel,
+        which reads one uniform b, never makes this N-long copy of a broadcast scalar)."""
+        return np.ascontiguousarray(self.net.bias, dtype=np.float64)
 
     @property
     def geometry(self):
