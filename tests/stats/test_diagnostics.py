@@ -17,21 +17,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from arviz_stats.base import array_stats
-from scipy.signal import lfilter
 from scipy.special import ndtri
 from scipy.stats import rankdata
 
 from statnn.errors import ValidationError
 from statnn.stats import integrated_autocorrelation_time, mean_error, summarize
 from statnn.stats.diagnostics import diagnose, ess, mcse, rhat, unconverged
-
-
-def ar1(phi: float, shape: tuple[int, ...], seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    eps = rng.standard_normal(shape)
-    s = np.sqrt(1.0 - phi**2)
-    eps[..., 0] /= s
-    return lfilter([s], [1.0, -phi], eps, axis=-1)
+from tests.stats.series import ar1
 
 
 def _split(x: np.ndarray) -> np.ndarray:

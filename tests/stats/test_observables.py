@@ -12,7 +12,6 @@ import warnings
 
 import numpy as np
 import pytest
-from scipy.signal import lfilter
 
 from statnn.errors import ValidationError
 from statnn.stats import (
@@ -27,15 +26,7 @@ from statnn.stats import (
     summarize,
     susceptibility,
 )
-
-
-def ar1(phi: float, shape: tuple[int, ...], seed: int) -> np.ndarray:
-    """Stationary AR(1) series of unit variance, time on the last axis."""
-    rng = np.random.default_rng(seed)
-    eps = rng.standard_normal(shape)
-    s = np.sqrt(1.0 - phi**2)
-    eps[..., 0] /= s  # x_0 ~ N(0, 1): stationary from the start
-    return lfilter([s], [1.0, -phi], eps, axis=-1)
+from tests.stats.series import ar1
 
 
 def tau_exact(phi: float) -> float:

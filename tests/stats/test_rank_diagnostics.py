@@ -22,19 +22,10 @@ import warnings
 import numpy as np
 import pytest
 from arviz_stats.base import array_stats
-from scipy.signal import lfilter
 
 from statnn.errors import ValidationError
 from statnn.stats.diagnostics import ess, mcse, rhat, rhat_and_bulk_ess
-
-
-def ar1(phi: float, shape: tuple[int, ...], seed: int) -> np.ndarray:
-    """Stationary AR(1) x_t = φ x_{t-1} + √(1-φ²) ε_t, unit variance."""
-    rng = np.random.default_rng(seed)
-    eps = rng.standard_normal(shape)
-    s = np.sqrt(1.0 - phi**2)
-    eps[..., 0] /= s
-    return lfilter([s], [1.0, -phi], eps, axis=-1)
+from tests.stats.series import ar1, exact_autocovariances
 
 
 def as_chains(x: np.ndarray) -> np.ndarray:
@@ -202,41 +193,12 @@ class _GivenAutocov(type(array_stats)):
 
 
 def test_geyer_sequences_equal_arviz_on_exact_autocorrelations():
-    """ArviZ's loops over lags (``_ess``) and the vectorised pair-sum form, on the same ρ̂.
-
-    With n = 2^k + 1 draws, γ(0) = 1, equal chain means and dyadic γ(t), ArviZ's
-    ρ̂(t) = 1 − (W − γ(t)) / var⁺ is exact, so ρ̂ can be chosen: here sums of dyadic
-    decays and noise, with pair sums P_j that are exactly 0 (the positive sequence stops
-    there but keeps the pair), negative (it stops and drops the pair, ρ̂(2J) > 0 kept
-    by the "improve" step or not), rising (the monotone step rewrites them), or never
-    ≤ 0 (the sequence reaches the end of the series).
-    """
+    """ArviZ's loops over lags (``_ess``) and the vectorised pair-sum form, on the same ρ̂,
+    chosen exactly (:func:`tests.stats.series.exact_autocovariances`: pair sums exactly 0,
+    negative, rising or never ≤ 0)."""
     from statnn.stats._ranknorm import ess_from_autocov
 
-    rng = np.random.default_rng(0)
-    for trial in range(400):
-        k = int(rng.integers(2, 8))
-        n = 2**k + 1
-        chains = int(rng.choice([2, 4]))
-        phi = rng.choice([0.0, 0.5, 0.9, 0.99, 1.0])
-        noise = rng.choice([0.0, 1 / 16, 1 / 4])
-        t = np.arange(n)
-        rho = np.round(64 * (phi**t + noise * rng.standard_normal(n))) / 64
-        rho = np.clip(rho, -1, 1)
-        for j in rng.integers(1, n // 2, size=int(rng.integers(0, 3))):
-            rho[2 * j + 1] = -rho[2 * j]  # P_j = 0 exactly
-        rho[0] = 1.0
-        if trial % 10 == 0:
-            rho[1] = -1.0  # P_0 = 0: the positive sequence reads no pair
-        gamma = rho + 2.0**-k  # ρ̂(t) = γ(t) − 2^-k exactly (W = 1 + 2^-k, var⁺ = 1)
-        gamma[0] = 1.0
-        acov = np.tile(gamma, (chains, 1))
-        if chains == 4 and trial % 2:  # chains differ, their mean is the same
-            d = np.round(16 * rng.standard_normal(n)) / 64
-            d[0] = 0.0
-            acov += np.stack([d, -d, d / 2, -d / 2])
-        row = rng.standard_normal(n)  # equal chain means: var⁺ = W (n − 1)/n = 1
-        ary = np.tile(row, (chains, 1))
-        want = _GivenAutocov(acov)._ess(ary)
-        got = ess_from_autocov(acov[None], ary.mean(axis=1)[None])[0]
-        assert got == pytest.approx(want, rel=1e-12, abs=0), (trial, k, chains, phi, noise)
+    for case in exact_autocovariances():
+        want = _GivenAutocov(case.acov)._ess(case.draws)
+        got = ess_from_autocov(case.acov[None], case.draws.mean(axis=1)[None])[0]
+        assert got == pytest.approx(want, rel=1e-12, abs=0), case.label

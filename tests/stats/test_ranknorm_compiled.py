@@ -24,21 +24,12 @@ import warnings
 import numpy as np
 import pytest
 from arviz_stats.base import array_stats
-from scipy.signal import lfilter
 from scipy.special import ndtri as scipy_ndtri
 
 from statnn.stats import _ranknorm as ref
 from statnn.stats import _ranknorm_compiled as compiled
 from statnn.stats.diagnostics import ess, mcse, rhat, rhat_and_bulk_ess
-
-
-def ar1(phi: float, shape: tuple[int, ...], seed: int) -> np.ndarray:
-    """Stationary AR(1) x_t = φ x_{t-1} + √(1-φ²) ε_t, unit variance."""
-    rng = np.random.default_rng(seed)
-    eps = rng.standard_normal(shape)
-    s = np.sqrt(1.0 - phi**2)
-    eps[..., 0] /= s
-    return lfilter([s], [1.0, -phi], eps, axis=-1)
+from tests.stats.series import ar1, exact_autocovariances
 
 
 def _cases() -> dict[str, np.ndarray]:
@@ -217,34 +208,14 @@ def test_geyer_sequences_on_exact_autocorrelations_equal_the_reference():
     """The compiled Geyer step on chosen ρ̂ (dyadic, so exact) with pair sums exactly 0,
     negative, rising or never ≤ 0: equal to the reference's array form, itself checked
     against ArviZ's loops on the same construction in test_rank_diagnostics."""
-    rng = np.random.default_rng(0)
-    for trial in range(400):
-        k = int(rng.integers(2, 8))
-        n = 2**k + 1
-        chains = int(rng.choice([2, 4]))
-        phi = rng.choice([0.0, 0.5, 0.9, 0.99, 1.0])
-        noise = rng.choice([0.0, 1 / 16, 1 / 4])
-        t = np.arange(n)
-        rho = np.clip(np.round(64 * (phi**t + noise * rng.standard_normal(n))) / 64, -1, 1)
-        for j in rng.integers(1, n // 2, size=int(rng.integers(0, 3))):
-            rho[2 * j + 1] = -rho[2 * j]  # P_j = 0 exactly
-        rho[0] = 1.0
-        if trial % 10 == 0:
-            rho[1] = -1.0
-        gamma = rho + 2.0**-k
-        gamma[0] = 1.0
-        acov = np.tile(gamma, (chains, 1))
-        if chains == 4 and trial % 2:
-            d = np.round(16 * rng.standard_normal(n)) / 64
-            d[0] = 0.0
-            acov += np.stack([d, -d, d / 2, -d / 2])
-        row = rng.standard_normal(n)
-        means = np.tile(row, (chains, 1)).mean(axis=1)
-        want = ref.ess_from_autocov(acov[None], means[None])[0]
+    for case in exact_autocovariances():
+        chains, n = case.acov.shape
+        means = case.draws.mean(axis=1)
+        want = ref.ess_from_autocov(case.acov[None], means[None])[0]
         got = compiled._ess_from_mean_autocov(
-            acov.mean(axis=0)[None], 1.0, chains, n, np.array([means.var(ddof=1)])
+            case.acov.mean(axis=0)[None], 1.0, chains, n, np.array([means.var(ddof=1)])
         )[0]
-        assert got == pytest.approx(want, rel=1e-12, abs=0), (trial, k, chains, phi, noise)
+        assert got == pytest.approx(want, rel=1e-12, abs=0), case.label
 
 
 def test_the_compiled_module_loads_at_first_use_only():
