@@ -283,8 +283,9 @@ def storkey_couplings(
     with J_ii = 0. The rule is local and incremental, like Hebb's, and its capacity is
     larger (≈ 0.14 → about 0.2 for the fixed points with N ~ 10³). With
     h_i = Σ_{k≠i} J_ik ξ_k one has h_ij = h_i − J_ij ξ_j, so each pattern is one symmetric
-    rank-2 update ΔJ = (1/N)(ξξᵀ − ξhᵀ − hξᵀ + 2J) — computed with BLAS ``dsymv`` and
-    ``dsyr2`` on one triangle (O(N²) per pattern). Dense, symmetric.
+    rank-2 update ΔJ = (1/N)(ξξᵀ − ξhᵀ − hξᵀ + 2J) — computed on one triangle in blocks
+    of 64 patterns with level-3 BLAS (``dsymm``, ``dsyr2k``: O(N²) per pattern, the
+    matrix read once per block). Dense, symmetric.
 
     Parameters
     ----------
@@ -293,7 +294,7 @@ def storkey_couplings(
         Random dilution J_ij ← c_ij J_ij / c after learning, as in
         :func:`hebbian_couplings`.
     dtype : {"float64", "float32"}
-        Precision of J and of the learning (float32 uses ``ssymv``/``ssyr2``: half the
+        Precision of J and of the learning (float32 uses ``ssymm``/``ssyr2k``: half the
         memory, couplings rounded to ~1e-7 relative). One N × N matrix is allocated; the
         memory needed is checked first.
     """
@@ -307,24 +308,46 @@ def storkey_couplings(
     return _dense_or_diluted(J, c, symmetric, seed, caller)
 
 
-def _storkey_dense(xi: np.ndarray, dtype: np.dtype = _FLOAT64) -> np.ndarray:
+def _storkey_dense(xi: np.ndarray, dtype: np.dtype = _FLOAT64, block: int = 64) -> np.ndarray:
     """Storkey couplings J (N × N, zero diagonal); J = s · A with A's upper triangle kept.
 
-    Works in one N × N array: A (Fortran order, upper triangle updated by BLAS), then
-    mirrored and scaled in place; the C-ordered transpose view is returned (J symmetric).
+    Pattern ν maps J to g J + (1/N)(ξ wᵀ + w ξᵀ) with w = ξ/2 − h, h = J ξ and
+    g = 1 + 2/N, then J_ii = 0. J is kept as s · A (s = g^ν), so a pattern adds
+    c (ξ wᵀ + w ξᵀ) to A, c = 1/(N s). Patterns are learned in blocks of ``block``
+    with level-3 BLAS: at the start of a block with couplings A₀ (zero diagonal), for
+    pattern k of the block
+
+    .. math:: h_k / s_{k-1} = A_0 ξ_k + \\sum_{m<k} \\left(ξ_m (v_m · ξ_k)
+              + v_m (ξ_m · ξ_k)\\right) − d ∘ ξ_k, \\qquad v_m = c_m w_m,
+
+    d = Σ_{m<k} 2 ξ_m ∘ v_m the diagonal the block has added so far (zeroed in J).
+    A₀ ξ_k comes from one ``symm`` per block, the sums cost O(N k), and the block's
+    update A ← A + U Vᵀ + V Uᵀ (U = [ξ_m], V = [v_m]) is one ``syr2k``: A is read and
+    written once per block instead of once per pattern (``symv`` + ``syr2``). The
+    same recursion as pattern by pattern, to rounding.
     """
     p, n = xi.shape
     single = dtype == np.float32
-    symv, syr2 = (blas.ssymv, blas.ssyr2) if single else (blas.dsymv, blas.dsyr2)
+    symm, syr2k = (blas.ssymm, blas.ssyr2k) if single else (blas.dsymm, blas.dsyr2k)
     A = np.zeros((n, n), dtype=dtype, order="F")
     s = 1.0
     grow = 1.0 + 2.0 / n
     diag = np.arange(n)
-    for row in range(p):
-        x = xi[row].astype(dtype)
-        h = s * symv(1.0, A, x, lower=0)
-        s *= grow
-        A = syr2(1.0 / (n * s), x, (0.5 * x - h).astype(dtype), lower=0, a=A, overwrite_a=1)
+    for start in range(0, p, block):
+        U = np.asfortranarray(xi[start : start + block].T, dtype=dtype)  # (N, b)
+        b = U.shape[1]
+        H0 = symm(1.0, A, U, side=0, lower=0) if start else np.zeros((n, b), dtype=dtype)
+        V = np.zeros((n, b), dtype=dtype, order="F")
+        d = np.zeros(n, dtype=dtype)
+        for k in range(b):
+            x = U[:, k]
+            Uk, Vk = U[:, :k], V[:, :k]
+            h = H0[:, k] + Uk @ (Vk.T @ x) + Vk @ (Uk.T @ x) - d * x
+            h *= s
+            s *= grow
+            V[:, k] = (0.5 * x - h) / (n * s)
+            d += 2.0 * x * V[:, k]
+        A = syr2k(1.0, U, V, beta=1.0, c=A, trans=0, lower=0, overwrite_c=1)
         A[diag, diag] = 0.0
     _mirror_upper(A)
     A *= dtype.type(s)

@@ -15,6 +15,7 @@ from statnn.memory import (
     random_patterns,
     storkey_couplings,
 )
+from statnn.memory.rules import _storkey_dense
 
 RULE_FUNCTIONS = [
     hebbian_couplings,
@@ -164,6 +165,29 @@ def test_storkey_matches_literal_rule():
     c = storkey_couplings(xi)
     assert isinstance(c, DenseCouplings) and c.symmetric
     np.testing.assert_allclose(c.J, storkey_naive(xi), atol=1e-13)
+
+
+@pytest.mark.parametrize("block", [1, 3, 4, 64])
+def test_storkey_blocks_match_literal_rule(block):
+    """Patterns learned in blocks of 1, 3 (a short last block), 4 (blocks that divide P)
+    and 64 (one block) give the literal rule's couplings."""
+    xi = random_patterns(12, 20, seed=8)
+    J = _storkey_dense(xi, block=block)
+    np.testing.assert_allclose(J, storkey_naive(xi), atol=1e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_storkey_blocks_match_pattern_by_pattern_at_scale(dtype):
+    """At N = 300, P = 150 (three blocks of 64, the last short) the blocked recursion
+    equals the pattern-by-pattern one (blocks of 1: a matrix-vector product per pattern,
+    no sums within a block) to rounding."""
+    xi = random_patterns(150, 300, seed=9)
+    one = _storkey_dense(xi, np.dtype(dtype), block=1)
+    blocked = _storkey_dense(xi, np.dtype(dtype), block=64)
+    scale = np.abs(one).max()
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(blocked, one, atol=tol * scale, rtol=0)
+    assert np.all(np.diag(blocked) == 0) and np.array_equal(blocked, blocked.T)
 
 
 def test_storkey_diluted_is_masked_full_rule():
