@@ -324,7 +324,7 @@ class Patterns(Representation):
         self.xiT = c.patterns_t  # the (N, P) table as stored: no copy
         self.scale = float(c.scale)
         self.biased = bool(np.any(kernel.bias != 0.0))
-        self.uniform_bias = bool(np.all(kernel.bias == kernel.bias[0]))
+        self.uniform_bias = kernel.net.uniform_bias is not None
         self.ahead = prefetch_pays(self.xiT, kernel.schedule)
         self._tables = None  # (ladder bytes, probability tables, half-width)
 
@@ -555,15 +555,13 @@ class Multispin(Representation):
         wanted = kernel.use_multispin and schedule == "checkerboard"
         if not (wanted and isinstance(c, LatticeCouplings)):
             return False
-        bias = np.asarray(net.bias)  # a uniform field is usually a broadcast scalar
-        uniform = bias.strides == (0,) or bool(np.all(bias == bias.flat[0]))
-        return multispin_applies(c.shape, c.periodic, uniform)
+        return multispin_applies(c.shape, c.periodic, net.uniform_bias is not None)
 
     def __init__(self, kernel):
         super().__init__(kernel)
         c = kernel.net.couplings
         self.J = float(c.J)
-        self.b0 = float(kernel.net.bias[0])
+        self.b0 = kernel.net.uniform_bias  # uniform: accepts checked it
         self.geometry = geometry(c.shape)
         self.rows_at = row_table(self.geometry[0], self.geometry[1])
         self.degree = 2 * c.ndim
