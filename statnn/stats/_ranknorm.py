@@ -178,11 +178,11 @@ def mean_ess(y: np.ndarray) -> np.ndarray:
     return ess_of(split_chains(y))
 
 
-def tail_ess(y: np.ndarray, prob: float) -> np.ndarray:
+def tail_ess(y: np.ndarray, prob: float, mean_ess=mean_ess) -> np.ndarray:
     r"""Tail ESS of (L, K, D) series (ArviZ ``_ess_tail``): the smaller of the ESS of the
-    indicator series 1[x ≤ q_p] and 1[x ≤ q_{1−p}] (:func:`mean_ess` of each), q the
-    quantiles of all the draws of a row by linear interpolation (NumPy's default, type 7 of
-    Hyndman & Fan)."""
+    indicator series 1[x ≤ q_p] and 1[x ≤ q_{1−p}] (:func:`mean_ess` of each, or the
+    ``mean_ess`` given), q the quantiles of all the draws of a row by linear interpolation
+    (NumPy's default, type 7 of Hyndman & Fan)."""
     n_rows = y.shape[0]
     q = np.quantile(y.reshape(n_rows, -1), sorted((prob, 1.0 - prob)), axis=-1)  # (2, L)
     below = (y[None] <= q[:, :, None, None]).astype(np.float64)  # (2, L, K, D)
@@ -190,9 +190,10 @@ def tail_ess(y: np.ndarray, prob: float) -> np.ndarray:
     return np.where(e[1] < e[0], e[1], e[0])  # min(low, high) as ArviZ takes it
 
 
-def mcse_mean(y: np.ndarray) -> np.ndarray:
+def mcse_mean(y: np.ndarray, mean_ess=mean_ess) -> np.ndarray:
     """Monte Carlo standard error of the mean of (L, K, D) series (ArviZ ``_mcse_mean``):
-    the standard deviation (ddof 1) of all the draws of a row over √(:func:`mean_ess`)."""
+    the standard deviation (ddof 1) of all the draws of a row over √(:func:`mean_ess`, or
+    the ``mean_ess`` given)."""
     sd = y.reshape(y.shape[0], -1).std(axis=-1, ddof=1)
     return sd / np.sqrt(mean_ess(y))
 

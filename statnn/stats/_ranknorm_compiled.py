@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 from numba import njit
 
+from statnn.stats import _ranknorm as _reference
 from statnn.stats._ranknorm import _BLOM_C, ess_of, split_chains
 
 #: Largest lag summed directly for Geyer's sequences; a row needing more lags gets the
@@ -482,17 +483,13 @@ def _run(y: np.ndarray, mode: int, want_ess: bool) -> tuple[np.ndarray, np.ndarr
 def tail_ess(y: np.ndarray, prob: float) -> np.ndarray:
     """Tail ESS of (L, K, D) series: :func:`statnn.stats._ranknorm.tail_ess` with the
     compiled :func:`mean_ess` of the quantile indicators."""
-    n_rows = y.shape[0]
-    q = np.quantile(y.reshape(n_rows, -1), sorted((prob, 1.0 - prob)), axis=-1)  # (2, L)
-    below = (y[None] <= q[:, :, None, None]).astype(np.float64)  # (2, L, K, D)
-    e = mean_ess(below.reshape((2 * n_rows,) + y.shape[1:])).reshape(2, n_rows)
-    return np.where(e[1] < e[0], e[1], e[0])
+    return _reference.tail_ess(y, prob, mean_ess=mean_ess)
 
 
 def mcse_mean(y: np.ndarray) -> np.ndarray:
-    """MCSE of the mean of (L, K, D) series: sd (ddof 1) of a row's draws over √(:func:`mean_ess`)."""
-    sd = y.reshape(y.shape[0], -1).std(axis=-1, ddof=1)
-    return sd / np.sqrt(mean_ess(y))
+    """MCSE of the mean of (L, K, D) series: :func:`statnn.stats._ranknorm.mcse_mean` with
+    the compiled :func:`mean_ess`."""
+    return _reference.mcse_mean(y, mean_ess=mean_ess)
 
 
 def rhat_and_bulk_ess(y: np.ndarray, ess: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
