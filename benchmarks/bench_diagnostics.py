@@ -32,6 +32,7 @@ import warnings
 import numpy as np
 from arviz_stats.base import array_stats
 from scipy.signal import lfilter
+from timing import best_interleaved, use_clock
 
 import statnn as sn
 import statnn.dynamics.convergence as convergence
@@ -71,20 +72,6 @@ IMPLEMENTATIONS = {
 }
 
 
-def cpu_rounds(fns: dict, repeats: int, inner: int = 1) -> dict:
-    """Best CPU time per call of each function, timed in rounds (each once per round)."""
-    for fn in fns.values():
-        fn()
-    best = dict.fromkeys(fns, np.inf)
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            t0 = time.process_time()
-            for _ in range(inner):
-                fn()
-            best[name] = min(best[name], (time.process_time() - t0) / inner)
-    return best
-
-
 def ar1(phi, shape, seed):
     rng = np.random.default_rng(seed)
     eps = rng.standard_normal(shape)
@@ -109,6 +96,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
+    use_clock("cpu")
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
     ising = dict(dynamics="metropolis", schedule="checkerboard", seed=0)
     with warnings.catch_warnings():
@@ -131,7 +119,7 @@ def main():
     for name, x in cases.items():
         inner = 20 if x.shape[-3] == 1 else 1
         fns = {k: (lambda f=f, x=x: f(x)) for k, f in IMPLEMENTATIONS.items()}
-        print(_row(name, cpu_rounds(fns, args.repeats, inner)))
+        print(_row(name, best_interleaved(fns, args.repeats, inner)))
     rng = np.random.default_rng(0)
     xi = np.where(rng.random((200, 2000)) < 0.5, -1, 1).astype(np.int8)
     runs = {
@@ -165,7 +153,7 @@ def main():
                     run()
 
             fns[name] = call
-        t = cpu_rounds(fns, args.repeats)
+        t = best_interleaved(fns, args.repeats)
         convergence.rhat_and_bulk_ess = rhat_and_bulk_ess
         print(_row(run_name, t))
         print(_row("  of which the check, inside simulate", {k: min(v) for k, v in inside.items()}))

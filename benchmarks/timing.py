@@ -31,18 +31,20 @@ def best(fn, repeats):
     return t
 
 
-def best_interleaved(fns: dict, repeats) -> dict:
-    """The shortest of ``repeats`` timed calls of each of ``fns`` (name → function), timed
+def best_interleaved(fns: dict, repeats, inner: int = 1) -> dict:
+    """The shortest of ``repeats`` timings of each of ``fns`` (name → function), timed
     in rounds — every function once per round — so that a slow spell of a shared machine
     falls on all of them rather than on whichever was being timed; one untimed warm-up
-    call each first. Ratios of the results are then steadier than those of :func:`best`
-    called function after function."""
+    call each first. A timing is ``inner`` calls in a row, reported per call (for calls
+    shorter than the clock's resolution). Ratios of the results are then steadier than
+    those of :func:`best` called function after function."""
     for fn in fns.values():
         fn()
     t = dict.fromkeys(fns, np.inf)
     for _ in range(repeats):
         for name, fn in fns.items():
             t0 = _clock()
-            fn()
-            t[name] = min(t[name], _clock() - t0)
+            for _ in range(inner):
+                fn()
+            t[name] = min(t[name], (_clock() - t0) / inner)
     return t
